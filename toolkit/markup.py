@@ -4,7 +4,8 @@ Templates produce plain text with a few conventions, so that one rendering feeds
 the plain-text copy and the e-mail body alike:
 
 - blocks are separated by blank lines;
-- ``# text`` is a heading (``Heading1``), ``## text`` a sub-heading (``Heading2``);
+- ``# text`` is a heading (``Heading1``), ``## text`` a sub-heading (``Heading2``); a heading is
+  always one line;
 - a block whose first line is ``::style`` takes that paragraph style and keeps its line breaks
   (``::Address``, ``::Letterhead``, ``::Date``, ``::Signature`` …; the first letter is
   capitalised, so ``::address`` is ``Address``);
@@ -87,11 +88,16 @@ def parse(text: str) -> list[Paragraph]:
                 paragraphs.append(Paragraph(style, parse_inline("\n".join(body))))
             continue
         first = lines[0].lstrip()
-        if first.startswith("## "):
-            paragraphs.append(Paragraph("Heading2", parse_inline(" ".join(l.strip() for l in lines)[3:])))
-        elif first.startswith("# "):
-            paragraphs.append(Paragraph("Heading1", parse_inline(" ".join(l.strip() for l in lines)[2:])))
-        elif first.startswith("- "):
+        if first.startswith("#"):
+            # A heading is one line; what follows it in the same block is a block of its own.
+            level, _, heading = first.partition(" ")
+            if level in ("#", "##"):
+                style = "Heading1" if level == "#" else "Heading2"
+                paragraphs.append(Paragraph(style, parse_inline(heading.strip())))
+                if len(lines) > 1:
+                    paragraphs.extend(parse("\n".join(lines[1:])))
+                continue
+        if first.startswith("- "):
             items: list[str] = []
             for line in lines:
                 stripped = line.strip()

@@ -1,0 +1,32 @@
+"""`toolkit build`: every part of the campaign pack from one validated campaign."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Callable
+
+from toolkit.model import Campaign
+
+# Each step writes one part of the pack and returns a line for the summary.
+BuildStep = Callable[[Campaign, date, Callable], str]
+
+
+def letters_step(campaign: Campaign, when: date, progress_bar) -> str:
+    from toolkit.letter_pack import write_letter_pack
+
+    with progress_bar(len(campaign.recipients), "Brev") as bar:
+        report = write_letter_pack(campaign, list(campaign.recipients), when, progress=bar.update)
+    unverified = f" ({len(report.unverified)} med uverifisert e-postadresse)" if report.unverified else ""
+    return f"Brev: {report.letters} brev som DOCX, tekst og e-post{unverified}; utskriftsfil og oversikt."
+
+
+BUILD_STEPS: list[BuildStep] = [letters_step]
+
+
+def run_build(campaign: Campaign, when: date, progress_bar) -> list[str]:
+    """Run every build step in order and return the summary lines."""
+    started = time.perf_counter()
+    lines = [step(campaign, when, progress_bar) for step in BUILD_STEPS]
+    lines.append(f"Ferdig på {time.perf_counter() - started:.1f} s. Alt ligger i {campaign.output_dir}.")
+    return lines

@@ -1,0 +1,498 @@
+"""Loading and checking the campaign folder's core files: campaign.yaml, demands, facts, recipients."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from toolkit.errors import Problems
+from toolkit.model import (
+    LANGUAGES,
+    RECIPIENT_KINDS,
+    Campaign,
+    Demand,
+    Fact,
+    Organisation,
+    Recipient,
+    SendWindow,
+    Signatory,
+    SmtpSettings,
+)
+from toolkit.sources import LineDict, LineList, load_yaml, read_csv
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A practical address check: one @, no spaces or control characters, a dot in the domain.
+EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+YES = {"ja", "j", "yes", "y", "true", "1", "x"}
+NO = {"nei", "n", "no", "false", "0", ""}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+RECIPIENT_COLUMNS = (
+    "id", "kind", "name", "title", "organisation", "ministry", "committees", "party", "party_name",
+    "county", "county_name", "email", "email_verified", "email_verified_on", "postal_address",
+    "language", "person_id", "verified_on", "source", "notes",
+)
+RECIPIENT_REQUIRED = ("id", "kind", "name")
+# Fields that reach e-mail headers or a letter's address block: a line break there could forge headers.
+ONE_LINE_FIELDS = ("id", "kind", "name", "title", "organisation", "email", "party_name", "county_name")
+
+
+def parse_date(value) -> date | None:
+    """Read a date written as 2026-11-25, 25.11.2026 or by YAML itself; None if it is not one."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    """Split a list cell written with commas, semicolons or bars."""
+    return tuple(part.strip() for part in re.split(r"[,;|]", value) if part.strip())
+
+
+class _Fields:
+    """Typed access to one YAML mapping that records every problem with its line."""
+
+    def __init__(self, problems: Problems, label: str, data, prefix: str = "", line: int = 0):
+        self.problems = problems
+        self.label = label
+        self.prefix = prefix
+        self.line = getattr(data, "line", line) or line
+        if data is None:
+            data = LineDict()
+        if not isinstance(data, dict):
+            problems.error(label, f"«{prefix or 'filen'}» skal være nøkler og verdier.", line=self.line or None)
+            data = LineDict()
+        self.data = data
+
+    def _line(self, key: str) -> int | None:
+        if isinstance(self.data, LineDict):
+            return self.data.line_of(key) or None
+        return self.line or None
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix else key
+
+    def error(self, key: str, message: str, hint: str = "") -> None:
+        self.problems.error(self.label, message, hint, line=self._line(key), field=self._name(key))
+
+    def text(self, key: str, required: bool = True, default: str = "", one_line: bool = True) -> str:
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(key, "Mangler.", f"Legg til «{key}: …».")
+            return default
+        if isinstance(value, (dict, list)):
+            self.error(key, "Skal være tekst, ikke en liste eller samling.")
+            return default
+        text = str(value).strip()
+        if one_line and CONTROL.search(text):
+            self.error(key, "Inneholder linjeskift eller kontrolltegn.", "Skriv verdien på én linje.")
+            return default
+        return text
+
+    def integer(self, key: str, default: int, low: int | None = None, high: int | None = None) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(key, f"Skal være et helt tall, ikke «{value}».")
+            return default
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.error(key, f"Tallet {value} er utenfor det tillatte ({low}–{high}).")
+            return default
+        return value
+
+    def date(self, key: str) -> date | None:
+        value = self.data.get(key)
+        parsed = parse_date(value) if value is not None else None
+        if parsed is None:
+            self.error(key, f"Skal være en dato som 2026-11-25, ikke «{value}».")
+        return parsed
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            self.error(key, f"Skal være true eller false, ikke «{value}».")
+            return default
+        return value
+
+    def text_list(self, key: str, required: bool = False) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.error(key, "Mangler.", f"Legg til en liste: «{key}: [...]».")
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or any(isinstance(v, (dict, list)) or v is None for v in value):
+            self.error(key, "Skal være en liste med tekster.")
+            return ()
+        items = tuple(str(v).strip() for v in value)
+        if any(CONTROL.search(item) for item in items):
+            self.error(key, "Et element inneholder linjeskift eller kontrolltegn.")
+            return ()
+        return items
+
+    def mapping(self, key: str) -> "_Fields":
+        value = self.data.get(key)
+        return _Fields(self.problems, self.label, value, self._name(key), self._line(key) or self.line)
+
+    def unknown_keys(self, known: set[str]) -> None:
+        for key in self.data:
+            if key not in known:
+                self.problems.warning(
+                    self.label, f"Ukjent nøkkel «{key}» blir ikke brukt.", "Sjekk stavemåten.",
+                    line=self._line(str(key)), field=self._name(str(key)),
+                )
+
+
+CAMPAIGN_KEYS = {
+    "organisation", "signatories", "year", "period", "timezone", "language", "hashtags", "link",
+    "output", "stale_after_days", "letters", "smtp", "platforms", "opeds", "calendar",
+}
+
+
+def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
+    """Read the campaign folder's core files, recording every problem; None if campaign.yaml is unusable."""
+    folder = Path(folder)
+    label = "campaign.yaml"
+    data = load_yaml(folder / label, problems, label)
+    if data is None:
+        return None
+    root = _Fields(problems, label, data)
+    root.unknown_keys(CAMPAIGN_KEYS)
+
+    org = root.mapping("organisation")
+    organisation = Organisation(
+        name=org.text("name"),
+        address=org.text_list("address"),
+        website=org.text("website", required=False),
+        email=org.text("email"),
+    )
+    if organisation.email and not EMAIL_PATTERN.match(organisation.email):
+        org.error("email", f"«{organisation.email}» er ikke en gyldig e-postadresse.")
+
+    signatories = _signatories(root, problems, label)
+    year = root.integer("year", date.today().year, 2000, 2100)
+    period = root.mapping("period")
+    start = period.date("start") or date(year, 11, 25)
+    end = period.date("end") or date(year, 12, 10)
+    if end < start:
+        period.error("end", f"Slutten ({end}) er før starten ({start}).", "Bytt om datoene.")
+    elif (end - start).days > 366:
+        period.error("end", "Perioden er lengre enn ett år.", "Sjekk årstallene.")
+    if start.year != year:
+        period.error("start", f"Starten ({start}) er ikke i kampanjeåret {year}.", "Rett «year» eller datoen.")
+
+    timezone = root.text("timezone", required=False, default="Europe/Oslo")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        root.error("timezone", f"Ukjent tidssone «{timezone}».", "Bruk et IANA-navn som Europe/Oslo.")
+        timezone = "Europe/Oslo"
+    language = root.text("language", required=False, default="nb")
+    if language not in LANGUAGES:
+        root.error("language", f"Språket «{language}» finnes ikke her.", "Bruk nb (bokmål) eller nn (nynorsk).")
+        language = "nb"
+
+    output = root.text("output", required=False, default="ut")
+    output_dir = (folder / output).resolve()
+    letters = root.mapping("letters")
+    smtp = _smtp(root.mapping("smtp"))
+    campaign = Campaign(
+        folder=folder,
+        organisation=organisation,
+        signatories=signatories,
+        year=year,
+        start=start,
+        end=end,
+        timezone=timezone,
+        language=language,
+        hashtags=root.text_list("hashtags"),
+        link=root.text("link", required=False),
+        output_dir=output_dir,
+        stale_after_days=root.integer("stale_after_days", 180, 1, 3650),
+        letter_subject=letters.text("subject", required=False, default="Fem krav mot menneskehandel"),
+        attach_docx=letters.boolean("attach_docx", False),
+        smtp=smtp,
+        config=dict(data),
+    )
+    for tag in campaign.hashtags:
+        if not re.fullmatch(r"#\w+", tag):
+            root.error("hashtags", f"«{tag}» er ikke en emneknagg.", "Skriv den som #Ord, uten mellomrom.")
+    campaign.facts = load_facts(folder, problems)
+    campaign.demands = load_demands(folder, problems, campaign.facts)
+    campaign.recipients = load_recipients(folder / "recipients.csv", problems)
+    check_references(campaign, problems)
+    return campaign
+
+
+def _signatories(root: _Fields, problems: Problems, label: str) -> tuple[Signatory, ...]:
+    value = root.data.get("signatories")
+    if not isinstance(value, list) or not value:
+        root.error("signatories", "Mangler: hvem skal skrive under brevene?", "Legg til minst én med name og role.")
+        return ()
+    people = []
+    for index, item in enumerate(value):
+        fields = _Fields(problems, label, item, f"signatories[{index + 1}]", value.line_of(index))
+        people.append(Signatory(name=fields.text("name"), role=fields.text("role", required=False)))
+    return tuple(people)
+
+
+def _smtp(fields: _Fields) -> SmtpSettings:
+    security = fields.text("security", required=False, default="starttls")
+    if security not in ("starttls", "ssl", "none"):
+        fields.error("security", f"«{security}» er ikke en gyldig verdi.", "Bruk starttls, ssl eller none.")
+        security = "starttls"
+    if "password" in fields.data:
+        fields.error(
+            "password",
+            "Passord skal aldri stå i en fil.",
+            "Fjern linjen; toolkit send leser passordet fra nøkkelringen eller TOOLKIT_SMTP_PASSWORD.",
+        )
+    window = None
+    if fields.data.get("window") is not None:
+        win = fields.mapping("window")
+        days = win.text_list("days") or WEEKDAYS[:5]
+        bad = [d for d in days if d not in WEEKDAYS]
+        if bad:
+            win.error("days", f"Ukjente dager: {', '.join(bad)}.", f"Bruk {', '.join(WEEKDAYS)}.")
+        start = win.text("start", required=False, default="08:00")
+        end = win.text("end", required=False, default="18:00")
+        for key, value in (("start", start), ("end", end)):
+            if not TIME_PATTERN.match(value):
+                win.error(key, f"«{value}» er ikke et klokkeslett.", "Skriv det som TT:MM, for eksempel \"08:00\".")
+        window = SendWindow(tuple(d for d in days if d in WEEKDAYS), start, end)
+    return SmtpSettings(
+        host=fields.text("host", required=False),
+        port=fields.integer("port", 587, 1, 65535),
+        security=security,
+        user=fields.text("user", required=False),
+        rate_per_minute=fields.integer("rate_per_minute", 20, 0, 10000),
+        window=window,
+    )
+
+
+def load_facts(folder: Path, problems: Problems) -> dict[str, Fact]:
+    """Read facts.yaml: every figure with its source."""
+    label = "facts.yaml"
+    data = load_yaml(folder / label, problems, label)
+    if data is None:
+        return {}
+    items = data.get("facts")
+    if not isinstance(items, list):
+        problems.error(label, "Mangler listen «facts».", "Start filen med «facts:» og en liste.", line=1)
+        return {}
+    facts: dict[str, Fact] = {}
+    for index, item in enumerate(items):
+        fields = _Fields(problems, label, item, f"facts[{index + 1}]", items.line_of(index))
+        fact_id = fields.text("id")
+        if fact_id and not ID_PATTERN.match(fact_id):
+            fields.error("id", f"Id-en «{fact_id}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek.")
+        if fact_id in facts:
+            fields.error("id", f"Id-en «{fact_id}» er brukt før.", "Hvert faktum trenger en egen id.")
+        year = item.get("year") if isinstance(item, dict) else None
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+            fields.error("year", f"Årstallet «{year}» er ikke et tall.")
+            year = None
+        fact = Fact(
+            id=fact_id,
+            text=fields.text("text", one_line=False),
+            source=fields.text("source"),
+            year=year,
+            url=fields.text("url", required=False),
+        )
+        if fact_id:
+            facts[fact_id] = fact
+    return facts
+
+
+def load_demands(folder: Path, problems: Problems, facts: dict[str, Fact]) -> tuple[Demand, ...]:
+    """Read demands.yaml and check its references to facts."""
+    label = "demands.yaml"
+    data = load_yaml(folder / label, problems, label)
+    if data is None:
+        return ()
+    items = data.get("demands")
+    if not isinstance(items, list) or not items:
+        problems.error(label, "Mangler listen «demands».", "Start filen med «demands:» og en liste.", line=1)
+        return ()
+    demands: list[Demand] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        fields = _Fields(problems, label, item, f"demands[{index + 1}]", items.line_of(index))
+        demand_id = fields.text("id")
+        if demand_id and not ID_PATTERN.match(demand_id):
+            fields.error("id", f"Id-en «{demand_id}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek.")
+        if demand_id in seen:
+            fields.error("id", f"Id-en «{demand_id}» er brukt før.")
+        seen.add(demand_id)
+        arguments = fields.data.get("arguments", fields.data.get("argument"))
+        if isinstance(arguments, str):
+            arguments = [arguments]
+        if not isinstance(arguments, list) or not arguments or not all(isinstance(a, str) and a.strip() for a in arguments):
+            fields.error("arguments", "Mangler argumentet.", "Skriv minst én formulering under «arguments:».")
+            arguments = []
+        fact_ids = fields.text_list("facts")
+        for fact_id in fact_ids:
+            if fact_id not in facts:
+                fields.error("facts", f"Faktumet «{fact_id}» finnes ikke i facts.yaml.", "Rett id-en eller legg det til i facts.yaml.")
+        demands.append(
+            Demand(
+                id=demand_id,
+                number=fields.integer("number", index + 1, 1, 99),
+                title=fields.text("title"),
+                summary=fields.text("summary"),
+                arguments=tuple(" ".join(a.split()) for a in arguments),
+                ask=" ".join(fields.text("ask", one_line=False).split()),
+                ministries=fields.text_list("ministries"),
+                committees=fields.text_list("committees"),
+                facts=tuple(f for f in fact_ids if f in facts),
+            )
+        )
+    return tuple(sorted(demands, key=lambda d: d.number))
+
+
+def _yes_no(value: str) -> bool | None:
+    lowered = value.strip().lower()
+    if lowered in YES:
+        return True
+    if lowered in NO:
+        return False
+    return None
+
+
+def load_recipients(path: Path, problems: Problems, label: str = "recipients.csv") -> tuple[Recipient, ...]:
+    """Read recipients.csv (Excel or editor format) and check each row."""
+    table = read_csv(path, problems, label, RECIPIENT_REQUIRED, RECIPIENT_COLUMNS)
+    if table is None:
+        return ()
+    recipients: list[Recipient] = []
+    seen: dict[str, int] = {}
+    for number, row in table.rows:
+        def bad(column: str, message: str, hint: str = "") -> None:
+            problems.error(label, message, hint, row=number, field=column)
+
+        for column in ONE_LINE_FIELDS:
+            if CONTROL.search(row.get(column, "")):
+                bad(column, "Inneholder linjeskift eller kontrolltegn.", "Skriv verdien på én linje.")
+                row[column] = CONTROL.sub(" ", row[column])
+        recipient_id = row["id"]
+        if not recipient_id:
+            bad("id", "Mangler id.", "Gi raden en id med små bokstaver, tall og bindestrek.")
+        elif not ID_PATTERN.match(recipient_id):
+            bad("id", f"Id-en «{recipient_id}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek (høyst 64 tegn).")
+        elif recipient_id in seen:
+            bad("id", f"Id-en «{recipient_id}» er brukt før, på rad {seen[recipient_id]}.", "Hver mottaker trenger en egen id.")
+        else:
+            seen[recipient_id] = number
+        kind = row["kind"].lower()
+        if kind not in RECIPIENT_KINDS:
+            bad("kind", f"Ukjent type «{row['kind']}».", f"Bruk en av: {', '.join(RECIPIENT_KINDS)}.")
+        if not row["name"]:
+            bad("name", "Mangler navn.")
+        email = row.get("email", "")
+        if email and not EMAIL_PATTERN.match(email):
+            bad("email", f"«{email}» er ikke en gyldig e-postadresse.", "Rett den, eller la feltet stå tomt for brev i posten.")
+        verified = _yes_no(row.get("email_verified", ""))
+        if verified is None:
+            bad("email_verified", f"«{row['email_verified']}» er verken ja eller nei.", "Skriv ja eller nei.")
+        dates = {}
+        for column in ("email_verified_on", "verified_on"):
+            value = row.get(column, "")
+            dates[column] = parse_date(value) if value else None
+            if value and dates[column] is None:
+                bad(column, f"«{value}» er ikke en dato.", "Skriv datoen som 2026-11-20 eller 20.11.2026.")
+        language = row.get("language", "").lower()
+        if language and language not in LANGUAGES:
+            bad("language", f"Ukjent språk «{language}».", "Bruk nb, nn eller la feltet stå tomt.")
+        if kind in ("minister", "ministry") and not row.get("ministry"):
+            bad("ministry", "Mangler departementets id.", "Skriv forkortelsen, for eksempel JD.")
+        if kind == "committee" and not row.get("committees"):
+            bad("committees", "Mangler komiteens id.", "Skriv Stortingets id, for eksempel JUSTIS.")
+        recipients.append(
+            Recipient(
+                id=recipient_id,
+                kind=kind,
+                name=row["name"],
+                title=row.get("title", ""),
+                organisation=row.get("organisation", ""),
+                ministry=row.get("ministry", ""),
+                committees=split_list(row.get("committees", "")),
+                party=row.get("party", ""),
+                party_name=row.get("party_name", ""),
+                county=row.get("county", ""),
+                county_name=row.get("county_name", ""),
+                email=email,
+                email_verified=bool(verified) and bool(email),
+                email_verified_on=dates["email_verified_on"],
+                postal_address=tuple(p.strip() for p in row.get("postal_address", "").split("/") if p.strip()),
+                language=language,
+                person_id=row.get("person_id", ""),
+                verified_on=dates["verified_on"],
+                source=row.get("source", ""),
+                notes=row.get("notes", ""),
+                row=number,
+            )
+        )
+    return tuple(recipients)
+
+
+def known_ministries(campaign: Campaign) -> set[str]:
+    return {r.ministry for r in campaign.recipients if r.kind == "ministry" and r.ministry}
+
+
+def known_committees(campaign: Campaign) -> set[str]:
+    return {c for r in campaign.recipients if r.kind == "committee" for c in r.committees}
+
+
+def check_references(campaign: Campaign, problems: Problems) -> None:
+    """Cross-file checks: ministries and committees named by demands and ministers exist."""
+    ministries = known_ministries(campaign)
+    committees = known_committees(campaign)
+    for demand in campaign.demands:
+        for ministry in demand.ministries:
+            if ministry not in ministries:
+                problems.error(
+                    "demands.yaml", f"Kravet «{demand.id}» viser til departementet «{ministry}», som ikke finnes i recipients.csv.",
+                    "Bruk forkortelsen fra kolonnen «ministry» på en rad av typen ministry.", field="ministries",
+                )
+        for committee in demand.committees:
+            if committee not in committees:
+                problems.error(
+                    "demands.yaml", f"Kravet «{demand.id}» viser til komiteen «{committee}», som ikke finnes i recipients.csv.",
+                    "Bruk Stortingets komite-id fra en rad av typen committee.", field="committees",
+                )
+    for recipient in campaign.recipients:
+        if recipient.kind == "minister" and recipient.ministry and recipient.ministry not in ministries:
+            problems.error(
+                "recipients.csv", f"Departementet «{recipient.ministry}» finnes ikke som egen rad.",
+                "Legg til departementet som en rad av typen ministry, eller rett forkortelsen.",
+                row=recipient.row, field="ministry",
+            )
+
+
+def check_staleness(campaign: Campaign, problems: Problems, today: date) -> None:
+    """Report recipients whose data was last checked too long ago, or never."""
+    limit = campaign.stale_after_days
+    for recipient in campaign.recipients:
+        if recipient.verified_on is None:
+            continue
+        age = (today - recipient.verified_on).days
+        if age > limit:
+            problems.warning(
+                "recipients.csv",
+                f"{recipient.name}: opplysningene ble sist sjekket {recipient.verified_on:%d.%m.%Y} ({age} dager siden).",
+                f"Sjekk navn, rolle og adresse og oppdater «verified_on» (grensen er {limit} dager).",
+                row=recipient.row, field="verified_on",
+            )

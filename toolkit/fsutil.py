@@ -1,0 +1,74 @@
+"""File-system helpers: atomic writes and portable, safe file names."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from toolkit.errors import OutputError
+
+# Names Windows refuses whatever the extension (CON.txt is as bad as CON).
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
+UNSAFE_CHARS = re.compile(r"[^a-z0-9._-]+")
+MAX_STEM = 80
+
+
+def safe_stem(name: str) -> str:
+    """Turn an id or a name into a file-name stem that is safe on Windows, macOS and Linux."""
+    text = name.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = UNSAFE_CHARS.sub("-", text).strip("-._")[:MAX_STEM].strip("-._")
+    if not text:
+        text = "uten-navn"
+    if text.split(".")[0] in WINDOWS_RESERVED:
+        text = "_" + text
+    return text
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _output_error(path, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise _output_error(path, exc) from None
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write text atomically (see ``atomic_write_bytes``)."""
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _output_error(path: Path, exc: OSError) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"Disken er full: kunne ikke skrive {path}. Frigjør plass og kjør på nytt.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(
+            f"Har ikke lov til å skrive i {path.parent}. Velg en annen utdatamappe "
+            "(feltet «output» i campaign.yaml) eller gi skrivetilgang."
+        )
+    return OutputError(f"Kunne ikke skrive {path}: {exc.strerror or exc}.")

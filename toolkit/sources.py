@@ -1,0 +1,239 @@
+"""Reading the files organisers write: YAML with line numbers, CSV as Excel or an editor saves it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from toolkit.errors import Problems
+
+MAX_CSV_BYTES = 20 * 1024 * 1024
+CSV_SEPARATORS = (";", ",", "\t")
+
+
+class LineDict(dict):
+    """A mapping read from YAML that remembers the line of each key (1-based)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines: dict[object, int] = {}
+        self.line = 0
+
+    def line_of(self, key: object) -> int:
+        return self.lines.get(key, self.line)
+
+
+class LineList(list):
+    """A sequence read from YAML that remembers the line of each item (1-based)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.lines: list[int] = []
+        self.line = 0
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if index < len(self.lines) else self.line
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "en nøkkel må være enkel tekst", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    result.line = node.start_mark.line + 1
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def read_text(path: Path, problems: Problems, label: str) -> str | None:
+    """Read a text file as UTF-8 (BOM allowed) or Windows-1252; report a missing or binary file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        problems.error(label, "Filen finnes ikke.", f"Opprett {label} (se docs/campaign-files.md).")
+        return None
+    except IsADirectoryError:
+        problems.error(label, "Dette er en mappe, ikke en fil.")
+        return None
+    except OSError as exc:
+        problems.error(label, f"Filen kan ikke leses: {exc.strerror}.")
+        return None
+    return decode(data, problems, label)
+
+
+def decode(data: bytes, problems: Problems, label: str) -> str | None:
+    """Decode file bytes: UTF-8 with or without BOM, else Windows-1252 as Norwegian Excel saves."""
+    if b"\x00" in data[:4096]:
+        problems.error(
+            label,
+            "Filen ser ut til å være binær (for eksempel en .xlsx-fil), ikke tekst.",
+            "Lagre den som CSV (semikolonseparert) eller som ren tekst.",
+            line=1,
+        )
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        problems.error(
+            label,
+            f"Filen har tegn som verken er UTF-8 eller Windows-1252 (byte {exc.start}).",
+            "Lagre filen på nytt som UTF-8.",
+        )
+        return None
+
+
+def load_yaml(path: Path, problems: Problems, label: str) -> LineDict | None:
+    """Load a YAML file whose top level must be a mapping; syntax errors name the line."""
+    text = read_text(path, problems, label)
+    if text is None:
+        return None
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = (exc.problem or exc.context or "ugyldig YAML").strip()
+        problems.error(
+            label,
+            f"YAML-feil: {what}.",
+            "Sjekk innrykk, kolon og anførselstegn på denne linjen og linjen over.",
+            line=line,
+        )
+        return None
+    except yaml.YAMLError as exc:
+        problems.error(label, f"YAML-feil: {exc}.")
+        return None
+    if data is None:
+        problems.error(label, "Filen er tom.", "Se docs/campaign-files.md for hva den skal inneholde.")
+        return None
+    if not isinstance(data, LineDict):
+        problems.error(label, "Filen må være en samling av nøkler og verdier (nøkkel: verdi).", line=1)
+        return None
+    return data
+
+
+@dataclass
+class CsvTable:
+    """A CSV file read as rows of stripped strings, with the spreadsheet row number of each."""
+
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    separator: str
+
+
+def sniff_separator(header_line: str) -> str:
+    """Pick the separator the header line uses most: Norwegian Excel writes ';'."""
+    counts = {sep: header_line.count(sep) for sep in CSV_SEPARATORS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def read_csv(
+    path: Path,
+    problems: Problems,
+    label: str,
+    required: tuple[str, ...],
+    known: tuple[str, ...] = (),
+) -> CsvTable | None:
+    """Read a CSV file as Excel or a text editor saves it, reporting header problems."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        problems.error(label, "Filen finnes ikke.", f"Opprett {label} (se docs/campaign-files.md).")
+        return None
+    if size > MAX_CSV_BYTES:
+        problems.error(
+            label,
+            f"Filen er {size // (1024 * 1024)} MB; grensen er {MAX_CSV_BYTES // (1024 * 1024)} MB.",
+            "Sjekk at det er riktig fil, eller del den opp.",
+        )
+        return None
+    text = read_text(path, problems, label)
+    if text is None:
+        return None
+    if not text.strip():
+        problems.error(label, "Filen er tom.", f"Første linje skal være overskriftene: {', '.join(required)}.")
+        return None
+    first_line = text.lstrip("\r\n").splitlines()[0]
+    separator = sniff_separator(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        problems.error(label, f"CSV-feil: {exc}.", "Sjekk anførselstegnene.", row=reader.line_num)
+        return None
+    # Excel leaves empty rows; the header is the first row with any content.
+    row_number = 0
+    while records and not any(cell.strip() for cell in records[0]):
+        records.pop(0)
+        row_number += 1
+    header = [cell.strip().lower() for cell in records[0]]
+    header_row = row_number + 1
+    seen: set[str] = set()
+    for column in header:
+        if column in seen and column:
+            problems.error(label, f"Kolonnen «{column}» står to ganger.", "Fjern den ene.", row=header_row)
+        seen.add(column)
+    missing = [column for column in required if column not in header]
+    for column in missing:
+        problems.error(
+            label,
+            f"Kolonnen «{column}» mangler.",
+            f"Legg den til i første rad. Kolonnene som trengs: {', '.join(required)}.",
+            row=header_row,
+        )
+    if known:
+        for column in header:
+            if column and column not in known:
+                problems.warning(
+                    label,
+                    f"Ukjent kolonne «{column}» blir ikke brukt.",
+                    "Sjekk stavemåten hvis den skulle vært brukt.",
+                    row=header_row,
+                )
+    if missing:
+        return None
+    rows: list[tuple[int, dict[str, str]]] = []
+    for offset, record in enumerate(records[1:], start=1):
+        number = header_row + offset
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
+            problems.error(
+                label,
+                f"Raden har {len(record)} celler, men det er {len(header)} kolonner.",
+                f"Sjekk skilletegnet ({separator!r}) og anførselstegn i raden.",
+                row=number,
+            )
+            continue
+        values = {column: (record[i].strip() if i < len(record) else "") for i, column in enumerate(header)}
+        rows.append((number, values))
+    return CsvTable(header=header, rows=rows, separator=separator)

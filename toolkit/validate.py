@@ -1,0 +1,49 @@
+"""`toolkit validate`: every campaign file against its rules and the other files, all problems at once."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from toolkit.campaign import check_staleness, load_campaign
+from toolkit.errors import Problems
+from toolkit.model import Campaign
+
+# Checks that later parts of the toolkit add (op-eds, posts, …): each reads its own files and
+# records problems. A check runs only when the core files loaded.
+FeatureCheck = Callable[[Campaign, Problems], None]
+FEATURE_CHECKS: list[FeatureCheck] = []
+
+
+def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
+    """Parse the letter templates each language in use needs and check the variables they use."""
+    from toolkit.letters import LETTER_TEMPLATES, LETTER_VARIABLES
+    from toolkit.templates import Templates
+
+    kinds = sorted({r.kind for r in campaign.recipients} or {"ministry"})
+    languages = sorted({r.language or campaign.language for r in campaign.recipients} or {campaign.language})
+    folder = campaign.templates_dir
+    if not folder.is_dir():
+        problems.error("letter_templates", "Malmappen finnes ikke.", "Kopier letter_templates/ fra den utleverte kampanjen.")
+        return
+    for language in languages:
+        templates = Templates(folder, language)
+        templates.check([LETTER_TEMPLATES[k] for k in kinds if k in LETTER_TEMPLATES], LETTER_VARIABLES, problems)
+        try:
+            templates.env.parse(campaign.letter_subject)
+        except Exception as exc:  # noqa: BLE001 - any template error in the subject is the user's to fix
+            problems.error("campaign.yaml", f"Emnefeltet er ikke en gyldig mal: {exc}.", field="letters.subject")
+
+
+def check_campaign(folder: Path, today: date | None = None) -> tuple[Campaign | None, Problems]:
+    """Load and check the whole campaign folder; the caller decides what to do with the problems."""
+    problems = Problems()
+    campaign = load_campaign(Path(folder), problems)
+    if campaign is None:
+        return None, problems
+    check_staleness(campaign, problems, today or date.today())
+    check_letter_templates(campaign, problems)
+    for check in FEATURE_CHECKS:
+        check(campaign, problems)
+    return campaign, problems
