@@ -59,9 +59,10 @@ def build_email(
     sent_at = datetime.combine(letter_date, time(8, 0), tzinfo=ZoneInfo(campaign.timezone))
     msg["Date"] = format_datetime(sent_at)
     msg["Message-ID"] = message_id(campaign, recipient.id, sender[1] if sender else "")
-    msg["Content-Language"] = "nn-NO" if language == "nn" else "nb-NO"
     msg["X-Toolkit-Recipient"] = recipient.id
     msg.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    # set_content() clears Content-* headers, so the language goes in after it.
+    msg["Content-Language"] = "nn-NO" if language == "nn" else "nb-NO"
     if attachment:
         filename, data = attachment
         msg.add_attachment(data, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=filename)

@@ -118,9 +118,12 @@ def load_yaml(path: Path, problems: Problems, label: str) -> LineDict | None:
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed bracket or quote is found far below where it starts: name the start.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark else None
         what = (exc.problem or exc.context or "ugyldig YAML").strip()
+        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+            what += f" (oppdaget på linje {exc.problem_mark.line + 1})"
         problems.error(
             label,
             f"YAML-feil: {what}.",

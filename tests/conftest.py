@@ -1,0 +1,42 @@
+"""Shared fixtures: a private copy of the shipped campaign for every test that writes."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMPAIGN_FILES = ("campaign.yaml", "demands.yaml", "facts.yaml", "recipients.csv")
+CAMPAIGN_FOLDERS = ("letter_templates",)
+LETTER_DATE = date(2026, 11, 25)
+
+
+def copy_campaign(target: Path) -> Path:
+    """Copy the shipped campaign (files and templates the toolkit reads) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in CAMPAIGN_FILES:
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, target / name)
+    for extra in sorted(ROOT.glob("*.csv")) + sorted(ROOT.glob("*.yaml")):
+        if not (target / extra.name).exists():
+            shutil.copy(extra, target / extra.name)
+    for folder in CAMPAIGN_FOLDERS:
+        shutil.copytree(ROOT / folder, target / folder)
+    return target
+
+
+@pytest.fixture
+def campaign_dir(tmp_path: Path) -> Path:
+    return copy_campaign(tmp_path / "kampanje")
+
+
+@pytest.fixture(autouse=True)
+def no_real_home(tmp_path_factory, monkeypatch):
+    """Tests never read or write the real home folder."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
