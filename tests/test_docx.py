@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from toolkit.docx import STYLES, build_docx, reference_docx, write_docx
+from toolkit.errors import OutputError
 from toolkit.markup import Paragraph, Run, parse
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -342,7 +343,7 @@ def test_write_docx_failure_leaves_old_file_and_no_temporary(tmp_path):
     # A folder in the way makes os.replace fail after the temporary file was written.
     blocked = tmp_path / "mappe.docx"
     (blocked / "inni").mkdir(parents=True)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError):
         write_docx(blocked, typical_letter())
     assert target.read_bytes() == b"old content"
     assert sorted(os.listdir(tmp_path)) == ["brev.docx", "mappe.docx"]

@@ -9,7 +9,6 @@ document with python-docx so the tests can check the fast path against the obvio
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 import os
@@ -213,23 +212,9 @@ def write_docx(
     path: str | os.PathLike[str], paragraphs: Sequence[Paragraph], *, title: str = "", language: str = "nb-NO"
 ) -> None:
     """Write ``paragraphs`` as a .docx file at ``path`` atomically, replacing any file there."""
-    data = build_docx(paragraphs, title=title, language=language)
-    folder, name = os.path.split(os.fspath(path))
-    temporary = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
-    # Not tempfile.mkstemp: it creates files readable by the owner only (0600); with 0666 the
-    # user's umask decides, as for any other file they create. O_BINARY stops Windows from
-    # translating newlines.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with open(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    from toolkit.fsutil import atomic_write_bytes
+
+    atomic_write_bytes(Path(path), build_docx(paragraphs, title=title, language=language))
 
 
 def reference_docx(paragraphs: Sequence[Paragraph], *, title: str = "", language: str = "nb-NO") -> bytes:

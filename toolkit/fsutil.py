@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -32,9 +31,13 @@ def safe_stem(name: str) -> str:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one."""
     path = Path(path)
+    tmp = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # Not tempfile.mkstemp: it makes files readable by the owner only (0600); with 0666 the
+        # user's umask decides, as for any file they create. O_BINARY keeps Windows from
+        # translating newlines.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as exc:
         raise _output_error(path, exc) from None
     try:
