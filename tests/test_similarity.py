@@ -1,0 +1,81 @@
+"""The similarity check separates near-identical letters from letters people wrote themselves."""
+
+from __future__ import annotations
+
+import random
+
+from toolkit.markup import parse
+from toolkit.similarity import Item, body_text, compare, dice, fingerprint
+
+WORDS = (
+    "kvinner jenter menneskehandel utnyttelse hjelp trygghet politiet skolen arbeid helse familie "
+    "nabolaget bussen byen bygda fjorden vinteren sommeren legevakten kommunen venninne søster mor "
+    "datter lærer sykepleier frivillig krisesenter telefon penger gjeld pass løfte jobb reise "
+    "flyktning grense språk tillit frykt håp rettighet lov dom straff opphold bolig framtid"
+).split()
+TEMPLATE = (
+    "::Letterhead\nOrganisasjonen\n\n# Fem krav\n\nKjære {name}\n\n"
+    "Vi skriver til deg i forbindelse med kampanjen 16 dager mot vold mot kvinner, som i år handler om "
+    "menneskehandel. Kvinner og jenter utgjør de fleste ofrene, og mange blir aldri identifisert.\n\n"
+    "## 2. Identifiser ofrene\n\n{body}\n\n**Vårt krav:** En nasjonal identifiseringsmekanisme.\n\n"
+    "::Closing\nMed vennlig hilsen\n\n::Signature\n{name}\n"
+)
+
+
+def personal(rng: random.Random, sentences: int) -> str:
+    return " ".join(
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 14))).capitalize() + "."
+        for _ in range(sentences)
+    )
+
+
+def letter(name: str, body: str) -> frozenset[int]:
+    return fingerprint(body_text(parse(TEMPLATE.format(name=name, body=body))))
+
+
+def test_body_text_drops_salutation_titles_and_signatures():
+    text = body_text(parse(TEMPLATE.format(name="Åse Ås", body="Min egen tekst.")))
+    assert "Kjære" not in text and "Åse" not in text
+    assert "Vårt krav" not in text and "Identifiser ofrene" not in text
+    assert "Min egen tekst." in text and "Med vennlig hilsen" not in text
+
+
+def test_fingerprint_ignores_case_punctuation_and_spacing():
+    text = personal(random.Random(1), 20)
+    assert fingerprint(text) == fingerprint(text.upper().replace(" ", "  ").replace(".", "!"))
+    assert dice(fingerprint(text), fingerprint(text)) == 1.0
+    assert dice(frozenset(), fingerprint(text)) == 0.0
+
+
+def test_check_separates_known_duplicates_from_unique_letters():
+    rng = random.Random(2026)
+    shared = personal(rng, 25)
+    items = []
+    # Twelve supporters who sent the campaign text unchanged: identical apart from their names.
+    for number in range(12):
+        items.append(Item(f"kopi-{number}", f"kopi-{number}", letter(f"Navn {number}", shared)))
+    # Three who changed one sentence at the end: still near-identical.
+    for number in range(3):
+        items.append(Item(f"nesten-{number}", f"nesten-{number}", letter("X", shared + " " + personal(rng, 1))))
+    # Twenty who wrote their own text.
+    for number in range(20):
+        items.append(Item(f"egen-{number}", f"egen-{number}", letter("Y", personal(rng, 25))))
+    result = compare(items)
+    copies = [k for k in result.best if not k.startswith("egen")]
+    assert all(result.best[k][0] >= 0.8 for k in copies), {k: result.best[k] for k in copies}
+    assert all(result.best[f"egen-{n}"][0] < 0.3 for n in range(20)), result.best
+    assert set(result.over(0.5)) == set(copies)
+    worst = result.pairs[0]
+    assert worst[0] == 1.0 and worst[1].startswith("kopi")
+    histogram = result.histogram()
+    assert sum(count for _, _, count in histogram) == len(items)
+    assert histogram[-1][2] == 15 - sum(1 for k in copies if result.best[k][0] < 0.9)
+
+
+def test_letters_in_the_same_group_are_not_compared():
+    text = personal(random.Random(3), 25)
+    same = [Item("a-1", "a", letter("A", text)), Item("a-2", "a", letter("A", text))]
+    result = compare(same)
+    assert result.best == {"a-1": (0.0, None), "a-2": (0.0, None)}
+    result = compare(same + [Item("b-1", "b", letter("B", text))])
+    assert result.best["a-1"] == (1.0, "b-1") and result.best["b-1"][0] == 1.0
