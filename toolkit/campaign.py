@@ -234,6 +234,7 @@ def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
     campaign.demands = load_demands(folder, problems, campaign.facts)
     campaign.recipients = load_recipients(folder / "recipients.csv", problems)
     check_references(campaign, problems)
+    check_languages(campaign, problems)
     return campaign
 
 
@@ -305,12 +306,22 @@ def load_facts(folder: Path, problems: Problems) -> dict[str, Fact]:
         if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
             fields.error("year", f"Årstallet «{year}» er ikke et tall.")
             year = None
+        translations = {}
+        if isinstance(item, dict) and item.get("nn") is not None:
+            nn = fields.mapping("nn")
+            translations["nn"] = {
+                key: value
+                for key, value in (("text", nn.text("text", one_line=False)), ("source", nn.text("source", required=False)))
+                if value
+            }
         fact = Fact(
             id=fact_id,
             text=fields.text("text", one_line=False),
             source=fields.text("source"),
             year=year,
             url=fields.text("url", required=False),
+            translations=translations,
+            line=fields.line,
         )
         if fact_id:
             facts[fact_id] = fact
@@ -343,6 +354,9 @@ def load_demands(folder: Path, problems: Problems, facts: dict[str, Fact]) -> tu
         if not isinstance(arguments, list) or not arguments or not all(isinstance(a, str) and a.strip() for a in arguments):
             fields.error("arguments", "Mangler argumentet.", "Skriv minst én formulering under «arguments:».")
             arguments = []
+        translations = {}
+        if isinstance(item, dict) and item.get("nn") is not None:
+            translations["nn"] = _demand_translation(fields.mapping("nn"))
         fact_ids = fields.text_list("facts")
         for fact_id in fact_ids:
             if fact_id not in facts:
@@ -358,9 +372,45 @@ def load_demands(folder: Path, problems: Problems, facts: dict[str, Fact]) -> tu
                 ministries=fields.text_list("ministries"),
                 committees=fields.text_list("committees"),
                 facts=tuple(f for f in fact_ids if f in facts),
+                translations=translations,
+                line=fields.line,
             )
         )
     return tuple(sorted(demands, key=lambda d: d.number))
+
+
+def _demand_translation(fields: _Fields) -> dict:
+    """A demand's text in another written standard: the same keys as the bokmål text."""
+    arguments = fields.data.get("arguments")
+    if isinstance(arguments, str):
+        arguments = [arguments]
+    if not isinstance(arguments, list) or not all(isinstance(a, str) and a.strip() for a in arguments):
+        fields.error("arguments", "Mangler argumentet på nynorsk.", "Skriv minst éin formulering under «arguments:».")
+        arguments = []
+    return {
+        "title": fields.text("title"),
+        "summary": fields.text("summary"),
+        "arguments": tuple(" ".join(a.split()) for a in arguments),
+        "ask": " ".join(fields.text("ask", one_line=False).split()),
+    }
+
+
+def check_languages(campaign: Campaign, problems: Problems) -> None:
+    """Every written standard the recipients ask for needs the demands and facts in that standard."""
+    wanted = {r.language or campaign.language for r in campaign.recipients} | {campaign.language}
+    for language in sorted(wanted - {"nb"}):
+        for demand in campaign.demands:
+            if language not in demand.translations:
+                problems.error(
+                    "demands.yaml", f"Kravet «{demand.id}» finnes ikke på nynorsk, men noen mottakere skal ha brev på nynorsk.",
+                    "Legg til «nn:» med title, summary, arguments og ask under kravet (se docs/campaign-files.md).", line=demand.line or None, field="nn",
+                )
+        for fact in campaign.facts.values():
+            if language not in fact.translations:
+                problems.error(
+                    "facts.yaml", f"Faktumet «{fact.id}» finnes ikke på nynorsk, men noen mottakere skal ha brev på nynorsk.",
+                    "Legg til «nn:» med text under faktumet.", line=fact.line or None, field="nn",
+                )
 
 
 def _yes_no(value: str) -> bool | None:

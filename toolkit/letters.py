@@ -90,13 +90,13 @@ def address_lines(recipient: Recipient) -> list[str]:
     return list(dict.fromkeys(line for line in lines + list(recipient.postal_address) if line))
 
 
-def fact_context(campaign: Campaign, fact_id: str) -> dict:
-    fact = campaign.facts[fact_id]
+def fact_context(campaign: Campaign, fact_id: str, language: str = "nb") -> dict:
+    fact = campaign.facts[fact_id].in_language(language)
     return {"id": fact.id, "text": fact.text, "source": fact.source, "year": fact.year, "url": fact.url, "citation": fact.citation}
 
 
-def demand_context(campaign: Campaign, ranked: RankedDemand, recipient: Recipient) -> dict:
-    demand = ranked.demand
+def demand_context(campaign: Campaign, ranked: RankedDemand, recipient: Recipient, language: str = "nb") -> dict:
+    demand = ranked.demand.in_language(language)
     argument = choose(demand.arguments, campaign.slug, recipient.id, demand.id) or ""
     return {
         "id": demand.id,
@@ -105,7 +105,7 @@ def demand_context(campaign: Campaign, ranked: RankedDemand, recipient: Recipien
         "summary": demand.summary,
         "argument": argument,
         "ask": demand.ask,
-        "facts": [fact_context(campaign, f) for f in demand.facts],
+        "facts": [fact_context(campaign, f, language) for f in demand.facts],
         "reasons": list(dict.fromkeys(ranked.reasons)),
     }
 
@@ -146,8 +146,9 @@ def letter_context(campaign: Campaign, recipient: Recipient, letter_date: date, 
     names = names or lookup_names(campaign)
     ministries, committees = names
     ranked = rank_demands(campaign, recipient, names)
-    lead = [demand_context(campaign, r, recipient) for r in ranked if r.score > 0]
-    others = [demand_context(campaign, r, recipient) for r in ranked if r.score == 0]
+    language = language_of(campaign, recipient)
+    lead = [demand_context(campaign, r, recipient, language) for r in ranked if r.score > 0]
+    others = [demand_context(campaign, r, recipient, language) for r in ranked if r.score == 0]
     org = campaign.organisation
     return {
         "organisation": {"name": org.name, "address": list(org.address), "website": org.website, "email": org.email},
@@ -159,8 +160,8 @@ def letter_context(campaign: Campaign, recipient: Recipient, letter_date: date, 
         "recipient": recipient_context(recipient, committees, ministries),
         "lead": lead,
         "others": others,
-        "demands": [demand_context(campaign, r, recipient) for r in sorted(ranked, key=lambda r: r.demand.number)],
-        "language": recipient.language or campaign.language,
+        "demands": [demand_context(campaign, r, recipient, language) for r in sorted(ranked, key=lambda r: r.demand.number)],
+        "language": language,
     }
 
 

@@ -50,6 +50,16 @@ class Fact:
     source: str
     year: int | None = None
     url: str = ""
+    # Other written standards: {"nn": {"text": …, "source": …}}; missing keys fall back to bokmål.
+    translations: dict = field(default_factory=dict, compare=False, hash=False)
+    line: int = 0
+
+    def in_language(self, language: str) -> "Fact":
+        """This fact in another written standard (nynorsk), where the campaign files give one."""
+        extra = self.translations.get(language)
+        if not extra:
+            return self
+        return Fact(self.id, extra.get("text", self.text), extra.get("source", self.source), self.year, self.url)
 
     @property
     def citation(self) -> str:
@@ -70,6 +80,20 @@ class Demand:
     ministries: tuple[str, ...]
     committees: tuple[str, ...]
     facts: tuple[str, ...]
+    # Other written standards: {"nn": {"title": …, "summary": …, "arguments": […], "ask": …}}.
+    translations: dict = field(default_factory=dict, compare=False, hash=False)
+    line: int = 0
+
+    def in_language(self, language: str) -> "Demand":
+        """This demand in another written standard (nynorsk), where the campaign files give one."""
+        extra = self.translations.get(language)
+        if not extra:
+            return self
+        return Demand(
+            self.id, self.number, extra.get("title", self.title), extra.get("summary", self.summary),
+            tuple(extra.get("arguments", self.arguments)), extra.get("ask", self.ask),
+            self.ministries, self.committees, self.facts, line=self.line,
+        )
 
 
 @dataclass(frozen=True)

@@ -38,12 +38,16 @@ def join_and(items, language: str = "nb") -> str:
     return ", ".join(items[:-1]) + " og " + items[-1]
 
 
-NUMBER_WORDS = ("null", "ett", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv")
+NUMBER_WORDS = {
+    "nb": ("null", "ett", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv"),
+    "nn": ("null", "eitt", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv"),
+}
 
 
-def number_word(value: int) -> str:
+def number_word(value: int, language: str = "nb") -> str:
     """A count in words as Norwegian prose writes small numbers (neuter: "ett krav"); digits above twelve."""
-    return NUMBER_WORDS[value] if 0 <= value < len(NUMBER_WORDS) else str(value)
+    words = NUMBER_WORDS["nn" if language == "nn" else "nb"]
+    return words[value] if 0 <= value < len(words) else str(value)
 
 
 def lower_first(text: str) -> str:
@@ -88,7 +92,7 @@ class Templates:
             dag=lambda d: format_date(d, language, with_year=False),
             ukedag=lambda d: weekday(d, language),
             join_and=join_and,
-            antall=number_word,
+            antall=lambda n: number_word(n, language),
             lower_first=lower_first,
             upper_first=upper_first,
         )
