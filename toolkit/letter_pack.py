@@ -12,7 +12,7 @@ from typing import Callable
 from toolkit import markup
 from toolkit.emails import build_email
 from toolkit.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
-from toolkit.letters import Letter, lookup_names, render_letter
+from toolkit.letters import Letter, lookup_names, render_letter, variant_numbers
 from toolkit.model import Campaign, Recipient
 from toolkit.tabular import write_csv
 from toolkit.templates import Templates
@@ -102,13 +102,15 @@ def write_letter_pack(
     letters_dir, emails_dir = out / "letters", out / "emails"
     templates = templates_for(campaign)
     names = lookup_names(campaign)
+    # Numbered over every recipient, so that a run with --to gives the same letters as a full run.
+    variants = variant_numbers(campaign.recipients)
     report = LetterPackReport()
     manifest: list[dict] = []
     combined: list[markup.Paragraph] = []
     overview_rows = []
     ministries, committees = names
     for recipient in recipients:
-        letter = render_letter(campaign, templates, recipient, letter_date, names)
+        letter = render_letter(campaign, templates, recipient, letter_date, names, variant=variants.get(recipient.id))
         entry = write_letter_files(campaign, letter, letters_dir, emails_dir, letter_date)
         manifest.append(entry)
         first, *rest = letter.paragraphs

@@ -69,12 +69,26 @@ def rank_demands(campaign: Campaign, recipient: Recipient, names=None) -> list[R
     return sorted(ranked, key=lambda r: (-r.score, r.demand.number))
 
 
-def choose(options: tuple[str, ...] | list, *keys: str):
-    """Pick one option deterministically from the keys, so the same input gives the same letter."""
-    if not options:
-        return None
+FACTS_PER_DEMAND = 3
+
+
+def stable_number(*keys: str) -> int:
+    """A number derived from the keys alone, so the same input always gives the same letter."""
     digest = hashlib.sha256("\x1f".join(keys).encode()).digest()
-    return options[int.from_bytes(digest[:8], "big") % len(options)]
+    return int.from_bytes(digest[:8], "big")
+
+
+def variant_numbers(recipients) -> dict[str, int]:
+    """Number the recipients who sit together (same first committee, else same kind) 0, 1, 2, …
+
+    Letters to people in one group are read side by side, so each member gets a different variant
+    number and with it a different combination of phrasings and facts (see ``letter_context``).
+    """
+    groups: dict[str, list[str]] = {}
+    for recipient in recipients:
+        key = recipient.committees[0] if recipient.committees else recipient.kind
+        groups.setdefault(key, []).append(recipient.id)
+    return {rid: number for ids in groups.values() for number, rid in enumerate(sorted(ids))}
 
 
 def address_lines(recipient: Recipient) -> list[str]:
@@ -95,9 +109,20 @@ def fact_context(campaign: Campaign, fact_id: str, language: str = "nb") -> dict
     return {"id": fact.id, "text": fact.text, "source": fact.source, "year": fact.year, "url": fact.url, "citation": fact.citation}
 
 
-def demand_context(campaign: Campaign, ranked: RankedDemand, recipient: Recipient, language: str = "nb") -> dict:
+def demand_context(
+    campaign: Campaign, ranked: RankedDemand, recipient: Recipient, language: str = "nb", digit: int | None = None
+) -> dict:
+    """One demand as a template sees it; ``digit`` picks the phrasing and the facts for this letter."""
     demand = ranked.demand.in_language(language)
-    argument = choose(demand.arguments, campaign.slug, recipient.id, demand.id) or ""
+    if digit is None:
+        digit = stable_number(campaign.slug, recipient.id, demand.id)
+    # An offset per demand keeps the first variant from always using every demand's first phrasing.
+    offset = stable_number(campaign.slug, demand.id)
+    argument = demand.arguments[(digit + offset) % len(demand.arguments)] if demand.arguments else ""
+    facts = list(demand.facts)
+    if len(facts) > FACTS_PER_DEMAND:
+        start = (digit + offset) % len(facts)
+        facts = [facts[(start + k) % len(facts)] for k in range(FACTS_PER_DEMAND)]
     return {
         "id": demand.id,
         "number": demand.number,
@@ -105,7 +130,7 @@ def demand_context(campaign: Campaign, ranked: RankedDemand, recipient: Recipien
         "summary": demand.summary,
         "argument": argument,
         "ask": demand.ask,
-        "facts": [fact_context(campaign, f, language) for f in demand.facts],
+        "facts": [fact_context(campaign, f, language) for f in facts],
         "reasons": list(dict.fromkeys(ranked.reasons)),
     }
 
@@ -141,13 +166,26 @@ def campaign_context(campaign: Campaign) -> dict:
     }
 
 
-def letter_context(campaign: Campaign, recipient: Recipient, letter_date: date, names=None) -> dict:
-    """Everything a letter template may use (documented in docs/templates.md)."""
+def letter_context(
+    campaign: Campaign, recipient: Recipient, letter_date: date, names=None, variant: int | None = None
+) -> dict:
+    """Everything a letter template may use (documented in docs/templates.md).
+
+    ``variant`` (from ``variant_numbers``) is read as a mixed-radix number whose digits choose the
+    phrasing of each leading demand, so recipients with different variants get different texts.
+    """
     names = names or lookup_names(campaign)
     ministries, committees = names
     ranked = rank_demands(campaign, recipient, names)
     language = language_of(campaign, recipient)
-    lead = [demand_context(campaign, r, recipient, language) for r in ranked if r.score > 0]
+    lead = []
+    remaining = variant
+    for r in (r for r in ranked if r.score > 0):
+        digit = None
+        if remaining is not None:
+            base = max(len(r.demand.arguments), 1)
+            digit, remaining = remaining % base, remaining // base
+        lead.append(demand_context(campaign, r, recipient, language, digit))
     others = [demand_context(campaign, r, recipient, language) for r in ranked if r.score == 0]
     org = campaign.organisation
     return {
@@ -176,10 +214,11 @@ def render_letter(
     letter_date: date,
     names=None,
     context: dict | None = None,
+    variant: int | None = None,
 ) -> Letter:
     """Render one recipient's letter in the recipient's written standard."""
     language = language_of(campaign, recipient)
-    context = context or letter_context(campaign, recipient, letter_date, names)
+    context = context or letter_context(campaign, recipient, letter_date, names, variant)
     engine = templates[language]
     text = engine.render(LETTER_TEMPLATES[recipient.kind], context)
     subject = " ".join(engine.env.from_string(campaign.letter_subject).render(context).split())
