@@ -79,3 +79,22 @@ def test_letters_in_the_same_group_are_not_compared():
     assert result.best == {"a-1": (0.0, None), "a-2": (0.0, None)}
     result = compare(same + [Item("b-1", "b", letter("B", text))])
     assert result.best["a-1"] == (1.0, "b-1") and result.best["b-1"][0] == 1.0
+
+
+def test_check_command_reports_every_letter(campaign_dir):
+    import csv
+    import io
+
+    from helpers import run
+
+    result = run("check", "--campaign", str(campaign_dir), "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    assert "Likhet (organisasjonens brev)" in result.output
+    report = (campaign_dir / "ut" / "likhet-brev.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(report), delimiter=";"))
+    recipients = (campaign_dir / "recipients.csv").read_text(encoding="utf-8").strip().count("\n")
+    assert len(rows) == recipients
+    scores = [float(row["høyeste likhet"]) for row in rows]
+    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+    # Ministries no demand names get the same summary letter: the check must say so.
+    assert scores[0] == 1.0

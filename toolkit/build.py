@@ -18,7 +18,18 @@ def letters_step(campaign: Campaign, when: date, progress_bar) -> str:
     with progress_bar(len(campaign.recipients), "Brev") as bar:
         report = write_letter_pack(campaign, list(campaign.recipients), when, progress=bar.update)
     unverified = f" ({len(report.unverified)} med uverifisert e-postadresse)" if report.unverified else ""
-    return f"Brev: {report.letters} brev som DOCX, tekst og e-post{unverified}; utskriftsfil og oversikt."
+    lines = [f"Brev: {report.letters} brev som DOCX, tekst og e-post{unverified}; utskriftsfil og oversikt."]
+    lines.extend(similarity_lines(campaign, report.fingerprints, "organisasjonens brev"))
+    return "\n".join(lines)
+
+
+def similarity_lines(campaign: Campaign, fingerprints, label: str) -> list[str]:
+    """Check how alike a batch of letters is and write the report; returns the summary lines."""
+    from toolkit.check import REPORT_FILE, check_similarity, write_report
+
+    report = check_similarity(fingerprints, campaign.similarity_threshold)
+    write_report(report, campaign.output_dir / REPORT_FILE)
+    return report.summary_lines(label, worst=3)
 
 
 BUILD_STEPS: list[BuildStep] = [letters_step]

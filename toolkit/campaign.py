@@ -112,6 +112,13 @@ class _Fields:
             return default
         return value
 
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            self.error(key, f"Skal være et tall mellom {low} og {high}, ikke «{value}».")
+            return default
+        return float(value)
+
     def date(self, key: str) -> date | None:
         value = self.data.get(key)
         parsed = parse_date(value) if value is not None else None
@@ -225,6 +232,7 @@ def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
         letter_subject=letters.text("subject", required=False, default="Fem krav mot menneskehandel"),
         attach_docx=letters.boolean("attach_docx", False),
         smtp=smtp,
+        similarity_threshold=letters.number("similarity_threshold", 0.5, 0.0, 1.0),
         config=dict(data),
     )
     for tag in campaign.hashtags:

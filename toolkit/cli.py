@@ -184,5 +184,41 @@ def build(campaign_dir: Path, letter_date: str | None):
         click.echo(line)
 
 
+@cli.command()
+@campaign_option
+@date_option
+def check(campaign_dir: Path, letter_date: str | None):
+    """Mål hvor like brevene er: høyeste likhet per brev, fordeling og de likeste parene.
+
+    Metoden er den WriteToThem bruker: fingeravtrykk av tekstbiter på 32 tegn og
+    Dice-koeffisienten. Hilsen, underskrift og kravenes titler telles ikke med.
+    Rapporten skrives til likhet-brev.csv i utdatamappen.
+
+    \b
+    Eksempel:
+      toolkit check
+    """
+    from toolkit.check import REPORT_FILE, check_similarity, write_report
+    from toolkit.letter_pack import letter_fingerprint, templates_for
+    from toolkit.letters import lookup_names, render_letter, variant_numbers
+
+    when = parse_letter_date(letter_date)
+    campaign = load_valid(campaign_dir, when)
+    templates, names = templates_for(campaign), lookup_names(campaign)
+    variants = variant_numbers(campaign.recipients)
+    items = [
+        letter_fingerprint(render_letter(campaign, templates, r, when, names, variant=variants[r.id]), group=r.id)
+        for r in campaign.recipients
+    ]
+    report = check_similarity(items, campaign.similarity_threshold)
+    write_report(report, campaign.output_dir / REPORT_FILE)
+    for line in report.summary_lines("organisasjonens brev", worst=10):
+        click.echo(line)
+    click.echo(
+        "Brev til ulike mottakere fra organisasjonen deler tekst med vilje; dette er bare til orientering. "
+        f"Rapporten ligger i {campaign.output_dir / REPORT_FILE}."
+    )
+
+
 def main() -> None:
     cli(prog_name="toolkit")

@@ -30,6 +30,7 @@ class LetterPackReport:
     with_email: int = 0
     unverified: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    fingerprints: list = field(default_factory=list)  # similarity.Item per letter, for `toolkit check`
 
 
 def templates_for(campaign: Campaign) -> dict[str, Templates]:
@@ -78,6 +79,13 @@ def write_letter_files(
     }
 
 
+def letter_fingerprint(letter: Letter, group: str):
+    """The similarity fingerprint of a letter's own words (see toolkit.similarity)."""
+    from toolkit.similarity import Item, body_text, fingerprint
+
+    return Item(key=letter.recipient.id, group=group, hashes=fingerprint(body_text(letter.paragraphs)))
+
+
 def remove_stale(folder: Path, keep: set[str], suffixes: tuple[str, ...]) -> None:
     """Remove outputs of recipients no longer in the list, so a rerun replaces the pack cleanly."""
     if not folder.is_dir():
@@ -113,6 +121,7 @@ def write_letter_pack(
         letter = render_letter(campaign, templates, recipient, letter_date, names, variant=variants.get(recipient.id))
         entry = write_letter_files(campaign, letter, letters_dir, emails_dir, letter_date)
         manifest.append(entry)
+        report.fingerprints.append(letter_fingerprint(letter, group=recipient.id))
         first, *rest = letter.paragraphs
         combined.append(markup.Paragraph(first.style, first.runs, page_break_before=bool(combined)))
         combined.extend(rest)

@@ -140,6 +140,7 @@ class Campaign:
     letter_subject: str
     attach_docx: bool
     smtp: SmtpSettings
+    similarity_threshold: float = 0.5
     demands: tuple[Demand, ...] = ()
     facts: dict[str, Fact] = field(default_factory=dict)
     recipients: tuple[Recipient, ...] = ()
