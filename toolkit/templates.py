@@ -103,7 +103,8 @@ class Templates:
 
     def label(self, name: str) -> str:
         local = self.folder / self.language / name
-        where = local if local.is_file() else self.folder / name
+        shared = self.folder / name
+        where = shared if shared.is_file() and not local.is_file() else local
         try:
             return str(where.relative_to(self.folder.parent))
         except ValueError:
