@@ -37,7 +37,11 @@ BUILD_STEPS: list[BuildStep] = [letters_step]
 
 def run_build(campaign: Campaign, when: date, progress_bar) -> list[str]:
     """Run every build step in order and return the summary lines."""
+    from toolkit.fsutil import remove_leftover_temporaries
+
     started = time.perf_counter()
+    # A run killed mid-write leaves only hidden temporary files, never a half file: tidy them.
+    remove_leftover_temporaries(campaign.output_dir)
     lines = [step(campaign, when, progress_bar) for step in BUILD_STEPS]
     lines.append(f"Ferdig på {time.perf_counter() - started:.1f} s. Alt ligger i {campaign.output_dir}.")
     return lines
