@@ -222,3 +222,46 @@ def test_members_of_one_committee_get_different_texts(campaign_dir):
     # Deterministic: the same input gives the same letter.
     again = render_letter(campaign, templates, recipient, LETTER_DATE, variant=variants[recipient.id])
     assert again.text == letter.text
+
+
+BOKMAAL_ONLY = ("ikke", "jeg", "hva", "hvordan", "hvem", "fra", "ble", "mye", "noen", "uten", "være", "hjem", "Kilde", "vennlig", "hilsen", "ofrene", "kravene")
+NYNORSK_FORMS = ("Med venleg helsing", "Kjelde:", "krava", "ikkje", "frå")
+
+
+def test_nynorsk_recipient_gets_a_letter_entirely_in_nynorsk(campaign_dir):
+    import re
+
+    path = campaign_dir / "recipients.csv"
+    rows = read_rows(path)
+    for row in rows:
+        if row["id"] in ("jd", "minister-jd", "komite-justis"):
+            row["language"] = "nn"
+    rows.append(mp_row(language="nn"))
+    write_rows(path, rows)
+    campaign, problems = check_campaign(campaign_dir, LETTER_DATE)
+    assert not problems.errors
+    for recipient_id in ("jd", "minister-jd", "komite-justis", "mp-test"):
+        letter = letter_for(campaign, recipient_id)
+        assert letter.language == "nn"
+        text = letter.text
+        found = [w for w in BOKMAAL_ONLY if re.search(rf"(?<!\w){w}(?!\w)", text)]
+        assert not found, f"{recipient_id}: bokmål forms {found}"
+        for form in NYNORSK_FORMS:
+            assert form in text, f"{recipient_id}: missing {form!r}"
+        assert "25. november 2026" in text
+    # The e-mail says which written standard it is in.
+    assert run("letters", "--campaign", str(campaign_dir), "--date", "2026-11-25", "--to", "jd").exit_code == 0
+    message = email.message_from_bytes((campaign_dir / "ut" / "emails" / "jd.eml").read_bytes(), policy=policy.default)
+    assert message["Content-Language"] == "nn-NO"
+    assert "Med venleg helsing" in message.get_body(("plain",)).get_content()
+
+
+def test_nynorsk_weekdays_and_dates():
+    from datetime import date
+
+    from toolkit.templates import format_date, number_word, weekday
+
+    assert weekday(date(2026, 11, 28), "nn") == "laurdag"
+    assert weekday(date(2026, 11, 28), "nb") == "lørdag"
+    assert format_date(date(2026, 12, 10), "nn") == "10. desember 2026"
+    assert number_word(1, "nn") == "eitt" and number_word(1, "nb") == "ett"
