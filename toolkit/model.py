@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 RECIPIENT_KINDS = ("minister", "ministry", "mp", "committee", "other")
@@ -121,6 +121,86 @@ class Recipient:
     row: int = 0
 
 
+@dataclass(frozen=True)
+class PlatformSettings:
+    """One social platform as campaign.yaml sets it up: on or off, posting times, limit, what to add."""
+
+    id: str
+    name: str
+    enabled: bool
+    weekday_times: tuple[time, ...]
+    weekend_times: tuple[time, ...]
+    limit: int
+    hashtags: int | None = None  # how many of the campaign's hashtags to add; None = all
+    link: bool = True  # add the campaign link (Instagram shows links as plain text)
+
+
+@dataclass(frozen=True)
+class Observance:
+    """A day inside the campaign period that the world marks, with who marks it."""
+
+    date: date
+    name: str
+    source: str
+    theme: str = ""
+
+
+@dataclass(frozen=True)
+class SocialPost:
+    """One post on one platform at one moment: the text exactly as it will be posted, and its count."""
+
+    id: str  # the post's id in posts.yaml
+    platform: str
+    day: int  # 1 = the first day of the period
+    date: date
+    slot: int  # 1 = the first post of the day on this platform
+    publish_at: datetime  # timezone-aware, in the campaign's time zone
+    title: str
+    text: str
+    hashtags: tuple[str, ...]
+    link: str
+    image: str
+    alt_text: str
+    observance: str
+    fact_id: str
+    demand_id: str
+    count: int
+    limit: int
+    problems: tuple[str, ...] = ()
+    line: int = 0  # the post's line in posts.yaml
+
+    @property
+    def publish_utc(self) -> datetime:
+        return self.publish_at.astimezone(timezone.utc)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    @property
+    def key(self) -> str:
+        """Stable identity of this post on this platform, the base of its calendar UID."""
+        return f"{self.id}-{self.platform}"
+
+
+@dataclass
+class PostCalendar:
+    """The social-post calendar: platforms, the days the world marks, and every planned post."""
+
+    platforms: tuple[PlatformSettings, ...]
+    observances: tuple[Observance, ...]
+    posts: tuple[SocialPost, ...]
+    # Problems that only concern posts breaking a platform's rules; `--allow-invalid` lets them through.
+    rule_problems: list = field(default_factory=list)
+
+    @property
+    def enabled(self) -> tuple[PlatformSettings, ...]:
+        return tuple(p for p in self.platforms if p.enabled)
+
+    def observance_on(self, day: date) -> Observance | None:
+        return next((o for o in self.observances if o.date == day), None)
+
+
 @dataclass
 class Campaign:
     """Everything read from a campaign folder."""
@@ -145,6 +225,7 @@ class Campaign:
     facts: dict[str, Fact] = field(default_factory=dict)
     recipients: tuple[Recipient, ...] = ()
     config: dict = field(default_factory=dict)
+    calendar: PostCalendar | None = None  # set by the posts check when posts.yaml exists
 
     @property
     def templates_dir(self) -> Path:

@@ -16,6 +16,15 @@ FeatureCheck = Callable[[Campaign, Problems], None]
 FEATURE_CHECKS: list[FeatureCheck] = []
 
 
+def _check_posts(campaign: Campaign, problems: Problems) -> None:
+    from toolkit.posts import check_posts
+
+    check_posts(campaign, problems)
+
+
+FEATURE_CHECKS.append(_check_posts)
+
+
 def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
     """Parse the letter templates each language in use needs and check the variables they use."""
     from toolkit.letters import LETTER_TEMPLATES, LETTER_VARIABLES
