@@ -32,7 +32,16 @@ def similarity_lines(campaign: Campaign, fingerprints, label: str) -> list[str]:
     return report.summary_lines(label, worst=3)
 
 
-BUILD_STEPS: list[BuildStep] = [letters_step]
+def calendar_step(campaign: Campaign, when: date, progress_bar) -> str:
+    from toolkit.cli_calendar import calendar_summary
+    from toolkit.post_exports import write_calendar
+
+    if campaign.calendar is None:
+        return "Postkalender: ingen posts.yaml, så ingen kalender."
+    return calendar_summary(write_calendar(campaign, campaign.calendar), campaign.output_dir)
+
+
+BUILD_STEPS: list[BuildStep] = [letters_step, calendar_step]
 
 
 def run_build(campaign: Campaign, when: date, progress_bar) -> list[str]:

@@ -220,5 +220,10 @@ def check(campaign_dir: Path, letter_date: str | None):
     )
 
 
+from toolkit.cli_calendar import calendar  # noqa: E402
+
+cli.add_command(calendar)
+
+
 def main() -> None:
     cli(prog_name="toolkit")

@@ -19,17 +19,18 @@ def neutralise(value) -> str:
     return text
 
 
-def csv_bytes(header: list[str], rows, *, excel: bool = False, neutralise_cells: bool = True) -> bytes:
-    """CSV as bytes: plain UTF-8 with ',' or, for Excel, UTF-8 with BOM and ';'."""
+def csv_bytes(header: list[str] | None, rows, *, excel: bool = False, neutralise_cells: bool = True) -> bytes:
+    """CSV as bytes: plain UTF-8 with ',' or, for Excel, UTF-8 with BOM and ';'; ``header=None`` for none."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
-    writer.writerow(header)
+    if header is not None:
+        writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise(cell) if neutralise_cells else cell for cell in row])
     data = buffer.getvalue().encode("utf-8")
     return b"\xef\xbb\xbf" + data if excel else data
 
 
-def write_csv(path: Path, header: list[str], rows, *, excel: bool = False) -> None:
+def write_csv(path: Path, header: list[str] | None, rows, *, excel: bool = False) -> None:
     """Write a CSV export atomically."""
     atomic_write_bytes(path, csv_bytes(header, rows, excel=excel))

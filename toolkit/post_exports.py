@@ -1,0 +1,169 @@
+"""Exports of the post calendar: iCalendar, the full CSV (plain and for Excel), and bulk-upload files.
+
+Every file is written atomically, and a rerun on the same campaign gives byte-identical files: the
+iCalendar file has fixed UIDs and DTSTAMP, events sorted by time. Bulk-upload formats are as
+documented by each tool when this was written (see ../shared/reference/social.md, section 2); the
+README asks users to check them against their tool's current template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from toolkit.counting import PLATFORM_NAMES
+from toolkit.fsutil import atomic_write_bytes
+from toolkit.model import Campaign, PostCalendar, SocialPost
+from toolkit.posts import URL
+from toolkit.tabular import write_csv
+from toolkit.templates import weekday
+
+CALENDAR_DIR = "calendar"
+EVENT_MINUTES = 15
+POSTS_HEADER = [
+    "id", "dag", "dato", "ukedag", "klokkeslett", "utc", "tidssone", "plattform", "merkedag", "tittel",
+    "tekst", "tegn", "grense", "emneknagger", "lenke", "bilde", "alt-tekst", "faktum", "krav", "status",
+]
+# The bulk formats: one file per platform, because each upload goes to one channel or profile.
+BUFFER_HEADER = ["Text", "Image URL", "Tags", "Posting Time"]
+SPROUT_HEADER = ["date", "time_24hr", "message_text"]
+BULK_TOOLS = ("buffer", "hootsuite", "sprout")
+
+
+@dataclass
+class CalendarReport:
+    """What a calendar run wrote."""
+
+    posts: int = 0
+    invalid: int = 0
+    files: list[Path] = field(default_factory=list)
+
+
+def status(post: SocialPost) -> str:
+    """The post's state in words, for the CSV and the calendar page."""
+    if post.problems:
+        return "UGYLDIG: " + " ".join(post.problems)
+    if post.platform == "instagram" and not post.image:
+        return "trenger bilde"
+    return "ok"
+
+
+def ics_bytes(campaign: Campaign, calendar: PostCalendar) -> bytes:
+    """The calendar as iCalendar: one event per post in the campaign's time zone, one per observance day."""
+    import icalendar
+
+    slug = campaign.slug
+    # A fixed DTSTAMP (the period's first midnight, UTC) keeps reruns byte-identical.
+    stamp = datetime.combine(campaign.start, time(0), tzinfo=timezone.utc)
+    cal = icalendar.Calendar.new(
+        prodid=f"-//{campaign.organisation.name}//toolkit postkalender//NO",
+        name=f"16 dager {campaign.year}: innlegg i sosiale medier",
+        uid=f"postkalender@{slug}",
+    )
+    for observance in calendar.observances:
+        cal.add_component(icalendar.Event.new(
+            uid=f"merkedag-{observance.date:%Y%m%d}@{slug}",
+            summary=f"Merkedag: {observance.name}",
+            start=observance.date,
+            end=observance.date + timedelta(days=1),
+            description="\n".join(part for part in (observance.theme, f"Kilde: {observance.source}") if part),
+            categories=["merkedag", "16 dager"],
+            stamp=stamp,
+            transparency="TRANSPARENT",
+        ))
+    for post in calendar.posts:
+        name = PLATFORM_NAMES[post.platform]
+        prefix = "UGYLDIG – " if post.problems else ""
+        details = [post.text, "", f"Tegn: {post.count} av {post.limit} ({name} teller selv).", f"Status: {status(post)}"]
+        if post.image:
+            details += [f"Bilde: {post.image}", f"Alt-tekst: {post.alt_text}"]
+        if post.observance:
+            details.append(f"Merkedag: {post.observance}")
+        event = icalendar.Event.new(
+            uid=f"{post.key}@{slug}",
+            summary=f"{prefix}{name} · Dag {post.day} · {post.title}",
+            start=post.publish_at,
+            end=post.publish_at + timedelta(minutes=EVENT_MINUTES),
+            description="\n".join(details),
+            categories=[name, "16 dager"],
+            stamp=stamp,
+            transparency="TRANSPARENT",
+            url=post.link or None,
+        )
+        cal.add_component(event)
+    # The VTIMEZONE for the whole campaign year: standard and summer time, nothing from 1970 on.
+    cal.add_missing_timezones(first_date=date(campaign.year, 1, 1), last_date=date(campaign.year + 1, 1, 1))
+    return cal.to_ical()
+
+
+def posts_rows(calendar: PostCalendar, campaign: Campaign) -> list[list]:
+    """One row per post with every field, for posts.csv and its Excel variant."""
+    rows = []
+    for post in calendar.posts:
+        rows.append([
+            post.id, post.day, post.date.isoformat(), weekday(post.date, campaign.language),
+            post.publish_at.strftime("%H:%M"), post.publish_utc.strftime("%Y-%m-%dT%H:%M:%SZ"), campaign.timezone,
+            PLATFORM_NAMES[post.platform], post.observance, post.title, post.text, post.count, post.limit,
+            " ".join(post.hashtags), post.link, post.image, post.alt_text, post.fact_id, post.demand_id, status(post),
+        ])
+    return rows
+
+
+def _web_image(post: SocialPost) -> str:
+    """Bulk tools take images by URL only; a local file must be added in the tool."""
+    return post.image if URL.match(post.image) else ""
+
+
+def bulk_files(calendar: PostCalendar) -> dict[str, tuple[list[str] | None, list[list]]]:
+    """Every bulk-upload file as ``{relative path: (header or None, rows)}``; invalid posts are left out."""
+    files: dict[str, tuple[list[str] | None, list[list]]] = {}
+    for platform in calendar.enabled:
+        posts = [p for p in calendar.posts if p.platform == platform.id and p.valid]
+        files[f"buffer/buffer-{platform.id}.csv"] = (BUFFER_HEADER, [
+            [p.text, _web_image(p), "", p.publish_at.strftime("%Y-%m-%d %H:%M")] for p in posts
+        ])
+        # Hootsuite's Bulk Composer: no header; date and time, message, link (the link is in the text).
+        files[f"hootsuite/hootsuite-{platform.id}.csv"] = (None, [
+            [p.publish_at.strftime("%d/%m/%Y %H:%M"), p.text, ""] for p in posts
+        ])
+        files[f"sprout/sprout-{platform.id}.csv"] = (SPROUT_HEADER, [
+            [p.publish_at.strftime("%d/%m/%Y"), p.publish_at.strftime("%H:%M"), p.text] for p in posts
+        ])
+    return files
+
+
+def write_calendar(campaign: Campaign, calendar: PostCalendar) -> CalendarReport:
+    """Write every export of the calendar into ``<output>/calendar``."""
+    from toolkit.calendar_page import render_page
+
+    out = campaign.output_dir / CALENDAR_DIR
+    report = CalendarReport(posts=len(calendar.posts), invalid=sum(1 for p in calendar.posts if not p.valid))
+    written: list[Path] = []
+
+    def save(name: str, data: bytes) -> None:
+        atomic_write_bytes(out / name, data)
+        written.append(out / name)
+
+    save("posts.ics", ics_bytes(campaign, calendar))
+    rows = posts_rows(calendar, campaign)
+    write_csv(out / "posts.csv", POSTS_HEADER, rows)
+    write_csv(out / "posts-excel.csv", POSTS_HEADER, rows, excel=True)
+    written += [out / "posts.csv", out / "posts-excel.csv"]
+    bulk = bulk_files(calendar)
+    for name, (header, body) in bulk.items():
+        write_csv(out / name, header, body)
+        written.append(out / name)
+    for tool in BULK_TOOLS:
+        _remove_stale(out / tool, {out / name for name in bulk})
+    save("index.html", render_page(campaign, calendar, out).encode("utf-8"))
+    report.files = written
+    return report
+
+
+def _remove_stale(folder: Path, keep: set[Path]) -> None:
+    """Remove the files of platforms that were switched off since the last run."""
+    if folder.is_dir():
+        for path in folder.glob("*.csv"):
+            if path not in keep:
+                path.unlink()
