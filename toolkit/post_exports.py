@@ -94,6 +94,8 @@ def ics_bytes(campaign: Campaign, calendar: PostCalendar) -> bytes:
         cal.add_component(event)
     # The VTIMEZONE for the whole campaign year: standard and summer time, nothing from 1970 on.
     cal.add_missing_timezones(first_date=date(campaign.year, 1, 1), last_date=date(campaign.year + 1, 1, 1))
+    for zone in cal.walk("VTIMEZONE"):
+        zone.pop("COMMENT", None)  # icalendar's English note on the covered years; no app shows it
     return cal.to_ical()
 
 

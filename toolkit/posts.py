@@ -17,6 +17,7 @@ from toolkit.campaign import ID_PATTERN, TIME_PATTERN, _Fields
 from toolkit.errors import Problem, Problems
 from toolkit.model import Campaign, Observance, PlatformSettings, PostCalendar, SocialPost
 from toolkit.sources import LineDict, LineList, load_yaml
+from toolkit.tabular import FORMULA_STARTS
 from toolkit.templates import format_date
 
 POSTS_FILE = "posts.yaml"
@@ -194,12 +195,25 @@ class _Post:
         if self.alt_text and not self.image:
             fields.problems.warning(fields.label, "Alt-teksten blir ikke brukt fordi innlegget ikke har bilde.",
                                     "Legg til «image», eller fjern «alt_text».", line=fields._line("alt_text"), field=fields._name("alt_text"))
+        self._warn_formula_start()
         self.link = self._link(fields, campaign)
         self.time = None
         if "time" in fields.data:
             self.time = parse_time(fields.data["time"])
             if self.time is None:
                 fields.error("time", f"«{fields.data['time']}» er ikke et klokkeslett.", 'Skriv det som TT:MM, for eksempel "12:00".')
+
+    def _warn_formula_start(self) -> None:
+        """A text a spreadsheet would take for a formula gets an apostrophe in the CSV exports: say so."""
+        for key, text in [("text", self.text)] + [(f"variants.{k}", v) for k, v in self.variants.items()]:
+            if text.startswith(FORMULA_STARTS):
+                self.fields.problems.warning(
+                    self.fields.label,
+                    f"Teksten begynner med «{text[0]}». I CSV-filene får den en apostrof foran, så et regneark "
+                    "ikke kan kjøre den som en formel, og apostrofen blir med hvis filen lastes opp slik.",
+                    "Begynn teksten med et annet tegn.", line=self.line_for(key.removeprefix("variants.")),
+                    field=f"{self.fields.prefix}.{key}",
+                )
 
     def _variants(self, value) -> dict[str, str]:
         if value is None:
