@@ -176,7 +176,8 @@ def test_invalid_calendar_is_not_exported_unless_allowed(campaign_dir):
 
     result = run("calendar", "--campaign", str(campaign_dir), "--allow-invalid")
     assert result.exit_code == 0, result.output
-    assert "1 ugyldige innlegg" in result.output
+    assert "1 ugyldig innlegg er merket UGYLDIG" in result.output
+    assert "ADVARSEL: posts.yaml" in result.output and "FEIL:" not in result.output
     frame = pd.read_csv(out / "posts.csv", dtype=str, keep_default_na=False)
     bad = frame[frame["status"].str.startswith("UGYLDIG")]
     assert list(zip(bad["id"], bad["plattform"])) == [("for-lang", "X")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -37,7 +38,9 @@ def calendar(campaign_dir: Path, allow_invalid: bool):
     errors = [p for p in problems.errors if id(p) not in allowed]
     if errors:
         raise CampaignInvalid(errors + problems.warnings)
-    print_problems([p for p in problems.items if p.severity == "warning" or id(p) in allowed])
+    # Rule breaks let through by --allow-invalid are shown as warnings: the run goes on.
+    print_problems([replace(p, severity="warning") if id(p) in allowed else p
+                    for p in problems.items if p.severity == "warning" or id(p) in allowed])
     if campaign.calendar is None:
         raise ToolkitError("Kampanjen har ingen posts.yaml, så det er ingen postkalender å lage. "
                            "Kopier posts.yaml og observances.yaml fra den utleverte kampanjen og skriv egne innlegg.")
@@ -49,5 +52,6 @@ def calendar_summary(report, output_dir: Path) -> str:
     """The line both `toolkit calendar` and `toolkit build` print."""
     text = f"Postkalender: {report.posts} innlegg i {output_dir / 'calendar'} (kalenderfil, CSV, filer for Buffer, Hootsuite og Sprout, kalenderside)."
     if report.invalid:
-        text += f" {report.invalid} ugyldige innlegg er merket UGYLDIG og utelatt fra filene for planleggingsverktøyene."
+        which = "ugyldig innlegg er" if report.invalid == 1 else "ugyldige innlegg er"
+        text += f" {report.invalid} {which} merket UGYLDIG og utelatt fra filene for planleggingsverktøyene."
     return text
