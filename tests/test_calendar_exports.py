@@ -18,6 +18,7 @@ import pytest
 from toolkit.post_exports import write_calendar
 from toolkit.validate import check_campaign
 
+from conftest import copy_campaign
 from helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,12 @@ def build_calendar(folder: Path):
     assert problems.errors == []
     write_calendar(campaign, campaign.calendar)
     return campaign, folder / "ut" / "calendar"
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    """The shipped campaign's calendar, written once for the tests that only read it."""
+    return build_calendar(copy_campaign(tmp_path_factory.mktemp("shipped") / "kampanje"))
 
 
 def add_post(folder: Path, text: str) -> None:
@@ -45,10 +52,10 @@ def digests(folder: Path) -> dict[str, str]:
     }
 
 
-def test_ics_parsed_with_icalendar_has_every_post_at_its_oslo_time(campaign_dir):
+def test_ics_parsed_with_icalendar_has_every_post_at_its_oslo_time(shipped):
     import icalendar
 
-    campaign, out = build_calendar(campaign_dir)
+    campaign, out = shipped
     data = (out / "posts.ics").read_bytes()
     cal = icalendar.Calendar.from_ical(data)
     planned = {f"{p.key}@{campaign.slug}": p for p in campaign.calendar.posts}
@@ -76,10 +83,10 @@ def test_ics_parsed_with_icalendar_has_every_post_at_its_oslo_time(campaign_dir)
     assert x_first.start == datetime(2026, 11, 25, 8, 0, tzinfo=OSLO)
 
 
-def test_ics_parsed_with_a_second_independent_parser(campaign_dir):
+def test_ics_parsed_with_a_second_independent_parser(shipped):
     import ics
 
-    campaign, out = build_calendar(campaign_dir)
+    campaign, out = shipped
     cal = ics.Calendar((out / "posts.ics").read_text(encoding="utf-8"))
     planned = {f"{p.key}@{campaign.slug}": p for p in campaign.calendar.posts}
     timed = [e for e in cal.events if not e.all_day]
@@ -110,8 +117,8 @@ def test_rerun_is_byte_identical_and_uids_survive_a_new_post(campaign_dir):
     assert all(after[uid] == start for uid, start in before.items())
 
 
-def test_csv_exports_read_back_with_pandas(campaign_dir):
-    campaign, out = build_calendar(campaign_dir)
+def test_csv_exports_read_back_with_pandas(shipped):
+    campaign, out = shipped
     posts = campaign.calendar.posts
     plain = pd.read_csv(out / "posts.csv", dtype=str, keep_default_na=False)
     raw = (out / "posts-excel.csv").read_bytes()

@@ -17,6 +17,8 @@ from toolkit.calendar_page import PALETTE, TEXT_ON, contrast_ratio
 from toolkit.post_exports import write_calendar
 from toolkit.validate import check_campaign
 
+from conftest import copy_campaign
+
 
 def write_page(folder: Path) -> tuple[object, str, Path]:
     campaign, problems = check_campaign(folder, date(2026, 11, 20))
@@ -24,6 +26,12 @@ def write_page(folder: Path) -> tuple[object, str, Path]:
     write_calendar(campaign, campaign.calendar)
     page = folder / "ut" / "calendar" / "index.html"
     return campaign, page.read_text(encoding="utf-8"), page
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    """The shipped campaign's page, written once for the tests that only read it."""
+    return write_page(copy_campaign(tmp_path_factory.mktemp("shipped") / "kampanje"))
 
 
 class Elements(HTMLParser):
@@ -47,8 +55,8 @@ def parse(html: str) -> Elements:
     return parser
 
 
-def test_page_is_semantic_and_shows_every_post(campaign_dir):
-    campaign, html, _ = write_page(campaign_dir)
+def test_page_is_semantic_and_shows_every_post(shipped):
+    campaign, html, _ = shipped
     elements = parse(html)
     tags = [tag for tag, _ in elements.tags]
     assert html.startswith("<!DOCTYPE html>")
@@ -97,8 +105,8 @@ def test_page_escapes_everything_and_uses_nothing_from_the_network(campaign_dir)
     assert "@import" not in html and "url(" not in html and "@font-face" not in html
 
 
-def test_colours_meet_wcag_aa_contrast(campaign_dir):
-    _, html, _ = write_page(campaign_dir)
+def test_colours_meet_wcag_aa_contrast(shipped):
+    _, html, _ = shipped
     declared = dict(re.findall(r"--([a-z-]+): (#[0-9a-f]{6});", html))
     assert declared == PALETTE
     for foreground, background in TEXT_ON:
@@ -113,8 +121,8 @@ def test_contrast_formula_against_known_values():
     assert contrast_ratio("#f28c28", "#f28c28") == 1.0
 
 
-def test_print_stylesheet_and_offline_structure(campaign_dir):
-    _, html, _ = write_page(campaign_dir)
+def test_print_stylesheet(shipped):
+    _, html, _ = shipped
     assert "@media print" in html and "@page" in html and "break-inside: avoid" in html
 
 
@@ -130,8 +138,8 @@ CHROMIUM = find_chromium()
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
-def test_page_in_a_real_headless_browser(campaign_dir, tmp_path):
-    campaign, _, page = write_page(campaign_dir)
+def test_page_in_a_real_headless_browser(shipped, tmp_path):
+    campaign, _, page = shipped
     flags = [
         CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",

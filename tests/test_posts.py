@@ -178,6 +178,8 @@ def test_observance_and_platform_errors(campaign_dir):
     assert any("platforms.bluesky.limit" in m and "fast" in m for m in messages)
     assert any("platforms.threads.weekday_times" in m and "«nine»" in m for m in messages)
     assert any("Ukjent plattform «myspace»" in m for m in messages)
+    # Wrong times are one error, not one more for every post on that platform.
+    assert not any("bare 0 klokkeslett" in m for m in messages)
     assert all(p.line for p in problems.errors if p.file in ("observances.yaml", "campaign.yaml"))
 
 

@@ -34,13 +34,13 @@ def calendar(campaign_dir: Path, allow_invalid: bool):
             f"Fant ikke campaign.yaml i {campaign_dir.resolve()}. Gå til kampanjemappen eller bruk --campaign MAPPE."
         )
     campaign, problems = check_campaign(campaign_dir)
-    allowed = set(map(id, campaign.calendar.rule_problems)) if allow_invalid and campaign and campaign.calendar else set()
-    errors = [p for p in problems.errors if id(p) not in allowed]
+    allowed = set(campaign.calendar.rule_problems) if allow_invalid and campaign and campaign.calendar else set()
+    errors = [p for p in problems.errors if p not in allowed]
     if errors:
         raise CampaignInvalid(errors + problems.warnings)
     # Rule breaks let through by --allow-invalid are shown as warnings: the run goes on.
-    print_problems([replace(p, severity="warning") if id(p) in allowed else p
-                    for p in problems.items if p.severity == "warning" or id(p) in allowed])
+    print_problems([replace(p, severity="warning") if p in allowed else p
+                    for p in problems.items if p.severity == "warning" or p in allowed])
     if campaign.calendar is None:
         raise ToolkitError("Kampanjen har ingen posts.yaml, så det er ingen postkalender å lage. "
                            "Kopier posts.yaml og observances.yaml fra den utleverte kampanjen og skriv egne innlegg.")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
+from toolkit.errors import Problem
+
 RECIPIENT_KINDS = ("minister", "ministry", "mp", "committee", "other")
 LANGUAGES = ("nb", "nn")
 
@@ -167,7 +169,6 @@ class SocialPost:
     count: int
     limit: int
     problems: tuple[str, ...] = ()
-    line: int = 0  # the post's line in posts.yaml
 
     @property
     def publish_utc(self) -> datetime:
@@ -191,7 +192,7 @@ class PostCalendar:
     observances: tuple[Observance, ...]
     posts: tuple[SocialPost, ...]
     # Problems that only concern posts breaking a platform's rules; `--allow-invalid` lets them through.
-    rule_problems: list = field(default_factory=list)
+    rule_problems: list[Problem] = field(default_factory=list)
 
     @property
     def enabled(self) -> tuple[PlatformSettings, ...]:

@@ -75,7 +75,7 @@ def ics_bytes(campaign: Campaign, calendar: PostCalendar) -> bytes:
     for post in calendar.posts:
         name = PLATFORM_NAMES[post.platform]
         prefix = "UGYLDIG – " if post.problems else ""
-        details = [post.text, "", f"Tegn: {post.count} av {post.limit} ({name} teller selv).", f"Status: {status(post)}"]
+        details = [post.text, "", f"Tegn: {post.count} av {post.limit}, talt slik {name} teller.", f"Status: {status(post)}"]
         if post.image:
             details += [f"Bilde: {post.image}", f"Alt-tekst: {post.alt_text}"]
         if post.observance:

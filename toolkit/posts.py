@@ -312,6 +312,8 @@ def _plan(campaign: Campaign, calendar: PostCalendar, entries: list[_Post], prob
             todays = [p for p in entries if p.date == day and (not p.platforms or platform.id in p.platforms)]
             weekend = day.weekday() in WEEKEND
             times = platform.weekend_times if weekend else platform.weekday_times
+            if not times:
+                continue  # the platform's times are wrong, and that error is already reported
             used: dict[time, _Post] = {}
             for slot, post in enumerate(todays, start=1):
                 at = post.time
@@ -374,7 +376,6 @@ def _social_post(campaign, calendar, post: _Post, platform: PlatformSettings, da
         count=result.count,
         limit=result.limit,
         problems=tuple(rule_problems),
-        line=post.line,
     )
 
 
