@@ -54,3 +54,8 @@ def run_build(campaign: Campaign, when: date, progress_bar) -> list[str]:
     lines = [step(campaign, when, progress_bar) for step in BUILD_STEPS]
     lines.append(f"Ferdig på {time.perf_counter() - started:.1f} s. Alt ligger i {campaign.output_dir}.")
     return lines
+
+
+from toolkit.oped_pack import opeds_step  # noqa: E402
+
+BUILD_STEPS.append(opeds_step)

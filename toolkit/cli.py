@@ -224,6 +224,9 @@ from toolkit.cli_calendar import calendar  # noqa: E402
 
 cli.add_command(calendar)
 
+from toolkit.cli_opeds import opeds  # noqa: E402
+cli.add_command(opeds)
+
 
 def main() -> None:
     cli(prog_name="toolkit")

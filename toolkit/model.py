@@ -227,6 +227,7 @@ class Campaign:
     recipients: tuple[Recipient, ...] = ()
     config: dict = field(default_factory=dict)
     calendar: PostCalendar | None = None  # set by the posts check when posts.yaml exists
+    opeds: object | None = None  # toolkit.opeds.OpedSetup, read by `validate` when the campaign has op-eds
 
     @property
     def templates_dir(self) -> Path:

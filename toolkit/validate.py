@@ -56,3 +56,8 @@ def check_campaign(folder: Path, today: date | None = None) -> tuple[Campaign | 
     for check in FEATURE_CHECKS:
         check(campaign, problems)
     return campaign, problems
+
+
+from toolkit.opeds import check_opeds  # noqa: E402
+
+FEATURE_CHECKS.append(check_opeds)

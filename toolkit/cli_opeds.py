@@ -1,0 +1,38 @@
+"""`toolkit opeds`: plan the op-eds and write one document per submission."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from toolkit.cli import campaign_option, load_valid, parse_letter_date, print_problems
+
+
+@click.command()
+@campaign_option
+@click.option("--date", "today", default=None, metavar="ÅÅÅÅ-MM-DD", help="Dagen planen regnes fra (standard: i dag).")
+def opeds(campaign_dir: Path, today: str | None):
+    """Planlegg kronikker og debattinnlegg: hvilken avis, hvilken dag og hvem som skriver under.
+
+    Lager én DOCX per innsending i ut/opeds med innlegget og et følgenotat (adresse, lengde,
+    bildekrav og dato), en oversikt i ut/opeds/plan.csv, og oppdaterer opeds-status.csv i
+    kampanjemappen. Skriv «sendt», «antatt», «publisert» eller «avslått» der, så tar neste
+    kjøring hensyn til det.
+
+    \b
+    Eksempel:
+      toolkit opeds
+      toolkit opeds --date 2026-11-30
+    """
+    from toolkit.errors import ToolkitError
+    from toolkit.oped_pack import plan_lines, plan_warnings, write_oped_pack
+
+    when = parse_letter_date(today)
+    campaign = load_valid(campaign_dir, when)
+    if campaign.opeds is None:
+        raise ToolkitError("Kampanjen har ingen kronikker: legg til outlets.csv, signatories.csv og «opeds:» i campaign.yaml (se docs/campaign-files.md).")
+    report = write_oped_pack(campaign, when)
+    print_problems(plan_warnings(report))
+    for line in plan_lines(report):
+        click.echo(line)

@@ -1,0 +1,230 @@
+"""Writing the op-ed pack: one DOCX (and a text copy) per submission, the plan, and the updated status file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from toolkit import markup
+from toolkit.errors import ToolkitError
+from toolkit.fsutil import atomic_write_bytes, safe_stem
+from toolkit.model import Campaign
+from toolkit.oped_plan import Plan, hold_end, make_plan
+from toolkit.oped_status import STATUS_NAMES, Submission, status_bytes
+from toolkit.opeds import LANGUAGE_NAMES, STATUS_FILE, fact_contexts, format_count, render_piece
+from toolkit.outlets import KIND_NAMES, UNIT_NAMES, VERSION_NAMES
+
+OPEDS_DIR = "opeds"
+PLAN_FILE = "plan.csv"
+COVER_TEMPLATE = "oped_cover.j2"
+PLAN_HEADER = [
+    "dato", "ukedag", "avis", "innlegg", "tittel", "versjon", "språk", "underskriver", "rolle", "lengde", "grense",
+    "send til", "adresse verifisert", "bilde", "eksklusiv", "hos avisa til", "neste avis", "status", "fil",
+]
+
+
+class OpedTooLong(ToolkitError):
+    """A piece came out over an outlet's limit once the signatory's details were filled in."""
+
+    exit_code = 2
+
+
+@dataclass
+class OpedReport:
+    """What an op-eds run planned and wrote."""
+
+    plan: Plan
+    documents: int
+    plan_folder: Path
+    status_file: Path
+    status_changed: bool
+
+
+def submission_stem(submission: Submission) -> str:
+    """The file name of a submission without extension: 2026-11-25-vg-apning."""
+    return f"{submission.day.isoformat()}-{safe_stem(submission.outlet)}-{safe_stem(submission.piece)}"
+
+
+def limit_text(outlet, version: str) -> str:
+    limit = outlet.limits.get(version)
+    if limit is None:
+        return ""
+    unit = UNIT_NAMES[outlet.unit]
+    if limit.low is not None:
+        return f"{format_count(limit.low)}–{format_count(limit.high)} {unit}"
+    return f"høyst {format_count(limit.high)} {unit}"
+
+
+def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission, rendered) -> dict:
+    """What the cover note template may use."""
+    outlet = setup.outlet(submission.outlet)
+    signatory = setup.signatory(submission.signatory)
+    following = plan.next_after(submission)
+    limit = outlet.limits.get(submission.version)
+    return {
+        "submission": {
+            "date": submission.day,
+            "version": VERSION_NAMES.get(submission.version, submission.version),
+            "language": LANGUAGE_NAMES.get(submission.language, submission.language),
+            "status": STATUS_NAMES[submission.status],
+        },
+        "outlet": {
+            "name": outlet.name, "kind": KIND_NAMES[outlet.kind], "email": outlet.submission_email,
+            "form": outlet.submission_form, "address_verified": outlet.submission_verified, "source": outlet.source,
+            "exclusive": outlet.exclusive, "photo_required": outlet.photo_required, "notes": outlet.notes,
+        },
+        "length": {
+            "count": format_count(rendered.count(outlet.unit)),
+            "unit": UNIT_NAMES[outlet.unit],
+            "limit": limit_text(outlet, submission.version),
+            "high": format_count(limit.high) if limit else "",
+        },
+        "title": rendered.title,
+        "free_from": hold_end(submission, setup.wait_days),
+        "next": {"outlet": setup.outlet(following.outlet).name, "date": following.day} if following else None,
+        "signatory": {"name": signatory.name, "role": signatory.role} if signatory else {"name": submission.signatory, "role": ""},
+        "status_file": STATUS_FILE,
+        "language": submission.language,
+        "organisation": {"name": campaign.organisation.name},
+    }
+
+
+def _documents(campaign: Campaign, setup, plan: Plan, today: date) -> tuple[dict[str, bytes], list[list[str]]]:
+    """Render every open submission (planned or sent) into files, and the plan's rows; nothing is written yet."""
+    from toolkit.docx import build_docx
+    from toolkit.letter_pack import templates_for
+
+    templates = templates_for(campaign)
+    facts = fact_contexts(campaign)
+    files: dict[str, bytes] = {}
+    rows: list[list[str]] = []
+    for submission in plan.submissions:
+        outlet = setup.outlet(submission.outlet)
+        signatory = setup.signatory(submission.signatory)
+        spec = next((p for p in setup.pieces if p.id == submission.piece), None)
+        rendered = None
+        if spec and submission.version and submission.language in spec.languages and signatory:
+            rendered = render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts)
+        limit = outlet.limits.get(submission.version)
+        count = rendered.count(outlet.unit) if rendered else None
+        stem = ""
+        if rendered and submission.status in ("planned", "pitched"):
+            if submission.status == "planned" and limit and count > limit.high:
+                unit = UNIT_NAMES[outlet.unit]
+                raise OpedTooLong(
+                    f"«{rendered.title}» til {outlet.name} {submission.day:%d.%m.%Y} blir {format_count(count)} {unit} med "
+                    f"{signatory.name}s opplysninger, {format_count(count - limit.high)} {unit} over grensen. "
+                    "Malen bruker underskriveren i teksten som telles; flytt det til bylinen eller kort ned."
+                )
+            stem = submission_stem(submission)
+            cover_text = templates["nb"].render(COVER_TEMPLATE, cover_context(campaign, setup, plan, submission, rendered))
+            cover = markup.parse(cover_text)
+            if cover:
+                cover[0] = markup.Paragraph(cover[0].style, cover[0].runs, page_break_before=True)
+            files[f"{stem}.docx"] = build_docx(list(rendered.paragraphs) + cover, title=rendered.title, language=submission.language)
+            files[f"{stem}.txt"] = markup.to_plain_text(list(rendered.paragraphs)).encode("utf-8")
+        following = plan.next_after(submission)
+        rows.append([
+            submission.day.isoformat(), _weekday(submission.day), outlet.name, submission.piece,
+            rendered.title if rendered else "", VERSION_NAMES.get(submission.version, submission.version),
+            LANGUAGE_NAMES.get(submission.language, submission.language), submission.signatory,
+            signatory.role if signatory else "",
+            f"{count} {UNIT_NAMES[outlet.unit]}" if count is not None else "", limit_text(outlet, submission.version),
+            outlet.submission_email or outlet.submission_form, "ja" if outlet.submission_verified else "nei",
+            "ja" if outlet.photo_required else "nei", "ja" if outlet.exclusive else "nei",
+            "" if submission.placed else hold_end(submission, setup.wait_days).isoformat(),
+            setup.outlet(following.outlet).name if following else "", STATUS_NAMES[submission.status],
+            f"{OPEDS_DIR}/{stem}.docx" if stem else "",
+        ])
+    return files, rows
+
+
+def _weekday(day: date) -> str:
+    from toolkit.templates import weekday
+
+    return weekday(day)
+
+
+def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
+    """Plan the op-eds from ``today``, then write the documents, the plan and the status file."""
+    from toolkit.letter_pack import remove_stale
+    from toolkit.tabular import csv_bytes
+
+    setup = campaign.opeds
+    plan = make_plan(setup, today, campaign.days)
+    files, rows = _documents(campaign, setup, plan, today)
+    plan_bytes = csv_bytes(PLAN_HEADER, rows, excel=True)
+    status_path = campaign.folder / STATUS_FILE
+    new_status = status_bytes(plan.submissions, setup.status_separator)
+    try:
+        old_status = status_path.read_bytes()
+    except OSError:
+        old_status = None
+    # Everything is rendered before the first file is written, so a template error leaves no half pack.
+    folder = campaign.output_dir / OPEDS_DIR
+    for name, data in files.items():
+        atomic_write_bytes(folder / name, data)
+    atomic_write_bytes(folder / PLAN_FILE, plan_bytes)
+    remove_stale(folder, set(files), (".docx", ".txt"))
+    changed = old_status != new_status
+    if changed:
+        atomic_write_bytes(status_path, new_status)
+    return OpedReport(plan, sum(1 for name in files if name.endswith(".docx")), folder, status_path, changed)
+
+
+def plan_lines(report) -> list[str]:
+    """The summary a person reads after a run: what was planned, what is uncovered, what to do next."""
+    from toolkit.templates import format_date
+
+    plan = report.plan
+    planned = [s for s in plan.submissions if s.status == "planned" and s.day >= plan.days[0]] if plan.days else []
+    lines = []
+    if not plan.days:
+        return ["Kronikker: kampanjeperioden er over; ingenting å planlegge."]
+    lines.append(
+        f"Kronikker: {len(planned)} innsendinger planlagt fra {format_date(plan.days[0])} til {format_date(plan.days[-1])}; "
+        f"{len(plan.days) - len(plan.uncovered)} av {len(plan.days)} dager har en innsending."
+    )
+    if plan.uncovered:
+        days = ", ".join(format_date(d, with_year=False) for d in plan.uncovered)
+        lines.append(
+            f"  Dager uten innsending: {days}. Hver avis tar bare ett innlegg i uka, og bare aviser med kjente "
+            "lengdegrenser får innlegg: fyll inn reglene for flere aviser i outlets.csv for å dekke dem."
+        )
+    lines.append(f"  {report.documents} dokumenter i {report.plan_folder}, oversikt i plan.csv.")
+    if report.status_changed:
+        lines.append(f"  Planen er skrevet i {report.status_file.name}: skriv «sendt», «antatt», «publisert» eller «avslått» der når noe skjer.")
+    return lines
+
+
+def plan_warnings(report) -> list[str]:
+    """Rows of the status file the run could not keep, and days gone by that nobody marked."""
+    from toolkit.errors import Problem
+
+    problems = []
+    for submission, reason in report.plan.dropped:
+        problems.append(Problem(
+            report.status_file.name,
+            f"{submission.piece} til {submission.outlet} {submission.day:%d.%m.%Y} kan ikke beholdes: {reason}.",
+            "Raden er planlagt på nytt.", row=submission.row, severity="warning",
+        ))
+    for submission in report.plan.unconfirmed:
+        problems.append(Problem(
+            report.status_file.name,
+            f"{submission.piece} skulle sendes til {submission.outlet} {submission.day:%d.%m.%Y}, men står fortsatt som planlagt.",
+            "Skriv «sendt» hvis det ble sendt, eller slett raden hvis ikke. Til da holdes innlegget og avisas uke av.",
+            row=submission.row, field="status", severity="warning",
+        ))
+    return problems
+
+
+def opeds_step(campaign: Campaign, when: date, progress_bar) -> str:
+    """`toolkit build`'s op-ed step: plan from ``when`` and write the pack."""
+    from toolkit.cli import print_problems
+
+    if campaign.opeds is None:
+        return "Kronikker: ingen (kampanjen har ingen outlets.csv)."
+    report = write_oped_pack(campaign, when)
+    print_problems(plan_warnings(report))
+    return "\n".join(plan_lines(report))

@@ -1,0 +1,333 @@
+"""Op-eds: the pieces named in campaign.yaml, rendering them from templates, and counting them.
+
+A piece (``opeds.pieces`` in campaign.yaml) is one text with two lengths, a kronikk and a debate
+piece, rendered from ``letter_templates/<language>/oped_<id>.j2`` in each of its languages. The
+length an editor counts is the characters including spaces (or the words) of the title, the
+ingress and the body: the byline and the cover note do not count, nor do the breaks between
+paragraphs. That is what Word shows as "Tegn (med mellomrom)" for the same text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from toolkit import markup
+from toolkit.campaign import ID_PATTERN, _Fields
+from toolkit.errors import Problems
+from toolkit.model import LANGUAGES, Campaign
+from toolkit.outlets import (
+    UNIT_NAMES,
+    VERSION_NAMES,
+    VERSIONS,
+    OpedSignatory,
+    Outlet,
+    load_outlets,
+    load_signatories,
+    report_unknown_rules,
+)
+
+OUTLETS_FILE = "outlets.csv"
+SIGNATORIES_FILE = "signatories.csv"
+STATUS_FILE = "opeds-status.csv"
+DEFAULT_WAIT_DAYS = 3
+COUNTED_STYLES = frozenset({"Title", "Ingress", "Body", "Heading2", "ListBullet"})
+# Variables every op-ed template may use; `validate` reports any other name a template uses.
+OPED_VARIABLES = {"piece", "demand", "demands", "facts", "signatory", "organisation", "campaign", "language"}
+LANGUAGE_NAMES = {"nb": "bokmål", "nn": "nynorsk"}
+
+
+@dataclass(frozen=True)
+class PieceSpec:
+    """One op-ed as campaign.yaml names it: its id, its demand and the days it may be sent."""
+
+    id: str
+    demand: str
+    send_from: date
+    send_until: date
+    languages: tuple[str, ...]
+    line: int = 0
+
+    @property
+    def template(self) -> str:
+        return f"oped_{self.id}.j2"
+
+
+@dataclass(frozen=True)
+class RenderedPiece:
+    """One piece in one length and language, as paragraphs; the counts cover title, ingress and body."""
+
+    piece: str
+    version: str
+    language: str
+    paragraphs: tuple[markup.Paragraph, ...]
+    chars: int
+    words: int
+
+    @property
+    def title(self) -> str:
+        return next((p.text for p in self.paragraphs if p.style == "Title"), "")
+
+    def count(self, unit: str) -> int:
+        return self.words if unit == "words" else self.chars
+
+
+@dataclass
+class OpedSetup:
+    """Everything the op-ed planner needs, read once by `validate` and passed to the writers."""
+
+    wait_days: int
+    pieces: tuple[PieceSpec, ...]
+    outlets: tuple[Outlet, ...]
+    signatories: tuple[OpedSignatory, ...]
+    history: tuple = ()  # toolkit.oped_status.Submission rows from the status file
+    status_separator: str = ";"
+    lengths: dict[tuple[str, str, str], RenderedPiece] = field(default_factory=dict)
+
+    def piece(self, piece_id: str) -> PieceSpec:
+        return next(p for p in self.pieces if p.id == piece_id)
+
+    def outlet(self, outlet_id: str) -> Outlet:
+        return next(o for o in self.outlets if o.id == outlet_id)
+
+    def signatory(self, name: str) -> OpedSignatory | None:
+        return next((s for s in self.signatories if s.name.lower() == name.lower()), None)
+
+    def fits(self, outlet: Outlet, piece_id: str, version: str, language: str) -> bool:
+        """True when that version of the piece exists and is within the outlet's limits."""
+        rendered = self.lengths.get((piece_id, version, language))
+        limit = outlet.limits.get(version)
+        if rendered is None or limit is None or language not in outlet.languages or not outlet.takes(piece_id):
+            return False
+        count = rendered.count(outlet.unit)
+        return count <= limit.high and (limit.low is None or count >= limit.low)
+
+
+def count_text(paragraphs) -> tuple[int, int]:
+    """Characters including spaces, and words, of the counted paragraphs, as the DOCX will hold them."""
+    from toolkit.docx import clean_text
+
+    texts = [clean_text(p.text) for p in paragraphs if p.style in COUNTED_STYLES]
+    return sum(len(text) for text in texts), sum(len(text.split()) for text in texts)
+
+
+def format_count(value: int) -> str:
+    """A count the Norwegian way, with a no-break space between thousands: "4 900"."""
+    return f"{value:,}".replace(",", "\u00a0")
+
+
+def load_settings(campaign: Campaign, problems: Problems) -> tuple[int, tuple[PieceSpec, ...]]:
+    """Read the `opeds` section of campaign.yaml: the wait and the pieces."""
+    label = "campaign.yaml"
+    section = _Fields(problems, label, campaign.config.get("opeds"), "opeds")
+    section.unknown_keys({"exclusive_wait_days", "pieces"})
+    wait = section.integer("exclusive_wait_days", DEFAULT_WAIT_DAYS, 1, 30)
+    items = section.data.get("pieces")
+    if not isinstance(items, list) or not items:
+        section.error("pieces", "Mangler listen over kronikker.", "Legg til «pieces:» med minst ett innlegg (se docs/campaign-files.md).")
+        return wait, ()
+    demands = {d.id for d in campaign.demands}
+    pieces: list[PieceSpec] = []
+    for index, item in enumerate(items):
+        fields = _Fields(problems, label, item, f"opeds.pieces[{index + 1}]", items.line_of(index))
+        fields.unknown_keys({"id", "demand", "send_from", "send_until", "languages"})
+        piece_id = fields.text("id")
+        if piece_id and not ID_PATTERN.match(piece_id):
+            fields.error("id", f"Id-en «{piece_id}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek.")
+            piece_id = ""
+        if piece_id in {p.id for p in pieces}:
+            fields.error("id", f"Id-en «{piece_id}» er brukt før.", "Hvert innlegg trenger en egen id.")
+            piece_id = ""
+        demand = fields.text("demand", required=False)
+        if demand and demand not in demands:
+            fields.error("demand", f"Kravet «{demand}» finnes ikke i demands.yaml.", f"Bruk en av: {', '.join(sorted(demands))}.")
+        send_from = fields.date("send_from") if "send_from" in fields.data else campaign.start
+        send_until = fields.date("send_until") if "send_until" in fields.data else campaign.end
+        send_from, send_until = send_from or campaign.start, send_until or campaign.end
+        for key, value in (("send_from", send_from), ("send_until", send_until)):
+            if not campaign.start <= value <= campaign.end:
+                fields.error(key, f"Datoen {value:%d.%m.%Y} er utenfor kampanjeperioden.", "Velg en dato mellom period.start og period.end.")
+        if send_until < send_from:
+            fields.error("send_until", "Siste dag er før første dag.", "Bytt om datoene.")
+        languages = fields.text_list("languages") or ("nb",)
+        for language in languages:
+            if language not in LANGUAGES:
+                fields.error("languages", f"Ukjent språk «{language}».", "Bruk nb og/eller nn.")
+        languages = tuple(language for language in languages if language in LANGUAGES) or ("nb",)
+        if piece_id:
+            pieces.append(PieceSpec(piece_id, demand if demand in demands else "", send_from, send_until, languages, fields.line))
+    return wait, tuple(pieces)
+
+
+def fact_contexts(campaign: Campaign) -> dict[str, dict]:
+    """Facts by id for the templates; ``statement`` is the text without its full stop, to go on with "ifølge …"."""
+    from toolkit.letters import fact_context
+
+    contexts = {}
+    for fact_id, fact in campaign.facts.items():
+        context = fact_context(campaign, fact_id)
+        context["statement"] = fact.text[:-1] if fact.text.endswith(".") else fact.text
+        contexts[fact_id] = context
+    return contexts
+
+
+def oped_context(campaign: Campaign, spec: PieceSpec, version: str, language: str, signatory: OpedSignatory | None, facts=None) -> dict:
+    """Everything an op-ed template may use (documented in docs/campaign-files.md)."""
+    from toolkit.letters import campaign_context
+
+    facts = facts if facts is not None else fact_contexts(campaign)
+    demands = [
+        {
+            "id": d.id, "number": d.number, "title": d.title, "summary": d.summary, "ask": d.ask,
+            "facts": [facts[f] for f in d.facts if f in facts],
+        }
+        for d in campaign.demands
+    ]
+    org = campaign.organisation
+    return {
+        "piece": {"id": spec.id, "version": version, "long": version == "kronikk", "language": language},
+        "demand": next((d for d in demands if d["id"] == spec.demand), None),
+        "demands": demands,
+        "facts": facts,
+        "signatory": {
+            "name": signatory.name if signatory else "", "role": signatory.role if signatory else "",
+            "town": signatory.town if signatory else "", "district": signatory.district if signatory else "",
+            "district_name": signatory.district_name if signatory else "",
+        },
+        "organisation": {"name": org.name, "website": org.website},
+        "campaign": campaign_context(campaign),
+        "language": language,
+    }
+
+
+def render_piece(
+    campaign: Campaign, templates, spec: PieceSpec, version: str, language: str,
+    signatory: OpedSignatory | None = None, facts=None,
+) -> RenderedPiece:
+    """Render one piece in one length and language; raises TemplateProblem with the template's line."""
+    text = templates[language].render(spec.template, oped_context(campaign, spec, version, language, signatory, facts))
+    paragraphs = []
+    for paragraph in markup.parse(text):
+        if paragraph.style in ("Title", "Ingress", "Byline"):
+            # A long title or ingress may be wrapped in the template; in print it is one line.
+            runs = tuple(markup.Run(" ".join(run.text.split("\n")), run.bold, run.italic) for run in paragraph.runs)
+            paragraph = markup.Paragraph(paragraph.style, runs)
+        paragraphs.append(paragraph)
+    chars, words = count_text(paragraphs)
+    return RenderedPiece(spec.id, version, language, tuple(paragraphs), chars, words)
+
+
+def structure_problem(rendered: RenderedPiece) -> str | None:
+    """What is missing from a rendered piece (title, ingress, body, byline), or None."""
+    styles = [p.style for p in rendered.paragraphs]
+    for style, name in (("Title", "tittel"), ("Ingress", "ingress"), ("Byline", "byline")):
+        if styles.count(style) != 1:
+            return f"skal ha nøyaktig én {name} (::{style}), men har {styles.count(style)}"
+    if "Body" not in styles:
+        return "har ingen brødtekst"
+    if styles[-1] != "Byline":
+        return "skal slutte med bylinen (::Byline)"
+    return None
+
+
+def check_opeds(campaign: Campaign, problems: Problems) -> None:
+    """Validate the op-ed files and pieces, and keep what was read on ``campaign.opeds`` for the writers."""
+    folder = campaign.folder
+    present = "opeds" in campaign.config or (folder / OUTLETS_FILE).exists()
+    if not present:
+        return
+    wait, pieces = load_settings(campaign, problems)
+    piece_ids = tuple(p.id for p in pieces)
+    outlets = load_outlets(folder / OUTLETS_FILE, problems, piece_ids)
+    report_unknown_rules(outlets, problems)
+    signatories = load_signatories(folder / SIGNATORIES_FILE, problems, outlets, campaign.language)
+    setup = OpedSetup(wait, pieces, outlets, signatories)
+    _check_templates(campaign, setup, problems)
+    _check_lengths(campaign, setup, problems)
+    from toolkit.oped_status import load_status
+
+    setup.history, setup.status_separator = load_status(folder / STATUS_FILE, problems, setup)
+    campaign.opeds = setup
+
+
+def _check_templates(campaign: Campaign, setup: OpedSetup, problems: Problems) -> None:
+    """Parse each piece's templates, render every length and language, and record the counts."""
+    from toolkit.letter_pack import templates_for
+    from toolkit.templates import TemplateProblem
+
+    folder = campaign.templates_dir
+    if not folder.is_dir():
+        return  # check_letter_templates reports the missing folder
+    templates = templates_for(campaign)
+    facts = fact_contexts(campaign)
+    from toolkit.oped_pack import COVER_TEMPLATE
+
+    try:
+        templates["nb"].get(COVER_TEMPLATE)
+    except TemplateProblem as exc:
+        place, _, message = str(exc).partition(": ")
+        problems.error(place, message)
+    # Rendering both lengths runs every branch a piece has, so a strict render finds what
+    # Templates.check would (an unknown variable, with the template's line) at half the cost.
+    for spec in setup.pieces:
+        for language in spec.languages:
+            label = templates[language].label(spec.template)
+            if not templates[language].exists(spec.template):
+                problems.error(label, "Malen finnes ikke.", f"Lag {spec.template} i letter_templates/{language}/, eller fjern «{language}» fra languages for innlegget.")
+                continue
+            for version in VERSIONS:
+                try:
+                    rendered = render_piece(campaign, templates, spec, version, language, None, facts)
+                except TemplateProblem as exc:
+                    place, _, message = str(exc).partition(": ")
+                    problems.error(place, message)
+                    break
+                wrong = structure_problem(rendered)
+                if wrong:
+                    problems.error(label, f"Innlegget {wrong}.", "Se docs/campaign-files.md for oppsettet til en kronikkmal.")
+                    break
+                setup.lengths[(spec.id, version, language)] = rendered
+
+
+def _check_lengths(campaign: Campaign, setup: OpedSetup, problems: Problems) -> None:
+    """A piece over an outlet's limit is an error saying by how much; a piece nothing fits is a warning."""
+    from toolkit.letter_pack import templates_for
+
+    templates = templates_for(campaign)
+    usable = [o for o in setup.outlets if o.rules_known]
+    for spec in setup.pieces:
+        placed = False
+        for language in spec.languages:
+            label = templates[language].label(spec.template)
+            for version in VERSIONS:
+                rendered = setup.lengths.get((spec.id, version, language))
+                if rendered is None:
+                    continue
+                what = f"«{rendered.title}» ({VERSION_NAMES[version]}, {LANGUAGE_NAMES[language]})"
+                for outlet in usable:
+                    limit = outlet.limits.get(version)
+                    if limit is None or language not in outlet.languages or not outlet.takes(spec.id):
+                        continue
+                    count, unit = rendered.count(outlet.unit), UNIT_NAMES[outlet.unit]
+                    if count > limit.high:
+                        problems.error(
+                            label,
+                            f"{what} har {format_count(count)} {unit}, men {outlet.name} tar høyst "
+                            f"{format_count(limit.high)} {unit}: {format_count(count - limit.high)} {unit} for mye.",
+                            f"Kort ned teksten med minst {format_count(count - limit.high)} {unit}"
+                            + (" (tittel, ingress og brødtekst teller; bylinen teller ikke)." if unit == "tegn" else "."),
+                        )
+                    elif limit.low is not None and count < limit.low:
+                        problems.warning(
+                            label,
+                            f"{what} har {format_count(count)} {unit}; {outlet.name} vil ha minst {format_count(limit.low)} {unit}, "
+                            "så innlegget blir ikke sendt dit.",
+                            f"Skriv {format_count(limit.low - count)} {unit} til hvis det skal dit.",
+                        )
+                    else:
+                        placed = True
+        if not placed and any((spec.id, v, l) in setup.lengths for v in VERSIONS for l in spec.languages):
+            problems.warning(
+                "campaign.yaml", f"Innlegget «{spec.id}» passer ikke hos noen av avisene med kjente regler og blir ikke planlagt.",
+                "Sjekk språk og lengde mot outlets.csv.", line=spec.line or None, field="opeds.pieces",
+            )
