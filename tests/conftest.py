@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN_FILES = ("campaign.yaml", "demands.yaml", "facts.yaml", "recipients.csv")
 CAMPAIGN_FOLDERS = ("letter_templates",)
 LETTER_DATE = date(2026, 11, 25)
+# Files a run writes into the campaign folder: a developer's run at the root must not leak into tests.
+RUN_STATE = {"opeds-status.csv"}
 
 
 def copy_campaign(target: Path) -> Path:
@@ -21,6 +23,8 @@ def copy_campaign(target: Path) -> Path:
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, target / name)
     for extra in sorted(ROOT.glob("*.csv")) + sorted(ROOT.glob("*.yaml")):
+        if extra.name in RUN_STATE:
+            continue
         if not (target / extra.name).exists():
             shutil.copy(extra, target / extra.name)
     for folder in CAMPAIGN_FOLDERS:

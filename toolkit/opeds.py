@@ -273,6 +273,7 @@ def _check_templates(campaign: Campaign, setup: OpedSetup, problems: Problems) -
         for language in spec.languages:
             label = templates[language].label(spec.template)
             if not templates[language].exists(spec.template):
+                label = f"{folder.name}/{language}/{spec.template}"
                 problems.error(label, "Malen finnes ikke.", f"Lag {spec.template} i letter_templates/{language}/, eller fjern «{language}» fra languages for innlegget.")
                 continue
             for version in VERSIONS:

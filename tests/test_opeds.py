@@ -1,0 +1,229 @@
+"""Op-ed files and pieces: the shipped outlets and signatories, validation with row and field, the texts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from toolkit.opeds import format_count
+from toolkit.validate import check_campaign
+
+from conftest import LETTER_DATE
+from helpers import read_rows, run, write_rows
+
+KNOWN_RULES = {"vg", "nationen", "utrop", "tronder-avisa", "bygdanytt", "farmatid"}
+READ_ADDRESSES = {"vg": "debatt@vg.no", "nationen": "debatt@nationen.no", "tronder-avisa": "redaksjonen@t-a.no", "subjekt": "debatt@subjekt.no"}
+
+
+def load(folder):
+    campaign, problems = check_campaign(folder, LETTER_DATE)
+    return campaign, problems
+
+
+def edit_row(path, key_column, key, **values):
+    rows = read_rows(path)
+    row = next(r for r in rows if r[key_column] == key)
+    row.update(values)
+    write_rows(path, rows)
+    return rows.index(row) + 2  # the spreadsheet row: the header is row 1
+
+
+def test_shipped_outlets_and_signatories(campaign_dir):
+    campaign, problems = load(campaign_dir)
+    assert problems.errors == []
+    setup = campaign.opeds
+    by_id = {o.id: o for o in setup.outlets}
+    assert {o.id for o in setup.outlets if o.rules_known} == KNOWN_RULES
+    for name in ("aftenposten", "dagbladet", "nrk-ytring", "dn", "klassekampen", "dagsavisen", "vart-land",
+                 "morgenbladet", "bt", "adresseavisen", "aftenbladet", "fvn", "nordlys", "subjekt"):
+        assert not by_id[name].rules_known
+    # Only addresses read at the outlet's own page are marked as verified, and no other address is shipped.
+    assert {o.id: o.submission_email for o in setup.outlets if o.submission_verified} == READ_ADDRESSES
+    assert {o.id for o in setup.outlets if o.submission_email} == set(READ_ADDRESSES)
+    assert by_id["utrop"].unit == "words" and by_id["bygdanytt"].languages == ("nn",)
+    assert set(by_id["nationen"].languages) == {"nb", "nn"}
+    assert all(o.exclusive for o in setup.outlets), "exclusivity is assumed where it is unknown"
+    assert all(o.source for o in setup.outlets if o.rules_known)
+    # Validate names every outlet whose limits must be checked, with its row.
+    unknown = [p for p in problems.warnings if p.file == "outlets.csv" and "må sjekkes" in p.message]
+    assert len(unknown) == len(setup.outlets) - len(KNOWN_RULES)
+    assert all(p.row for p in unknown)
+    # The signatories are examples, in the Storting's districts, and local outlets have local writers.
+    assert setup.signatories and all("(eksempel)" in s.role for s in setup.signatories)
+    for local in (o for o in setup.outlets if o.rules_known and o.is_local):
+        assert any(s.district in local.coverage for s in setup.signatories), local.name
+
+
+def test_every_piece_fits_every_outlet_of_its_kind_and_names_its_sources(campaign_dir):
+    campaign, _ = load(campaign_dir)
+    setup = campaign.opeds
+    sources = {fact.source for fact in campaign.facts.values()}
+    assert len(setup.pieces) == 3 + len(campaign.demands)
+    assert {p.demand for p in setup.pieces if p.demand} == {d.id for d in campaign.demands}
+    for spec in setup.pieces:
+        for language in spec.languages:
+            long, short = setup.lengths[(spec.id, "kronikk", language)], setup.lengths[(spec.id, "debatt", language)]
+            assert 3900 <= long.chars <= 6000, (spec.id, language, long.chars)
+            assert short.chars < 3000, (spec.id, language, short.chars)
+            assert long.title == short.title and long.title
+            for rendered in (long, short):
+                text = "\n".join(p.text for p in rendered.paragraphs)
+                assert any(source in text for source in sources), f"{spec.id} ({language}) names no source"
+                assert [p.style for p in rendered.paragraphs][-1] == "Byline"
+    for outlet in (o for o in setup.outlets if o.rules_known):
+        assert any(setup.fits(outlet, p.id, v, l) for p in setup.pieces for v in ("kronikk", "debatt") for l in p.languages), outlet.name
+
+
+def test_nynorsk_pieces_are_nynorsk_and_keep_the_figures_of_the_facts(campaign_dir):
+    campaign, _ = load(campaign_dir)
+    setup = campaign.opeds
+    nynorsk = [p for p in setup.pieces if "nn" in p.languages]
+    assert {"apning", "slaveri", "avslutning"} <= {p.id for p in nynorsk}
+    for spec in nynorsk:
+        template = (campaign_dir / "letter_templates" / "nn" / spec.template).read_text(encoding="utf-8")
+        text = "\n".join(p.text for p in setup.lengths[(spec.id, "kronikk", "nn")].paragraphs)
+        prose = text
+        for fact in campaign.facts.values():
+            prose = prose.replace(fact.source, "")
+        for word in ("ikke", "hva", "hvordan", "hvorfor", "noen", "fra", "bare", "vold", "ofrene", "Norge"):
+            assert not re.search(rf"\b{word}\b", prose), f"bokmål «{word}» in nn/{spec.template}"
+        # The nynorsk text restates the figures in its own words: they must match facts.yaml.
+        for fact_id in set(re.findall(r'facts\["([^"]+)"\]', template)):
+            for number in re.findall(r"\d+(?:,\d+)?", campaign.facts[fact_id].text):
+                assert number in text, f"{number} from {fact_id} missing in nn/{spec.template}"
+
+
+def test_norwegian_conventions_in_the_texts(campaign_dir):
+    campaign, _ = load(campaign_dir)
+    for (piece, version, language), rendered in campaign.opeds.lengths.items():
+        text = "\n".join(p.text for p in rendered.paragraphs)
+        assert "  " not in text and " ," not in text and " ." not in text, (piece, version, language)
+        assert "(2022) (2022)" not in text and "{{" not in text and "}}" not in text
+    assert "25. november" in "\n".join(p.text for p in campaign.opeds.lengths[("apning", "debatt", "nb")].paragraphs)
+
+
+def test_a_piece_over_an_outlets_limit_is_an_error_saying_by_how_much(campaign_dir):
+    campaign, _ = load(campaign_dir)
+    longest = max(r.chars for (p, v, l), r in campaign.opeds.lengths.items() if v == "kronikk" and l == "nb")
+    limit = longest - 112
+    row = edit_row(campaign_dir / "outlets.csv", "id", "nationen", kronikk_max=str(limit))
+    _, problems = load(campaign_dir)
+    over = [p for p in problems.errors if "Nationen tar høyst" in p.message]
+    expected = {(p, r.title, r.chars - limit) for (p, v, l), r in campaign.opeds.lengths.items()
+                if v == "kronikk" and l in ("nb", "nn") and r.chars > limit}
+    assert len(over) == len(expected) >= 1
+    worst = next(p for p in over if f"{format_count(112)} tegn for mye" in p.message)
+    assert worst.file.startswith("letter_templates/") and "oped_" in worst.file
+    assert "Kort ned teksten med minst" in worst.hint
+    assert row == 3
+    result = run("validate", "--campaign", str(campaign_dir))
+    assert result.exit_code == 2 and "tegn for mye" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field", "words"),
+    [
+        ("kind", "avis", "kind", "Ukjent type"),
+        ("language", "se", "language", "Ukjent språk"),
+        ("debate_max", "tre tusen", "debate_max", "positivt helt tall"),
+        ("debate_min", "4000", "debate_min", "større enn øvre"),
+        ("submission_email", "debatt(at)vg.no", "submission_email", "ikke en gyldig e-postadresse"),
+        ("submission_form", "vg.no/skjema", "submission_form", "ikke en nettadresse"),
+        ("coverage", "Trøndelag", "coverage", "ikke en valgkrets-id"),
+        ("pieces", "finnes-ikke", "pieces", "finnes ikke"),
+        ("exclusive", "kanskje", "exclusive", "verken ja eller nei"),
+        ("verified_on", "i fjor", "verified_on", "ikke en dato"),
+        ("id", "VG Debatt", "id", "ugyldig"),
+    ],
+)
+def test_outlet_errors_name_row_and_field(campaign_dir, column, value, field, words):
+    row = edit_row(campaign_dir / "outlets.csv", "id", "vg", **{column: value})
+    _, problems = load(campaign_dir)
+    matching = [p for p in problems.errors if p.file == "outlets.csv" and p.row == row and p.field == field]
+    assert matching and words in matching[0].message, [str(p) for p in problems.errors]
+
+
+def test_a_local_outlet_needs_a_coverage(campaign_dir):
+    row = edit_row(campaign_dir / "outlets.csv", "id", "tronder-avisa", coverage="")
+    _, problems = load(campaign_dir)
+    assert any(p.row == row and p.field == "coverage" and "dekningsområde" in p.message for p in problems.errors)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field", "words"),
+    [
+        ("district", "nt", "district", "Mente du «NT»?"),
+        ("district", "Trøndelag", "district", "ikke en valgkrets-id"),
+        ("language", "en", "language", "Ukjent språk"),
+        ("preferred_outlets", "Avisa Som Ikke Finnes", "preferred_outlets", "finnes ikke i outlets.csv"),
+        ("role", "", "role", "Mangler"),
+        ("name", "Kari Eksempel", "name", "står også på rad"),
+    ],
+)
+def test_signatory_errors_name_row_and_field(campaign_dir, column, value, field, words):
+    row = edit_row(campaign_dir / "signatories.csv", "name", "Ingrid Eksempelmo", **{column: value})
+    _, problems = load(campaign_dir)
+    matching = [p for p in problems.errors if p.file == "signatories.csv" and p.row == row and p.field == field]
+    assert matching and words in str(matching[0]), [str(p) for p in problems.errors]
+
+
+def test_preferred_outlets_by_name_or_id_and_excel_csv(campaign_dir):
+    path = campaign_dir / "signatories.csv"
+    edit_row(path, "name", "Kari Eksempel", preferred_outlets="VG; Trønder-Avisa")
+    rows = read_rows(path)
+    write_rows(path, rows, delimiter=";", encoding="cp1252")
+    campaign, problems = load(campaign_dir)
+    assert problems.errors == []
+    kari = campaign.opeds.signatory("Kari Eksempel")
+    assert kari.preferred_outlets == ("vg", "tronder-avisa")
+    assert campaign.opeds.signatory("Åse Øvrebø-Eksempel").district == "Os"
+
+
+def test_campaign_yaml_opeds_section_is_checked(campaign_dir):
+    path = campaign_dir / "campaign.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("exclusive_wait_days: 3", "exclusive_wait_days: tre")
+    text = text.replace("{id: forebygging, demand: forebygging}", "{id: forebygging, demand: finnes-ikke}")
+    text = text.replace("send_until: 2026-12-09", "send_until: 2026-12-24")
+    path.write_text(text, encoding="utf-8")
+    _, problems = load(campaign_dir)
+    fields = {p.field for p in problems.errors if p.file == "campaign.yaml"}
+    assert {"opeds.exclusive_wait_days", "opeds.pieces[4].demand", "opeds.pieces[3].send_until"} <= fields
+    assert all(p.line for p in problems.errors if p.file == "campaign.yaml")
+
+
+def test_missing_or_broken_op_ed_template(campaign_dir):
+    (campaign_dir / "letter_templates" / "nn" / "oped_slaveri.j2").unlink()
+    template = campaign_dir / "letter_templates" / "nb" / "oped_rettsvern.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace('facts["kom-straffefritak"]', 'facts["finnes-ikke"]'), encoding="utf-8")
+    _, problems = load(campaign_dir)
+    messages = [str(p) for p in problems.errors]
+    assert any("nn/oped_slaveri.j2" in m and "finnes ikke" in m for m in messages)
+    assert any("oped_rettsvern.j2, linje" in m for m in messages), messages
+
+
+def test_status_file_errors_name_row_and_field(campaign_dir):
+    (campaign_dir / "opeds-status.csv").write_text(
+        "date,outlet,piece,version,language,signatory,status,answered_on,notes\n"
+        "2026-11-25,vg,apning,debatt,nb,Kari Eksempel,kanskje,,\n"
+        "2026-11-26,Ukjent avis,apning,debatt,nb,Kari Eksempel,sendt,,\n"
+        "2026-11-27,nationen,slaveri,kronikk,nb,Kari Eksempel,avslått,2026-11-20,\n"
+        "27/13/2026,nationen,slaveri,kronikk,nb,Per Ukjent,sendt,,\n",
+        encoding="utf-8",
+    )
+    _, problems = load(campaign_dir)
+    found = {(p.row, p.field) for p in problems.errors if p.file == "opeds-status.csv"}
+    assert {(2, "status"), (3, "outlet"), (4, "answered_on"), (5, "date"), (5, "signatory")} <= found
+
+
+def test_a_campaign_without_op_eds_is_still_valid(campaign_dir):
+    for name in ("outlets.csv", "signatories.csv"):
+        (campaign_dir / name).unlink()
+    path = campaign_dir / "campaign.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("# Kronikker og debattinnlegg")], encoding="utf-8")
+    campaign, problems = load(campaign_dir)
+    assert problems.errors == [] and campaign.opeds is None
+    result = run("build", "--campaign", str(campaign_dir), "--date", "2026-11-25")
+    assert result.exit_code == 0 and "Kronikker: ingen" in result.output
