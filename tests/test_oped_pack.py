@@ -12,7 +12,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from toolkit.oped_plan import hold_end, week_of
+from toolkit.oped_plan import week_of
 from toolkit.validate import check_campaign
 
 from conftest import ROOT

@@ -201,3 +201,11 @@ def test_the_search_covers_every_day_the_outlets_allow():
     assert_one_outlet_at_a_time(plan, 3)
     for key in {(s.outlet, week_of(s.day)) for s in plan.submissions}:
         assert sum(1 for s in plan.submissions if (s.outlet, week_of(s.day)) == key) == 1
+
+
+def test_when_pieces_are_scarce_the_plan_is_still_the_best_possible():
+    """Two pieces, each with one outlet at a time for three days: at most 11 of the 16 days."""
+    setup = setup_with([outlet(f"o{i}") for i in range(6)], [piece("p1"), piece("p2")], [person("Kari")])
+    plan = make_plan(setup, START, PERIOD)
+    assert plan.exhaustive and len({s.day for s in plan.submissions}) == 11
+    assert_one_outlet_at_a_time(plan, 3)

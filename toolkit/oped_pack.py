@@ -90,7 +90,7 @@ def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission,
     }
 
 
-def _documents(campaign: Campaign, setup, plan: Plan, today: date) -> tuple[dict[str, bytes], list[list[str]]]:
+def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes], list[list[str]]]:
     """Render every open submission (planned or sent) into files, and the plan's rows; nothing is written yet."""
     from toolkit.docx import build_docx
     from toolkit.letter_pack import templates_for
@@ -153,7 +153,7 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
 
     setup = campaign.opeds
     plan = make_plan(setup, today, campaign.days)
-    files, rows = _documents(campaign, setup, plan, today)
+    files, rows = _documents(campaign, setup, plan)
     plan_bytes = csv_bytes(PLAN_HEADER, rows, excel=True)
     status_path = campaign.folder / STATUS_FILE
     new_status = status_bytes(plan.submissions, setup.status_separator)
@@ -192,6 +192,8 @@ def plan_lines(report) -> list[str]:
             f"  Dager uten innsending: {days}. Hver avis tar bare ett innlegg i uka, og bare aviser med kjente "
             "lengdegrenser får innlegg: fyll inn reglene for flere aviser i outlets.csv for å dekke dem."
         )
+    if not plan.exhaustive:
+        lines.append("  Søket etter en plan ble stoppet ved grensen; dette er den beste planen som ble funnet.")
     lines.append(f"  {report.documents} dokumenter i {report.plan_folder}, oversikt i plan.csv.")
     if report.status_changed:
         lines.append(f"  Planen er skrevet i {report.status_file.name}: skriv «sendt», «antatt», «publisert» eller «avslått» der når noe skjer.")

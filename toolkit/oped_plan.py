@@ -74,7 +74,7 @@ class _State:
         self.wait_days = wait_days
         self.outlet_weeks: Counter = Counter()
         self.holds: dict[str, list[tuple[date, date]]] = {}
-        self.tried: dict[str, Counter] = {}
+        self.tried: Counter = Counter()  # (piece, outlet) -> sends
         self.placed: Counter = Counter()
         self.sent: Counter = Counter()
         self.load: Counter = Counter()
@@ -83,7 +83,7 @@ class _State:
     def add(self, s: Submission) -> None:
         self.outlet_weeks[(s.outlet, week_of(s.day))] += 1
         self.holds.setdefault(s.piece, []).append((s.day, hold_end(s, self.wait_days)))
-        self.tried.setdefault(s.piece, Counter())[s.outlet] += 1
+        self.tried[(s.piece, s.outlet)] += 1
         self.placed[s.piece] += s.placed
         self.sent[s.piece] += 1
         self.load[s.signatory] += 1
@@ -92,7 +92,7 @@ class _State:
     def remove(self, s: Submission) -> None:
         self.outlet_weeks[(s.outlet, week_of(s.day))] -= 1
         self.holds[s.piece].remove((s.day, hold_end(s, self.wait_days)))
-        self.tried[s.piece][s.outlet] -= 1
+        self.tried[(s.piece, s.outlet)] -= 1
         self.placed[s.piece] -= s.placed
         self.sent[s.piece] -= 1
         self.load[s.signatory] -= 1
@@ -108,7 +108,7 @@ class _State:
         return not self.outlet_weeks[(outlet, week_of(day))]
 
     def had(self, piece: str, outlet: str) -> bool:
-        return bool(self.tried.get(piece, Counter())[outlet])
+        return bool(self.tried[(piece, outlet)])
 
 
 class Planner:
@@ -122,11 +122,14 @@ class Planner:
         self.pieces = list(setup.pieces)
         self.order = {p.id: index for index, p in enumerate(self.pieces)}
         self.state = _State(setup.wait_days)
-        # Which pieces each outlet could take at all, whatever the day: the search's bound uses it.
+        # Which pieces each outlet could take at all, whatever the day, and the other way round:
+        # the search's bounds use them.
         self.candidates = {
             o.id: [p for p in self.pieces if any(self._signers(o, p.id, v, l) for v in VERSIONS for l in p.languages)]
             for o in self.outlets
         }
+        taken = {o.id: {p.id for p in self.candidates[o.id]} for o in self.outlets}
+        self.takers = {p.id: [o.id for o in self.outlets if p.id in taken[o.id]] for p in self.pieces}
 
     # -- choosing ---------------------------------------------------------------------------
 
@@ -194,8 +197,30 @@ class Planner:
 
     # -- searching ------------------------------------------------------------------------------
 
-    def _bound(self, index: int) -> int:
-        """At most how many of the remaining days can still get a submission."""
+    def _bound(self, index: int, beat: int) -> int:
+        """At most how many of the remaining days can still get a submission: no more than the
+        outlets have weeks for, and no more than the pieces can be sent, one outlet at a time.
+        The second, dearer bound is computed only when the first does not already fall short of ``beat``."""
+        bound = self._outlet_bound(index)
+        return bound if bound <= beat else min(bound, self._piece_bound(index))
+
+    def _piece_bound(self, index: int) -> int:
+        total = 0
+        for piece in self.pieces:
+            if self.state.placed[piece.id]:
+                continue
+            outlets = sum(1 for outlet in self.takers[piece.id] if not self.state.had(piece.id, outlet))
+            sends, free_from = 0, date.min
+            for day in self.search_days[index:]:
+                if sends == outlets:
+                    break
+                if day >= free_from and piece.send_from <= day <= piece.send_until and self.state.piece_free(piece.id, day):
+                    sends += 1
+                    free_from = day + timedelta(days=self.state.wait_days)
+            total += sends
+        return total
+
+    def _outlet_bound(self, index: int) -> int:
         remaining: dict[tuple[int, int], list[date]] = {}
         for day in self.search_days[index:]:
             remaining.setdefault(week_of(day), []).append(day)
@@ -216,7 +241,7 @@ class Planner:
 
     def _search(self, index: int) -> None:
         self.nodes += 1
-        if len(self.chosen) + self._bound(index) <= self.best_score:
+        if len(self.chosen) + self._bound(index, self.best_score - len(self.chosen)) <= self.best_score:
             return
         if index == len(self.search_days):
             self.best_score, self.best = len(self.chosen), list(self.chosen)
@@ -258,7 +283,7 @@ class Planner:
         taken = {s.day for s in kept}
         self.search_days = [d for d in days if d not in taken]
         self.nodes, self.best_score, self.best, self.chosen = 0, -1, [], []
-        self.upper = self._bound(0)
+        self.upper = self._bound(0, -1)
         self._search(0)
         plan.exhaustive = self.nodes <= NODE_LIMIT
         plan.submissions = sorted(kept + self.best, key=lambda s: (s.day, self.order.get(s.piece, 0), s.outlet))

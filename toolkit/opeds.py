@@ -4,7 +4,7 @@ A piece (``opeds.pieces`` in campaign.yaml) is one text with two lengths, a kron
 piece, rendered from ``letter_templates/<language>/oped_<id>.j2`` in each of its languages. The
 length an editor counts is the characters including spaces (or the words) of the title, the
 ingress and the body: the byline and the cover note do not count, nor do the breaks between
-paragraphs. That is what Word shows as "Tegn (med mellomrom)" for the same text.
+paragraphs. The tests count the reopened DOCX by the same rule.
 """
 
 from __future__ import annotations
