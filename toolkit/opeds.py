@@ -9,6 +9,7 @@ paragraphs. The tests count the reopened DOCX by the same rule.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,6 +36,7 @@ COUNTED_STYLES = frozenset({"Title", "Ingress", "Body", "Heading2", "ListBullet"
 # Variables every op-ed template may use; `validate` reports any other name a template uses.
 OPED_VARIABLES = {"piece", "demand", "demands", "facts", "signatory", "organisation", "campaign", "language"}
 LANGUAGE_NAMES = {"nb": "bokmål", "nn": "nynorsk"}
+PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def load_settings(campaign: Campaign, problems: Problems) -> tuple[int, tuple[Pi
     wait = section.integer("exclusive_wait_days", DEFAULT_WAIT_DAYS, 1, 30)
     items = section.data.get("pieces")
     if not isinstance(items, list) or not items:
-        section.error("pieces", "Mangler listen over kronikker.", "Legg til «pieces:» med minst ett innlegg (se docs/campaign-files.md).")
+        section.error("pieces", "Mangler listen over innlegg.", "Legg til «pieces:» med minst ett innlegg (se docs/campaign-files.md).")
         return wait, ()
     demands = {d.id for d in campaign.demands}
     pieces: list[PieceSpec] = []
@@ -160,13 +162,19 @@ def load_settings(campaign: Campaign, problems: Problems) -> tuple[int, tuple[Pi
 
 
 def fact_contexts(campaign: Campaign) -> dict[str, dict]:
-    """Facts by id for the templates; ``statement`` is the text without its full stop, to go on with "ifølge …"."""
+    """Facts by id for the templates.
+
+    ``statement`` is the text without its full stop, to go on with ", ifølge …"; ``ref`` is the
+    source without parentheses of its own ("ILO, Global Estimates of Modern Slavery, 2022"), to
+    stand inside a parenthesis.
+    """
     from toolkit.letters import fact_context
 
     contexts = {}
     for fact_id, fact in campaign.facts.items():
         context = fact_context(campaign, fact_id)
         context["statement"] = fact.text[:-1] if fact.text.endswith(".") else fact.text
+        context["ref"] = PARENTHESIS.sub(r", \1", fact.source)
         contexts[fact_id] = context
     return contexts
 
