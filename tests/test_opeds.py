@@ -130,7 +130,7 @@ def test_a_piece_over_an_outlets_limit_is_an_error_saying_by_how_much(campaign_d
         ("debate_min", "4000", "debate_min", "større enn øvre"),
         ("submission_email", "debatt(at)vg.no", "submission_email", "ikke en gyldig e-postadresse"),
         ("submission_form", "vg.no/skjema", "submission_form", "ikke en nettadresse"),
-        ("coverage", "Trøndelag", "coverage", "ikke en valgkrets-id"),
+        ("coverage", "Trøndelag", "coverage", "ikke en valgkrets"),
         ("pieces", "finnes-ikke", "pieces", "finnes ikke"),
         ("exclusive", "kanskje", "exclusive", "verken ja eller nei"),
         ("verified_on", "i fjor", "verified_on", "ikke en dato"),
@@ -154,7 +154,7 @@ def test_a_local_outlet_needs_a_coverage(campaign_dir):
     ("column", "value", "field", "words"),
     [
         ("district", "nt", "district", "Mente du «NT»?"),
-        ("district", "Trøndelag", "district", "ikke en valgkrets-id"),
+        ("district", "Trøndelag", "district", "ikke en valgkrets"),
         ("language", "en", "language", "Ukjent språk"),
         ("preferred_outlets", "Avisa Som Ikke Finnes", "preferred_outlets", "finnes ikke i outlets.csv"),
         ("role", "", "role", "Mangler"),
@@ -168,13 +168,15 @@ def test_signatory_errors_name_row_and_field(campaign_dir, column, value, field,
     assert matching and words in str(matching[0]), [str(p) for p in problems.errors]
 
 
-def test_preferred_outlets_by_name_or_id_and_excel_csv(campaign_dir):
+def test_outlets_and_districts_by_name_or_id_and_excel_csv(campaign_dir):
     path = campaign_dir / "signatories.csv"
     edit_row(path, "name", "Kari Eksempel", preferred_outlets="VG; Trønder-Avisa")
+    edit_row(path, "name", "Ingrid Eksempelmo", district="Nord-Trøndelag")
     rows = read_rows(path)
     write_rows(path, rows, delimiter=";", encoding="cp1252")
     campaign, problems = load(campaign_dir)
     assert problems.errors == []
+    assert campaign.opeds.signatory("Ingrid Eksempelmo").district == "NT"
     kari = campaign.opeds.signatory("Kari Eksempel")
     assert kari.preferred_outlets == ("vg", "tronder-avisa")
     assert campaign.opeds.signatory("Åse Øvrebø-Eksempel").district == "Os"

@@ -30,6 +30,7 @@ OUTLET_KINDS = {
 }
 KIND_NAMES = {"national": "nasjonal avis", "regional": "regionavis", "local": "lokalavis", "online": "nettavis"}
 LOCAL_KINDS = ("regional", "local")
+DISTRICT_BY_NAME = {name.lower(): district for district, name in DISTRICTS.items()}
 
 COUNT_UNITS = {"chars": "chars", "tegn": "chars", "teikn": "chars", "words": "words", "ord": "words"}
 UNIT_NAMES = {"chars": "tegn", "words": "ord"}
@@ -143,10 +144,10 @@ def load_outlets(path: Path, problems: Problems, pieces: tuple[str, ...], label:
         if kind is None:
             bad("kind", f"Ukjent type «{row['kind']}».", "Bruk national, regional, local eller online.")
             kind = "national"
-        coverage = split_list(row.get("coverage", ""))
+        coverage = tuple(DISTRICT_BY_NAME.get(d.lower(), d) for d in split_list(row.get("coverage", "")))
         for district in coverage:
             if district not in DISTRICTS:
-                bad("coverage", f"«{district}» er ikke en valgkrets-id.", f"Bruk Stortingets id-er: {', '.join(DISTRICTS)}.")
+                bad("coverage", f"«{district}» er ikke en valgkrets.", f"Bruk Stortingets id-er eller navn: {', '.join(DISTRICTS)}.")
         if kind in LOCAL_KINDS and not coverage:
             bad("coverage", "En lokal- eller regionavis trenger et dekningsområde.",
                 "Skriv valgkretsens id (for eksempel NT for Nord-Trøndelag), så får avisa lokale underskrivere.")
@@ -263,11 +264,12 @@ def load_signatories(
         if not row["role"]:
             bad("role", "Mangler tittel eller rolle.", "Skriv rollen slik den skal stå under innlegget, for eksempel «leder i Kvinnenettverket Trøndelag».")
         district = row.get("district", "")
+        district = DISTRICT_BY_NAME.get(district.lower(), district)
         if district and district not in DISTRICTS:
             # Ids are mixed-case; say which one was meant when only the case is wrong.
             meant = next((d for d in DISTRICTS if d.lower() == district.lower()), None)
-            hint = f"Mente du «{meant}»?" if meant else f"Bruk Stortingets id-er: {', '.join(DISTRICTS)}."
-            bad("district", f"«{district}» er ikke en valgkrets-id.", hint)
+            hint = f"Mente du «{meant}»?" if meant else f"Bruk Stortingets id-er eller navn: {', '.join(DISTRICTS)}."
+            bad("district", f"«{district}» er ikke en valgkrets.", hint)
             district = meant or ""
         languages = tuple(part.lower() for part in split_list(row.get("language", ""))) or (default_language,)
         for language in languages:
