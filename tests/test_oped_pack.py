@@ -201,3 +201,21 @@ def test_help_and_subprocess_run(campaign_dir):
     assert result.returncode == 0, result.stderr
     assert "15 av 16 dager" in result.stdout and "Dager uten innsending: 5. desember" in result.stdout
     assert (campaign_dir / "opeds-status.csv").exists()
+
+
+def test_a_piece_sent_outside_the_plan_is_respected(campaign_dir):
+    """The organiser sent the opening piece to Aftenposten on their own: it is held there, and
+    Aftenposten's rules being unknown does not stop the document from being made."""
+    (campaign_dir / "opeds-status.csv").write_text(
+        "date;outlet;piece;version;language;signatory;status;answered_on;notes\n"
+        "2026-11-25;Aftenposten;apning;kronikk;nb;Kari Eksempel;sendt;;sendt på eget initiativ\n",
+        encoding="utf-8",
+    )
+    result = run("opeds", "--campaign", str(campaign_dir), "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    rows = status_rows(campaign_dir)
+    opening = sorted((r["date"], r["outlet"]) for r in rows if r["piece"] == "apning")
+    assert opening[0] == ("2026-11-25", "aftenposten")
+    assert all(day >= "2026-11-28" for day, _ in opening[1:])
+    _, piece, cover = piece_and_cover(campaign_dir / "ut" / "opeds" / "2026-11-25-aftenposten-apning.docx")
+    assert "kronikk på bokmål, grensen er ukjent. Teksten har" in "\n".join(p.text for p in cover)

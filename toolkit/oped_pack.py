@@ -49,7 +49,7 @@ def submission_stem(submission: Submission) -> str:
 def limit_text(outlet, version: str) -> str:
     limit = outlet.limits.get(version)
     if limit is None:
-        return ""
+        return "grensen er ukjent"
     unit = UNIT_NAMES[outlet.unit]
     if limit.low is not None:
         return f"{format_count(limit.low)}–{format_count(limit.high)} {unit}"
@@ -77,7 +77,7 @@ def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission,
         "length": {
             "count": format_count(rendered.count(outlet.unit)),
             "unit": UNIT_NAMES[outlet.unit],
-            "limit": limit_text(outlet, submission.version),
+            "limit": limit_text(outlet, submission.version) + (" inkludert mellomrom" if limit and outlet.unit == "chars" else ""),
             "high": format_count(limit.high) if limit else "",
         },
         "title": rendered.title,
