@@ -11,7 +11,6 @@ import sys
 import time
 import zipfile
 from email import policy
-from pathlib import Path
 
 import docx
 import pytest
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 from toolkit.emails import build_email
 from toolkit.errors import CampaignInvalid, OutputError
 from toolkit.fsutil import atomic_write_bytes, safe_stem
-from toolkit.letter_pack import templates_for, write_letter_pack
+from toolkit.letter_pack import templates_for
 from toolkit.letters import render_letter
 from toolkit.model import Recipient
 from toolkit.validate import check_campaign

@@ -138,7 +138,6 @@ def test_letters_pack_on_disk(campaign_dir):
     printed = docx.Document(out / "alle-brev.docx")
     breaks = [p for p in printed.paragraphs if p.paragraph_format.page_break_before]
     assert len(breaks) == len(ids) - 1
-    overview = read_rows(out / "oversikt-brev.csv") if False else None  # the overview is ';'-separated
     raw = (out / "oversikt-brev.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert raw.decode("utf-8-sig").count("\r\n") == len(ids) + 1

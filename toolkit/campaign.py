@@ -20,7 +20,7 @@ from toolkit.model import (
     Signatory,
     SmtpSettings,
 )
-from toolkit.sources import LineDict, LineList, load_yaml, read_csv
+from toolkit.sources import LineDict, load_yaml, read_csv
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # A practical address check: one @, no spaces or control characters, a dot in the domain.

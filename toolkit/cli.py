@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from toolkit import __version__
-from toolkit.errors import CampaignInvalid, Problems, ToolkitError
+from toolkit.errors import CampaignInvalid, ToolkitError
 
 
 class ToolkitGroup(click.Group):

@@ -161,8 +161,8 @@ def load_settings(campaign: Campaign, problems: Problems) -> tuple[int, tuple[Pi
     return wait, tuple(pieces)
 
 
-def fact_contexts(campaign: Campaign) -> dict[str, dict]:
-    """Facts by id for the templates.
+def fact_contexts(campaign: Campaign) -> dict[str, dict[str, dict]]:
+    """Facts by written standard and id for the templates.
 
     ``statement`` is the text without its full stop, to go on with ", ifølge …"; ``ref`` is the
     source without parentheses of its own ("ILO, Global Estimates of Modern Slavery, 2022"), to
@@ -170,26 +170,30 @@ def fact_contexts(campaign: Campaign) -> dict[str, dict]:
     """
     from toolkit.letters import fact_context
 
-    contexts = {}
-    for fact_id, fact in campaign.facts.items():
-        context = fact_context(campaign, fact_id)
-        context["statement"] = fact.text[:-1] if fact.text.endswith(".") else fact.text
-        context["ref"] = PARENTHESIS.sub(r", \1", fact.source)
-        contexts[fact_id] = context
-    return contexts
+    by_language: dict[str, dict[str, dict]] = {}
+    for language in ("nb", "nn"):
+        contexts = {}
+        for fact_id in campaign.facts:
+            context = fact_context(campaign, fact_id, language)
+            text = context["text"]
+            context["statement"] = text[:-1] if text.endswith(".") else text
+            context["ref"] = PARENTHESIS.sub(r", \1", context["source"])
+            contexts[fact_id] = context
+        by_language[language] = contexts
+    return by_language
 
 
 def oped_context(campaign: Campaign, spec: PieceSpec, version: str, language: str, signatory: OpedSignatory | None, facts=None) -> dict:
     """Everything an op-ed template may use (documented in docs/campaign-files.md)."""
     from toolkit.letters import campaign_context
 
-    facts = facts if facts is not None else fact_contexts(campaign)
+    facts = (facts if facts is not None else fact_contexts(campaign))[language]
     demands = [
         {
             "id": d.id, "number": d.number, "title": d.title, "summary": d.summary, "ask": d.ask,
             "facts": [facts[f] for f in d.facts if f in facts],
         }
-        for d in campaign.demands
+        for d in (demand.in_language(language) for demand in campaign.demands)
     ]
     org = campaign.organisation
     return {
