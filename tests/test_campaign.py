@@ -175,3 +175,12 @@ def test_missing_campaign_folder(tmp_path):
     assert result.exit_code != 0
     assert "campaign.yaml" in result.output
     assert "Traceback" not in result.output
+
+
+def test_unquoted_times_in_the_sending_window(campaign_dir):
+    # YAML reads an unquoted 18:00 as the base-60 number 1080; it must still mean 18:00.
+    path = campaign_dir / "campaign.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('end: "18:00"', "end: 18:00"), encoding="utf-8")
+    campaign, errors = errors_of(campaign_dir)
+    assert errors == []
+    assert campaign.smtp.window.end == "18:00"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -53,6 +53,16 @@ def parse_date(value) -> date | None:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+    return None
+
+
+def parse_time(value) -> time | None:
+    """Read "09:30"; YAML reads an unquoted 19:30 as the number 1170 (base 60), which is taken back."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return time(value // 60, value % 60)
+    text = str(value).strip()
+    if TIME_PATTERN.match(text):
+        return time(int(text[:2]), int(text[3:]))
     return None
 
 
@@ -276,12 +286,15 @@ def _smtp(fields: _Fields) -> SmtpSettings:
         bad = [d for d in days if d not in WEEKDAYS]
         if bad:
             win.error("days", f"Ukjente dager: {', '.join(bad)}.", f"Bruk {', '.join(WEEKDAYS)}.")
-        start = win.text("start", required=False, default="08:00")
-        end = win.text("end", required=False, default="18:00")
-        for key, value in (("start", start), ("end", end)):
-            if not TIME_PATTERN.match(value):
+        times = {}
+        for key, default in (("start", "08:00"), ("end", "18:00")):
+            value = win.data.get(key, default)
+            parsed = parse_time(value)
+            if parsed is None:
                 win.error(key, f"«{value}» er ikke et klokkeslett.", "Skriv det som TT:MM, for eksempel \"08:00\".")
-        window = SendWindow(tuple(d for d in days if d in WEEKDAYS), start, end)
+                parsed = parse_time(default)
+            times[key] = parsed.strftime("%H:%M")
+        window = SendWindow(tuple(d for d in days if d in WEEKDAYS), times["start"], times["end"])
     return SmtpSettings(
         host=fields.text("host", required=False),
         port=fields.integer("port", 587, 1, 65535),

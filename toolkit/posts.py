@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from toolkit import counting
-from toolkit.campaign import ID_PATTERN, TIME_PATTERN, _Fields
+from toolkit.campaign import ID_PATTERN, _Fields, parse_time
 from toolkit.errors import Problem, Problems
 from toolkit.model import Campaign, Observance, PlatformSettings, PostCalendar, SocialPost
 from toolkit.sources import LineDict, LineList, load_yaml
@@ -30,16 +30,6 @@ DEFAULT_LINK = {"instagram": False}
 POST_KEYS = {"id", "date", "title", "text", "variants", "platforms", "fact", "demand", "image", "alt_text", "link", "time"}
 PLATFORM_KEYS = {"enabled", "weekday_times", "weekend_times", "limit", "hashtags", "link"}
 WEEKEND = (5, 6)  # date.weekday() of Saturday and Sunday
-
-
-def parse_time(value) -> time | None:
-    """Read "09:30"; YAML reads an unquoted 19:30 as the number 1170 (base 60), which is taken back."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
-        return time(value // 60, value % 60)
-    text = str(value).strip()
-    if TIME_PATTERN.match(text):
-        return time(int(text[:2]), int(text[3:]))
-    return None
 
 
 def _times(fields: _Fields, key: str, default: tuple[time, ...] | None = None) -> tuple[time, ...]:
