@@ -19,6 +19,13 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def ask_yes(question: str) -> bool:
+    """Ask a yes/no question in Norwegian (ja/nei, j/n); no answer means no."""
+    from toolkit.campaign import YES
+
+    return click.prompt(f"{question} [j/N]", default="n", show_default=False).strip().lower() in YES
+
+
 @click.group()
 def recipients():
     """Mottakerlisten: hent stortingsrepresentantene og se hvem som får hvilke krav først."""
@@ -77,8 +84,9 @@ def import_stortinget(campaign_dir: Path, saved: Path | None, dry_run: bool, ass
 
     remove = False
     if plan.removed and not dry_run:
-        remove = assume_yes or (interactive() and click.confirm(
-            f"Fjerne {len(plan.removed)} representanter som ikke lenger er på Stortingets liste?", default=False))
+        count = len(plan.removed)
+        remove = assume_yes or (interactive() and ask_yes(
+            f"Fjerne {count} {'representant' if count == 1 else 'representanter'} som ikke lenger står på Stortingets liste?"))
         if not remove:
             click.echo("De som har gått ut, blir stående. Kjør med --yes for å fjerne dem.")
     if dry_run:

@@ -223,7 +223,7 @@ def render_letter(
     context = context or letter_context(campaign, recipient, letter_date, names, variant)
     engine = templates[language]
     text = engine.render(LETTER_TEMPLATES[recipient.kind], context)
-    subject = " ".join(engine.env.from_string(campaign.letter_subject).render(context).split())
+    subject = " ".join(engine.from_string(campaign.letter_subject).render(context).split())
     return Letter(
         recipient=recipient,
         subject=subject,

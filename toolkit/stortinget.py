@@ -289,8 +289,10 @@ def _get(url: str, timeout: float, accept: str) -> bytes:
     return data
 
 
-def download_roster(url: str = URL, timeout: float = TIMEOUT_SECONDS) -> Roster:
-    """Fetch today's representatives: JSON first, XML if the JSON answer cannot be used."""
+def download_roster(url: str | None = None, timeout: float = TIMEOUT_SECONDS) -> Roster:
+    """Fetch today's representatives (from ``URL`` unless told otherwise): JSON first, XML if the JSON
+    answer cannot be used."""
+    url = url or URL
     failures: list[str] = []
     for address, accept in ((f"{url}?format=json", "application/json"), (url, "text/xml")):
         try:

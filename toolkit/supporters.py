@@ -126,20 +126,29 @@ def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: s
 
 
 def check_languages(campaign: Campaign, supporters, problems: Problems, label: str) -> None:
-    """Each written standard a supporter asks for needs its MP letter template."""
+    """Each written standard a supporter asks for needs its MP letter template, demands and facts."""
     from toolkit.letters import LETTER_TEMPLATES, LETTER_VARIABLES
     from toolkit.templates import Templates
 
+    template = LETTER_TEMPLATES["mp"]
     for language in sorted({s.language for s in supporters if s.language}):
+        first = next(s for s in supporters if s.language == language)
         templates = Templates(campaign.templates_dir, language)
-        if not templates.exists(LETTER_TEMPLATES["mp"]):
-            first = next(s for s in supporters if s.language == language)
+        if not templates.exists(template):
             problems.error(
-                label, f"Det finnes ingen brevmal på «{language}» (letter_templates/{language}/{LETTER_TEMPLATES['mp']}).",
+                label, f"Det finnes ingen brevmal på «{language}» (letter_templates/{language}/{template}).",
                 "Legg til malene for dette skriftspråket, eller la feltet stå tomt.", row=first.row, field="language",
             )
             continue
-        templates.check([LETTER_TEMPLATES["mp"]], LETTER_VARIABLES, problems)
+        templates.check([template], LETTER_VARIABLES, problems)
+        untranslated = [d.id for d in campaign.demands if language not in d.translations]
+        untranslated += [f.id for f in campaign.facts.values() if language not in f.translations]
+        if language != "nb" and untranslated:
+            problems.error(
+                label, f"Noen underskrivere skriver på nynorsk, men disse kravene og faktaene mangler nynorsk tekst: "
+                f"{', '.join(untranslated[:8])}{' …' if len(untranslated) > 8 else ''}.",
+                "Legg til «nn:» under dem i demands.yaml og facts.yaml, eller la feltet stå tomt.", row=first.row, field="language",
+            )
 
 
 def check_supporters_file(campaign: Campaign, problems: Problems) -> None:
@@ -157,24 +166,13 @@ def representatives_by_district(recipients) -> dict[str, list[Recipient]]:
     return grouped
 
 
-def _signed_context(campaign: Campaign, base: dict, recipient: Recipient, supporter: Supporter, language: str) -> dict:
-    """A letter's context signed by a supporter; each supporter's letter words the arguments its own way,
-    so a representative does not get hundreds of identical letters."""
-    from toolkit.letters import choose
-
-    def varied(demand: dict) -> dict:
-        arguments = campaign.demand(demand["id"]).arguments
-        return {**demand, "argument": choose(arguments, campaign.slug, recipient.id, supporter.id, demand["id"]) or ""}
-
-    return {
-        **base,
-        "lead": [varied(d) for d in base["lead"]],
-        "others": [varied(d) for d in base["others"]],
-        "demands": [varied(d) for d in base["demands"]],
-        "signer": {"name": supporter.name, "place": supporter.place or supporter.county_name, "email": supporter.email},
-        "personal_paragraph": supporter.personal_paragraph,
-        "language": language,
-    }
+def variant_numbers(supporters) -> dict[str, int]:
+    """Number the supporters of each district 0, 1, 2, … so that the letters one representative gets
+    from different supporters word the demands differently (see ``letters.letter_context``)."""
+    groups: dict[str, list[str]] = {}
+    for supporter in supporters:
+        groups.setdefault(supporter.county, []).append(supporter.id)
+    return {sid: number for ids in groups.values() for number, sid in enumerate(sorted(ids))}
 
 
 def write_supporter_letters(
@@ -202,7 +200,7 @@ def write_supporter_letters(
     templates = templates_for(campaign)
     names = lookup_names(campaign)
     by_district = representatives_by_district(campaign.recipients if representatives is None else representatives)
-    contexts: dict[str, dict] = {}  # one per recipient, shared by every supporter who writes to them
+    variants = variant_numbers(supporters)
     report = SupporterReport()
     overview = []
     written: set[str] = set()
@@ -213,11 +211,12 @@ def write_supporter_letters(
         printed: list[markup.Paragraph] = []
         stems = set()
         for recipient in [*by_district.get(supporter.county, []), *extra]:
-            language = supporter.language or recipient.language or campaign.language
-            if recipient.id not in contexts:
-                contexts[recipient.id] = letter_context(campaign, recipient, letter_date, names)
-            context = _signed_context(campaign, contexts[recipient.id], recipient, supporter, language)
-            letter = render_letter(campaign, templates, replace(recipient, language=language), letter_date, names, context)
+            # The supporter writes in their own written standard, whatever the representative's.
+            recipient = replace(recipient, language=supporter.language or recipient.language or campaign.language)
+            context = letter_context(campaign, recipient, letter_date, names, variants[supporter.id])
+            context["signer"] = {"name": supporter.name, "place": supporter.place or supporter.county_name}
+            context["personal_paragraph"] = supporter.personal_paragraph
+            letter = render_letter(campaign, templates, recipient, letter_date, names, context)
             entry = write_letter_files(campaign, letter, folder, folder, letter_date, sender=(supporter.name, supporter.email))
             entry["sender"] = {"id": supporter.id, "name": supporter.name, "email": supporter.email}
             manifest.append(entry)
