@@ -356,3 +356,46 @@ def test_recipients_list_shows_the_leading_demands(campaign_dir, answer):
     assert table["komite-ufk"].endswith("1")
     assert table["mp-asaer"].endswith("2, 3, 5") and "Østfold" in table["mp-asaer"]
     assert "Kravene: 1 Forebygg menneskehandel" in result.output
+
+
+OLD_SHAPE = """<?xml version="1.0" encoding="utf-8"?>
+<!-- Written for the tests in the shape of a 2012 answer (schema 1.0): invented people, not real data. -->
+<dagensrepresentanter_oversikt xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://data.stortinget.no">
+  <versjon>1.0</versjon>
+  <dagensrepresentanter_liste>
+    <dagensrepresentant>
+      <versjon>1.0</versjon>
+      <doedsdato>0001-01-01T00:00:00</doedsdato>
+      <etternavn>Fjordbotn &amp; Sønn</etternavn>
+      <foedselsdato>1969-11-29T00:00:00</foedselsdato>
+      <fornavn>Gunnvor</fornavn>
+      <id>GFS</id>
+      <kjoenn>kvinne</kjoenn>
+      <fylke><versjon>1.0</versjon><id>SF</id><navn>Sogn og Fjordane</navn></fylke>
+      <parti><versjon>1.0</versjon><id>Sp</id><navn>Senterpartiet</navn></parti>
+      <fast_vara_for>
+        <versjon>1.0</versjon><doedsdato>0001-01-01T00:00:00</doedsdato>
+        <etternavn>Bortreist</etternavn><foedselsdato>1957-05-26T00:00:00</foedselsdato>
+        <fornavn>Halvard</fornavn><id>HBO</id><kjoenn>mann</kjoenn>
+      </fast_vara_for>
+      <komiteer_liste>
+        <komite><versjon>1.0</versjon><id>NÆRING</id><navn>Næringskomiteen</navn></komite>
+      </komiteer_liste>
+      <vara_for i:nil="true" />
+    </dagensrepresentant>
+  </dagensrepresentanter_liste>
+</dagensrepresentanter_oversikt>
+"""
+
+
+def test_an_older_answer_without_a_date_or_deputy_flag(campaign_dir, tmp_path):
+    path = tmp_path / "gammel.xml"
+    path.write_text(OLD_SHAPE, encoding="utf-8")
+    result = import_file(campaign_dir, path)
+    assert result.exit_code == 0, result.output
+    assert "Svaret har ingen dato" in result.output and "bare 1" in result.output
+    (row,) = mp_rows(campaign_dir)
+    assert (row["id"], row["person_id"], row["name"]) == ("mp-gfs", "GFS", "Gunnvor Fjordbotn & Sønn")
+    assert row["title"] == "vararepresentant for Halvard Bortreist"
+    assert (row["committees"], row["committee_names"]) == ("NÆRING", "Næringskomiteen")
+    assert row["verified_on"] == date.today().isoformat()

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from email import policy
+from pathlib import Path
 
 import docx
 import pytest
@@ -199,3 +200,16 @@ def test_stale_and_never_checked_recipients(campaign_dir):
     assert [r.id for r in found.never_checked] == ["jd"] and [r.id for r in found.stale] == ["minister-jd"]
     assert len(problems.warnings) == 2 and "1 mottaker har ingen dato" in problems.warnings[1].message
     assert not check_staleness(campaign, Problems(), LETTER_DATE, only=["finnes-ikke"])
+
+
+def test_the_example_in_the_docs_works(with_mps):
+    from toolkit.errors import Problems
+    from toolkit.supporters import load_supporters
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "campaign-files.md").read_text(encoding="utf-8")
+    example = guide.split("```csv\n", 1)[1].split("```", 1)[0]
+    (with_mps / "supporters.csv").write_text(example, encoding="utf-8")
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
+    assert problems.errors == []
+    assert [(s.county, s.language) for s in supporters] == [("Øs", ""), ("Ho", "nn")]

@@ -46,6 +46,7 @@ def import_stortinget(campaign_dir: Path, saved: Path | None, dry_run: bool, ass
     blir bare fjernet med --yes eller når du svarer ja.
 
     Kilde: Stortinget, data.stortinget.no (Norsk lisens for offentlige data, NLOD).
+    Svarer ikke tjenesten, avslutter kommandoen med kode 4 og endrer ingenting.
 
     \b
     Eksempel:
@@ -90,6 +91,8 @@ def import_stortinget(campaign_dir: Path, saved: Path | None, dry_run: bool, ass
         if not remove:
             click.echo("De som har gått ut, blir stående. Kjør med --yes for å fjerne dem.")
     if dry_run:
+        if not plan.has_changes(remove=True):
+            click.echo("Ingen forskjeller fra recipients.csv.")
         click.echo("Dette var en prøvekjøring, og ingenting er skrevet. Kjør uten --dry-run for å oppdatere recipients.csv.")
         return
     if not plan.has_changes(remove):
@@ -130,8 +133,6 @@ def _show_plan(plan) -> None:
     unchanged = plan.refreshed
     if unchanged:
         click.echo(f"\n{unchanged} uendret (bare datoen for sjekken er ny).")
-    if not (plan.added or plan.changed or plan.removed or plan.refreshed):
-        click.echo("\nIngen forskjeller fra recipients.csv.")
 
 
 @recipients.command("list")
