@@ -203,7 +203,6 @@ def test_stale_and_never_checked_recipients(campaign_dir):
 
 
 def test_the_example_in_the_docs_works(with_mps):
-    from toolkit.errors import Problems
     from toolkit.supporters import load_supporters
 
     guide = (Path(__file__).resolve().parent.parent / "docs" / "campaign-files.md").read_text(encoding="utf-8")

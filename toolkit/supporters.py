@@ -217,23 +217,28 @@ def write_supporter_letters(
             context["signer"] = {"name": supporter.name, "place": supporter.place or supporter.county_name}
             context["personal_paragraph"] = supporter.personal_paragraph
             letter = render_letter(campaign, templates, recipient, letter_date, names, context)
-            entry = write_letter_files(campaign, letter, folder, folder, letter_date, sender=(supporter.name, supporter.email))
+            sender = (supporter.name, supporter.email)
+            entry = write_letter_files(campaign, letter, folder, folder, letter_date, sender=sender)
             entry["sender"] = {"id": supporter.id, "name": supporter.name, "email": supporter.email}
             manifest.append(entry)
             stems.add(entry["file"][: -len(".eml")])
             first, *rest = letter.paragraphs
             printed.append(markup.Paragraph(first.style, first.runs, page_break_before=bool(printed)))
             printed.extend(rest)
-        if not manifest:
-            report.without_letters.append(supporter.id)
+        keep = {f"{stem}{suffix}" for stem in stems for suffix in (".docx", ".txt", ".eml")}
+        if manifest:
+            language = supporter.language or campaign.language
+            atomic_write_bytes(folder / PRINT_FILE, build_docx(printed, title=f"Brev fra {supporter.name}", language=language))
+            keep.add(PRINT_FILE)
         else:
-            atomic_write_bytes(folder / PRINT_FILE, build_docx(printed, title=f"Brev fra {supporter.name}", language=supporter.language or campaign.language))
+            report.without_letters.append(supporter.id)
         atomic_write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
-        keep = {f"{s}{suffix}" for s in stems for suffix in (".docx", ".txt", ".eml")} | {PRINT_FILE if manifest else ""}
         remove_stale(folder, keep, (".docx", ".txt", ".eml"))
         report.supporters += 1
         report.letters += len(manifest)
-        overview.append([supporter.id, supporter.name, supporter.email, supporter.county_name, len(manifest), f"{OUTPUT_FOLDER}/{folder.name}/"])
+        overview.append([
+            supporter.id, supporter.name, supporter.email, supporter.county_name, len(manifest), f"{OUTPUT_FOLDER}/{folder.name}/",
+        ])
         if progress:
             progress(1)
     if out.is_dir():
