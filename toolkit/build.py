@@ -41,7 +41,22 @@ def calendar_step(campaign: Campaign, when: date, progress_bar) -> str:
     return calendar_summary(write_calendar(campaign, campaign.calendar), campaign.output_dir)
 
 
-BUILD_STEPS: list[BuildStep] = [letters_step, calendar_step]
+def supporters_step(campaign: Campaign, when: date, progress_bar) -> str:
+    from toolkit.errors import Problems
+    from toolkit.supporters import SUPPORTERS_FILE, load_supporters, write_supporter_letters
+
+    path = campaign.folder / SUPPORTERS_FILE
+    if not path.is_file():
+        return f"Underskrivere: ingen {SUPPORTERS_FILE} i kampanjemappen, så ingen brev fra underskrivere."
+    problems = Problems()
+    supporters = load_supporters(path, campaign, problems)
+    problems.raise_if_errors()
+    with progress_bar(len(supporters), "Underskrivere") as bar:
+        report = write_supporter_letters(campaign, supporters, when, progress=bar.update)
+    return f"Underskrivere: {report.letters} brev fra {report.supporters} underskrivere, i mappen «supporters»."
+
+
+BUILD_STEPS: list[BuildStep] = [letters_step, calendar_step, supporters_step]
 
 
 def run_build(campaign: Campaign, when: date, progress_bar) -> list[str]:

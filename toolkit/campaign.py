@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,7 +33,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 RECIPIENT_COLUMNS = (
-    "id", "kind", "name", "title", "organisation", "ministry", "committees", "party", "party_name",
+    "id", "kind", "name", "title", "organisation", "ministry", "committees", "committee_names", "party", "party_name",
     "county", "county_name", "email", "email_verified", "email_verified_on", "postal_address",
     "language", "person_id", "verified_on", "source", "notes",
 )
@@ -491,6 +492,14 @@ def load_recipients(path: Path, problems: Problems, label: str = "recipients.csv
             bad("ministry", "Mangler departementets id.", "Skriv forkortelsen, for eksempel JD.")
         if kind == "committee" and not row.get("committees"):
             bad("committees", "Mangler komiteens id.", "Skriv Stortingets id, for eksempel JUSTIS.")
+        committees = split_list(row.get("committees", ""))
+        committee_names = split_list(row.get("committee_names", ""))
+        if committee_names and len(committee_names) != len(committees):
+            problems.warning(
+                label, f"{len(committees)} komiteer, men {len(committee_names)} komitenavn; navnene blir ikke brukt.",
+                "Skriv ett navn per komite-id, i samme rekkefølge.", row=number, field="committee_names",
+            )
+            committee_names = ()
         recipients.append(
             Recipient(
                 id=recipient_id,
@@ -499,7 +508,8 @@ def load_recipients(path: Path, problems: Problems, label: str = "recipients.csv
                 title=row.get("title", ""),
                 organisation=row.get("organisation", ""),
                 ministry=row.get("ministry", ""),
-                committees=split_list(row.get("committees", "")),
+                committees=committees,
+                committee_names=committee_names,
                 party=row.get("party", ""),
                 party_name=row.get("party_name", ""),
                 county=row.get("county", ""),
@@ -553,17 +563,56 @@ def check_references(campaign: Campaign, problems: Problems) -> None:
             )
 
 
-def check_staleness(campaign: Campaign, problems: Problems, today: date) -> None:
-    """Report recipients whose data was last checked too long ago, or never."""
+@dataclass(frozen=True)
+class Staleness:
+    """Recipients whose data is older than the campaign's limit, and those never checked at all."""
+
+    limit_days: int
+    stale: tuple[Recipient, ...]
+    never_checked: tuple[Recipient, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.stale or self.never_checked)
+
+
+def find_stale(campaign: Campaign, today: date, only=None) -> Staleness:
+    """Find stale and never-checked recipients; ``only`` limits the search to these recipient ids."""
+    wanted = None if only is None else set(only)
     limit = campaign.stale_after_days
-    for recipient in campaign.recipients:
-        if recipient.verified_on is None:
-            continue
+    chosen = [r for r in campaign.recipients if wanted is None or r.id in wanted]
+    return Staleness(
+        limit_days=limit,
+        stale=tuple(r for r in chosen if r.verified_on is not None and (today - r.verified_on).days > limit),
+        never_checked=tuple(r for r in chosen if r.verified_on is None),
+    )
+
+
+def _some_ids(recipients, shown: int = 8) -> str:
+    ids = ", ".join(r.id for r in recipients[:shown])
+    return ids + (f" og {len(recipients) - shown} til" if len(recipients) > shown else "")
+
+
+def check_staleness(campaign: Campaign, problems: Problems, today: date, only=None) -> Staleness:
+    """Warn about recipients whose data was last checked too long ago, or never.
+
+    The send step calls this with ``only`` = the recipient ids it is about to use.
+    """
+    found = find_stale(campaign, today, only)
+    limit = found.limit_days
+    hint = f"Sjekk navn, rolle og adresse og oppdater «verified_on» (grensen er {limit} dager, «stale_after_days» i campaign.yaml)."
+    for recipient in found.stale:
         age = (today - recipient.verified_on).days
-        if age > limit:
-            problems.warning(
-                "recipients.csv",
-                f"{recipient.name}: opplysningene ble sist sjekket {recipient.verified_on:%d.%m.%Y} ({age} dager siden).",
-                f"Sjekk navn, rolle og adresse og oppdater «verified_on» (grensen er {limit} dager).",
-                row=recipient.row, field="verified_on",
-            )
+        problems.warning(
+            "recipients.csv",
+            f"{recipient.name}: opplysningene ble sist sjekket {recipient.verified_on:%d.%m.%Y} ({age} dager siden).",
+            hint, row=recipient.row, field="verified_on",
+        )
+    if found.never_checked:
+        count = len(found.never_checked)
+        problems.warning(
+            "recipients.csv",
+            f"{count} {'mottaker' if count == 1 else 'mottakere'} har ingen dato for når opplysningene sist ble sjekket: "
+            f"{_some_ids(found.never_checked)}.",
+            "Sjekk dem og skriv datoen i «verified_on».", field="verified_on",
+        )
+    return found

@@ -143,19 +143,36 @@ def validate(campaign_dir: Path):
 @date_option
 @click.option("--to", "selectors", multiple=True, metavar="UTVALG",
               help="Bare disse mottakerne: en id, eller kind:minister, party:A, county:Os, committee:JUSTIS, ministry:JD. Kan gjentas.")
-def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, ...]):
+@click.option("--supporters", "supporters_file", default=None, metavar="FIL",
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Brev fra underskriverne i FIL (supporters.csv) til representantene fra deres valgdistrikt.")
+@click.option("--ministry", "ministries", multiple=True, metavar="ID",
+              help="Med --supporters: send også et brev fra hver underskriver til dette departementet (for eksempel JD).")
+def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, ...],
+            supporters_file: Path | None, ministries: tuple[str, ...]):
     """Lag brev til mottakerne: DOCX, tekst og e-post (.eml), en utskriftsfil og en oversikt.
+
+    Med --supporters skriver hver underskriver til representantene fra sitt valgdistrikt, og
+    brevene havner i én mappe per underskriver under «supporters» i utdatamappen.
 
     \b
     Eksempel:
       toolkit letters --to kind:minister --to komite-justis
       toolkit letters --date 2026-11-25
+      toolkit letters --supporters supporters.csv --ministry JD
     """
     from toolkit.letter_pack import write_letter_pack
     from toolkit.letters import select_recipients
 
     when = parse_letter_date(letter_date)
+    if ministries and supporters_file is None:
+        raise click.UsageError("--ministry brukes sammen med --supporters.")
     campaign = load_valid(campaign_dir, when)
+    if supporters_file is not None:
+        from toolkit.cli_recipients import write_supporters_pack
+
+        write_supporters_pack(campaign, supporters_file, when, selectors, ministries)
+        return
     chosen = select_recipients(campaign.recipients, selectors)
     with progress_bar(len(chosen), "Brev") as bar:
         report = write_letter_pack(campaign, chosen, when, full_run=not selectors, progress=bar.update)
@@ -226,6 +243,11 @@ cli.add_command(calendar)
 
 from toolkit.cli_opeds import opeds  # noqa: E402
 cli.add_command(opeds)
+
+
+from toolkit.cli_recipients import recipients  # noqa: E402
+
+cli.add_command(recipients)
 
 
 def main() -> None:

@@ -57,6 +57,12 @@ class OutputError(ToolkitError):
     exit_code = 3
 
 
+class FetchError(ToolkitError):
+    """An online data service could not be reached or gave an answer we cannot use; nothing was changed."""
+
+    exit_code = 4
+
+
 class Problems:
     """Collects problems across all files so that one run reports every one of them."""
 

@@ -44,9 +44,11 @@ class Letter:
 
 
 def lookup_names(campaign: Campaign) -> tuple[dict[str, str], dict[str, str]]:
-    """Ministry and committee names by id, from the ministry and committee rows of recipients.csv."""
+    """Ministry and committee names by id, from the rows of recipients.csv."""
     ministries = {r.ministry: r.name for r in campaign.recipients if r.kind == "ministry" and r.ministry}
-    committees = {c: r.name for r in campaign.recipients if r.kind == "committee" for c in r.committees}
+    # Names an MP row carries from the Storting's data, overridden by the committees' own rows.
+    committees = {c: n for r in campaign.recipients if r.kind == "mp" for c, n in zip(r.committees, r.committee_names)}
+    committees.update({c: r.name for r in campaign.recipients if r.kind == "committee" for c in r.committees})
     return ministries, committees
 
 
@@ -145,7 +147,7 @@ def recipient_context(recipient: Recipient, committee_names: dict[str, str], min
         "ministry": recipient.ministry,
         "ministry_name": ministry_names.get(recipient.ministry, recipient.organisation),
         "committees": list(recipient.committees),
-        "committee_names": [committee_names.get(c, c) for c in recipient.committees],
+        "committee_names": list(recipient.committee_names) or [committee_names.get(c, c) for c in recipient.committees],
         "party": recipient.party,
         "party_name": recipient.party_name,
         "county": recipient.county,
@@ -221,7 +223,7 @@ def render_letter(
     context = context or letter_context(campaign, recipient, letter_date, names, variant)
     engine = templates[language]
     text = engine.render(LETTER_TEMPLATES[recipient.kind], context)
-    subject = " ".join(engine.env.from_string(campaign.letter_subject).render(context).split())
+    subject = " ".join(engine.from_string(campaign.letter_subject).render(context).split())
     return Letter(
         recipient=recipient,
         subject=subject,

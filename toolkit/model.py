@@ -107,6 +107,7 @@ class Recipient:
     organisation: str = ""
     ministry: str = ""
     committees: tuple[str, ...] = ()
+    committee_names: tuple[str, ...] = ()  # the names of ``committees``, in the same order, when known
     party: str = ""
     party_name: str = ""
     county: str = ""
@@ -247,3 +248,18 @@ class Campaign:
 
     def demand(self, demand_id: str) -> Demand:
         return next(d for d in self.demands if d.id == demand_id)
+
+
+@dataclass(frozen=True)
+class Supporter:
+    """A person who signs letters to their own representatives (one row of supporters.csv)."""
+
+    id: str
+    name: str
+    email: str
+    county: str  # the electoral district's id as the Storting writes it (``Øs``)
+    county_name: str
+    place: str = ""
+    personal_paragraph: str = ""
+    language: str = ""
+    row: int = 0

@@ -130,6 +130,14 @@ class Templates:
             self._cache[name] = template
         return template
 
+    def from_string(self, source: str):
+        """A template from text (the e-mail subject), compiled once: compiling costs more than rendering."""
+        key = "\x00string:" + source
+        template = self._cache.get(key)
+        if template is None:
+            template = self._cache[key] = self.env.from_string(source)
+        return template
+
     def render(self, name: str, context: dict) -> str:
         """Render a template; a missing variable or a template error names the template and line."""
         from jinja2 import TemplateError, UndefinedError

@@ -25,6 +25,15 @@ def _check_posts(campaign: Campaign, problems: Problems) -> None:
 FEATURE_CHECKS.append(_check_posts)
 
 
+def _check_supporters(campaign: Campaign, problems: Problems) -> None:
+    from toolkit.supporters import check_supporters_file
+
+    check_supporters_file(campaign, problems)
+
+
+FEATURE_CHECKS.append(_check_supporters)
+
+
 def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
     """Parse the letter templates each language in use needs and check the variables they use."""
     from toolkit.letters import LETTER_TEMPLATES, LETTER_VARIABLES

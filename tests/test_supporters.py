@@ -1,0 +1,214 @@
+"""Supporters' letters: one folder per supporter, a letter to each representative of their district."""
+
+from __future__ import annotations
+
+import collections
+import email
+import hashlib
+import json
+import re
+from email import policy
+from pathlib import Path
+
+import docx
+import pytest
+
+import stortinget_data as data
+from supporters_data import supporter_rows
+from toolkit.validate import check_campaign
+
+from conftest import LETTER_DATE
+from helpers import read_rows, run, write_rows
+
+SUPPORTERS = 200
+
+
+@pytest.fixture
+def with_mps(campaign_dir, tmp_path):
+    """The shipped campaign with the 169 made-up representatives imported."""
+    answer = tmp_path / "dagensrepresentanter.xml"
+    answer.write_bytes(data.to_xml(data.people()))
+    result = run("recipients", "import-stortinget", "--campaign", str(campaign_dir), "--file", str(answer))
+    assert result.exit_code == 0, result.output
+    return campaign_dir
+
+
+def letters_for(campaign_dir, path, *extra):
+    return run("letters", "--campaign", str(campaign_dir), "--date", "2026-11-25", "--supporters", str(path), *extra)
+
+
+def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, tmp_path):
+    rows = supporter_rows(SUPPORTERS)
+    rows[7]["language"] = "nn"
+    path = tmp_path / "underskrivere.csv"
+    write_rows(path, rows, delimiter=";", encoding="cp1252")  # as Norwegian Excel saves it
+    result = letters_for(with_mps, path)
+    assert result.exit_code == 0, result.output
+
+    mps = {row["id"]: row for row in read_rows(with_mps / "recipients.csv") if row["kind"] == "mp"}
+    by_district = collections.defaultdict(set)
+    for mp in mps.values():
+        by_district[mp["county"]].add(mp["id"])
+    names = {name.casefold(): district for district, name, _ in data.DISTRICTS}
+    out = with_mps / "ut" / "supporters"
+    message_ids = set()
+    total = 0
+    for row in rows:
+        district = names.get(row["county"].casefold(), row["county"])
+        folder = out / row["id"]
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        # Exactly the representatives of the supporter's district, and nobody else.
+        assert {entry["recipient"] for entry in manifest} == by_district[district], row["id"]
+        assert {p.stem for p in folder.glob("*.eml")} == by_district[district]
+        for entry in manifest:
+            raw = (folder / entry["file"]).read_bytes()
+            assert hashlib.sha256(raw).hexdigest() == entry["sha256"]
+            assert entry["sender"] == {"id": row["id"], "name": row["name"], "email": row["email"]}
+            message_ids.add(re.search(rb"^Message-ID: (.+)$", raw, re.M).group(1))
+        total += len(manifest)
+    assert total == sum(len(by_district[names.get(r["county"].casefold(), r["county"])]) for r in rows)
+    assert len(message_ids) == total, "every letter has its own Message-ID"
+
+    # One supporter's letter, read back as the representative gets it.
+    row = rows[3]
+    folder = out / row["id"]
+    entry = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))[0]
+    message = email.message_from_bytes((folder / entry["file"]).read_bytes(), policy=policy.default)
+    assert message["Reply-To"].addresses[0].addr_spec == row["email"]
+    assert message["Reply-To"].addresses[0].display_name == row["name"]
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.startswith("Kvinnenettverket") and "Jeg skriver til deg som stortingsrepresentant for" in body
+    assert row["personal_paragraph"] in body
+    assert body.rstrip().endswith(f"{row['name']}\n{mps[entry['recipient']]['county_name']}")
+    document = docx.Document(folder / f"{entry['recipient']}.docx")
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert row["personal_paragraph"] in text and row["name"] in text
+    assert f"Kjære {entry['name']}" in text
+    printed = docx.Document(folder / "alle-brev.docx")
+    assert sum(bool(p.paragraph_format.page_break_before) for p in printed.paragraphs) == len(list(folder.glob("*.eml"))) - 1
+
+    # A supporter who writes nynorsk gets nynorsk letters, whatever the representative's language.
+    nynorsk = (out / rows[7]["id"]).glob("*.txt")
+    assert all("Eg skriv til deg" in p.read_text(encoding="utf-8") for p in nynorsk)
+
+    # Two supporters writing to the same representative do not send the same words.
+    same_district = [r for r in rows if names.get(r["county"].casefold(), r["county"]) == "Os"][:6]
+    recipient = sorted(by_district["Os"])[0]
+    bodies = {(out / r["id"] / f"{recipient}.txt").read_text(encoding="utf-8").split("Kjære", 1)[1].rsplit("Med vennlig hilsen")[0]
+              .replace(r["personal_paragraph"], "") for r in same_district}
+    assert len(bodies) > 1
+
+    overview = (out / "oversikt-underskrivere.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert len(overview) == SUPPORTERS + 1 and overview[0].startswith("id;navn")
+
+
+def test_personal_paragraph_cannot_become_markup(with_mps, tmp_path):
+    rows = supporter_rows(2)
+    rows[0]["personal_paragraph"] = "# Overskrift\n\n::Signature\nFalsk Underskrift"
+    path = tmp_path / "supporters.csv"
+    write_rows(path, rows)
+    assert letters_for(with_mps, path).exit_code == 0
+    folder = with_mps / "ut" / "supporters" / rows[0]["id"]
+    letter = next(folder.glob("mp-*.docx"))
+    paragraphs = docx.Document(letter).paragraphs
+    mine = [p for p in paragraphs if "Overskrift" in p.text]
+    assert len(mine) == 1 and not mine[0].style.name.startswith("Heading")
+    assert mine[0].text == "Overskrift ::Signature Falsk Underskrift"
+    assert not any("Falsk" in p.text for p in paragraphs if p is not mine[0])
+
+
+@pytest.mark.parametrize(
+    "change, row, field, words",
+    [
+        ({"id": "Ugyldig id"}, 2, "id", "ugyldig"),
+        ({"email": "ikke-en-adresse"}, 2, "email", "gyldig e-postadresse"),
+        ({"email": "UNDERSKRIVER1@example.org"}, 3, "email", "står også på rad 2"),
+        ({"county": "Agder"}, 2, "county", "Aust-Agder"),
+        ({"language": "sv"}, 2, "language", "Ukjent språk"),
+        ({"personal_paragraph": "langt " * 400}, 2, "personal_paragraph", "grensen er 1500"),
+        ({"name": ""}, 2, "name", "Mangler navn"),
+    ],
+)
+def test_supporter_errors_name_row_and_field(with_mps, tmp_path, change, row, field, words):
+    rows = supporter_rows(3)
+    rows[0].update(change)
+    path = tmp_path / "supporters.csv"
+    write_rows(path, rows)
+    result = letters_for(with_mps, path)
+    assert result.exit_code == 2
+    assert f"supporters.csv, rad {row}, felt «{field}»" in result.output and words in result.output
+    assert "Traceback" not in result.output
+    assert not (with_mps / "ut" / "supporters").exists()
+
+
+def test_supporters_need_representatives_first(campaign_dir, tmp_path):
+    path = tmp_path / "supporters.csv"
+    write_rows(path, supporter_rows(2))
+    result = letters_for(campaign_dir, path)
+    assert result.exit_code == 2
+    assert "toolkit recipients import-stortinget" in result.output
+
+
+def test_validate_and_build_use_supporters_csv_in_the_campaign_folder(with_mps):
+    rows = supporter_rows(4)
+    write_rows(with_mps / "supporters.csv", rows)
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    assert problems.errors == []
+    result = run("build", "--campaign", str(with_mps), "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    assert "Underskrivere:" in result.output and "fra 4 underskrivere" in result.output
+    assert all((with_mps / "ut" / "supporters" / r["id"] / "manifest.json").is_file() for r in rows)
+    rows[1]["county"] = "Atlantis"
+    write_rows(with_mps / "supporters.csv", rows)
+    bad = run("validate", "--campaign", str(with_mps))
+    assert bad.exit_code == 2 and "supporters.csv, rad 3, felt «county»" in bad.output
+
+
+def test_ministry_letters_and_rerun_with_fewer_supporters(with_mps, tmp_path):
+    rows = supporter_rows(3)
+    path = tmp_path / "supporters.csv"
+    write_rows(path, rows)
+    result = letters_for(with_mps, path, "--ministry", "jd", "--to", "committee:JUSTIS")
+    assert result.exit_code == 0, result.output
+    out = with_mps / "ut" / "supporters"
+    for row in rows:
+        manifest = json.loads((out / row["id"] / "manifest.json").read_text(encoding="utf-8"))
+        recipients = [e["recipient"] for e in manifest]
+        assert "jd" in recipients and all(r == "jd" or r.startswith("mp-") for r in recipients)
+    text = (out / rows[0]["id"] / "jd.txt").read_text(encoding="utf-8")
+    assert "Til Justis- og beredskapsdepartementet" in text and text.rstrip().endswith(rows[0]["place"] or "Østfold")
+    # A rerun with one supporter fewer removes that supporter's folder and nothing else.
+    write_rows(path, rows[:2])
+    assert letters_for(with_mps, path).exit_code == 0
+    assert not (out / rows[2]["id"]).exists() and (out / rows[1]["id"]).is_dir()
+    unknown = letters_for(with_mps, path, "--ministry", "XX")
+    assert unknown.exit_code == 2 and "JD" in unknown.output
+
+
+def test_stale_and_never_checked_recipients(campaign_dir):
+    from toolkit.campaign import check_staleness
+    from toolkit.errors import Problems
+
+    rows = read_rows(campaign_dir / "recipients.csv")
+    never = [r["id"] for r in rows if not r["verified_on"]]
+    campaign, problems = check_campaign(campaign_dir, LETTER_DATE)
+    summaries = [w for w in problems.warnings if "ingen dato" in w.message]
+    assert len(summaries) == 1 and f"{len(never)} mottakere" in summaries[0].message
+    # The send step asks only about the recipients it is about to use.
+    problems = Problems()
+    found = check_staleness(campaign, problems, LETTER_DATE, only=["jd", "minister-jd"])
+    assert [r.id for r in found.never_checked] == ["jd"] and [r.id for r in found.stale] == ["minister-jd"]
+    assert len(problems.warnings) == 2 and "1 mottaker har ingen dato" in problems.warnings[1].message
+    assert not check_staleness(campaign, Problems(), LETTER_DATE, only=["finnes-ikke"])
+
+
+def test_the_example_in_the_docs_works(with_mps):
+    from toolkit.supporters import load_supporters
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "campaign-files.md").read_text(encoding="utf-8")
+    example = guide.split("```csv\n", 1)[1].split("```", 1)[0]
+    (with_mps / "supporters.csv").write_text(example, encoding="utf-8")
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
+    assert problems.errors == []
+    assert [(s.county, s.language) for s in supporters] == [("Øs", ""), ("Ho", "nn")]

@@ -1,0 +1,250 @@
+"""Supporters' letters: people who sign, as themselves, letters to the representatives of their district.
+
+supporters.csv holds personal data: it stays in the campaign folder and the outputs stay in the
+output folder; nothing here is logged. The letters are rendered and written one at a time, so a
+run over thousands of supporters holds one supporter's letters in memory, never all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from toolkit import markup
+from toolkit.campaign import CONTROL, EMAIL_PATTERN, ID_PATTERN
+from toolkit.errors import Problems
+from toolkit.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
+from toolkit.model import LANGUAGES, Campaign, Recipient, Supporter
+from toolkit.sources import read_csv
+
+SUPPORTERS_FILE = "supporters.csv"
+SUPPORTER_COLUMNS = ("id", "name", "email", "county", "place", "personal_paragraph", "language")
+SUPPORTER_REQUIRED = ("id", "name", "email", "county")
+MAX_PARAGRAPH_CHARS = 1500
+OUTPUT_FOLDER = "supporters"
+MANIFEST_FILE = "manifest.json"
+PRINT_FILE = "alle-brev.docx"
+OVERVIEW_FILE = "oversikt-underskrivere.csv"
+# Markup a paragraph must not start with, or it would turn into a heading, a bullet or a style block.
+LEADING_MARKUP = re.compile(r"^[#:\-\s]+")
+
+
+@dataclass
+class SupporterReport:
+    """What a supporters' run wrote."""
+
+    supporters: int = 0
+    letters: int = 0
+    without_letters: list[str] = field(default_factory=list)  # supporters with no representative left after --to
+
+
+def districts(campaign: Campaign) -> dict[str, tuple[str, str]]:
+    """Electoral districts that have representatives in recipients.csv, by id and by name (case-folded)."""
+    found: dict[str, tuple[str, str]] = {}
+    for recipient in campaign.recipients:
+        if recipient.kind == "mp" and recipient.county:
+            district = (recipient.county, recipient.county_name or recipient.county)
+            found[recipient.county.casefold()] = district
+            found[district[1].casefold()] = district
+    return found
+
+
+def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: str = SUPPORTERS_FILE) -> tuple[Supporter, ...]:
+    """Read supporters.csv and check each row against the representatives in recipients.csv."""
+    table = read_csv(path, problems, label, SUPPORTER_REQUIRED, SUPPORTER_COLUMNS)
+    if table is None:
+        return ()
+    known = districts(campaign)
+    if not known:
+        problems.error(
+            label, "recipients.csv har ingen stortingsrepresentanter å skrive til.",
+            "Hent dem først med «toolkit recipients import-stortinget».",
+        )
+        return ()
+    names = sorted({name for _, name in known.values()})
+    supporters: list[Supporter] = []
+    seen_ids: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    for number, row in table.rows:
+        def bad(column: str, message: str, hint: str = "") -> None:
+            problems.error(label, message, hint, row=number, field=column)
+
+        supporter_id = row["id"].lower()
+        if not ID_PATTERN.match(supporter_id):
+            bad("id", f"Id-en «{row['id']}» er ugyldig." if row["id"] else "Mangler id.",
+                "Bruk små bokstaver a–z, tall og bindestrek (høyst 64 tegn).")
+        elif supporter_id in seen_ids:
+            bad("id", f"Id-en «{supporter_id}» er brukt før, på rad {seen_ids[supporter_id]}.", "Hver underskriver trenger en egen id.")
+        else:
+            seen_ids[supporter_id] = number
+        for column in ("name", "email", "county", "place"):
+            if CONTROL.search(row.get(column, "")):
+                bad(column, "Inneholder linjeskift eller kontrolltegn.", "Skriv verdien på én linje.")
+                row[column] = " ".join(CONTROL.sub(" ", row[column]).split())
+        if not row["name"]:
+            bad("name", "Mangler navn.", "Skriv navnet slik det skal stå under brevene.")
+        email = row["email"]
+        if not email:
+            bad("email", "Mangler e-postadresse.", "Svar på brevene går til underskriveren, så adressen trengs.")
+        elif not EMAIL_PATTERN.match(email):
+            bad("email", f"«{email}» er ikke en gyldig e-postadresse.", "Rett adressen.")
+        elif email.casefold() in seen_emails:
+            bad("email", f"Adressen står også på rad {seen_emails[email.casefold()]}.",
+                "Hver underskriver trenger sin egen adresse; fjern den doble raden.")
+        else:
+            seen_emails[email.casefold()] = number
+        district = known.get(row["county"].casefold())
+        if not row["county"]:
+            bad("county", "Mangler valgdistrikt.", f"Skriv valgdistriktet (fylket) med navn eller id, for eksempel {names[0]}.")
+        elif district is None:
+            bad("county", f"Fant ingen stortingsrepresentanter for «{row['county']}».",
+                f"Skriv et av valgdistriktene i recipients.csv: {', '.join(names)}.")
+        language = row.get("language", "").lower()
+        if language and language not in LANGUAGES:
+            bad("language", f"Ukjent språk «{row['language']}».", "Bruk nb, nn eller la feltet stå tomt.")
+        paragraph = LEADING_MARKUP.sub("", " ".join(row.get("personal_paragraph", "").split()))
+        if len(paragraph) > MAX_PARAGRAPH_CHARS:
+            bad("personal_paragraph", f"Avsnittet har {len(paragraph)} tegn; grensen er {MAX_PARAGRAPH_CHARS}.", "Kort det ned.")
+        supporters.append(Supporter(
+            id=supporter_id,
+            name=row["name"],
+            email=email,
+            county=district[0] if district else row["county"],
+            county_name=district[1] if district else row["county"],
+            place=row.get("place", ""),
+            personal_paragraph=paragraph,
+            language=language,
+            row=number,
+        ))
+    check_languages(campaign, supporters, problems, label)
+    return tuple(supporters)
+
+
+def check_languages(campaign: Campaign, supporters, problems: Problems, label: str) -> None:
+    """Each written standard a supporter asks for needs its MP letter template, demands and facts."""
+    from toolkit.letters import LETTER_TEMPLATES, LETTER_VARIABLES
+    from toolkit.templates import Templates
+
+    template = LETTER_TEMPLATES["mp"]
+    for language in sorted({s.language for s in supporters if s.language}):
+        first = next(s for s in supporters if s.language == language)
+        templates = Templates(campaign.templates_dir, language)
+        if not templates.exists(template):
+            problems.error(
+                label, f"Det finnes ingen brevmal på «{language}» (letter_templates/{language}/{template}).",
+                "Legg til malene for dette skriftspråket, eller la feltet stå tomt.", row=first.row, field="language",
+            )
+            continue
+        templates.check([template], LETTER_VARIABLES, problems)
+        untranslated = [d.id for d in campaign.demands if language not in d.translations]
+        untranslated += [f.id for f in campaign.facts.values() if language not in f.translations]
+        if language != "nb" and untranslated:
+            problems.error(
+                label, f"Noen underskrivere skriver på nynorsk, men disse kravene og faktaene mangler nynorsk tekst: "
+                f"{', '.join(untranslated[:8])}{' …' if len(untranslated) > 8 else ''}.",
+                "Legg til «nn:» under dem i demands.yaml og facts.yaml, eller la feltet stå tomt.", row=first.row, field="language",
+            )
+
+
+def check_supporters_file(campaign: Campaign, problems: Problems) -> None:
+    """`validate` checks supporters.csv when the campaign folder has one."""
+    path = campaign.folder / SUPPORTERS_FILE
+    if path.is_file():
+        load_supporters(path, campaign, problems)
+
+
+def representatives_by_district(recipients) -> dict[str, list[Recipient]]:
+    grouped: dict[str, list[Recipient]] = {}
+    for recipient in recipients:
+        if recipient.kind == "mp" and recipient.county:
+            grouped.setdefault(recipient.county, []).append(recipient)
+    return grouped
+
+
+def variant_numbers(supporters) -> dict[str, int]:
+    """Number the supporters of each district 0, 1, 2, … so that the letters one representative gets
+    from different supporters word the demands differently (see ``letters.letter_context``)."""
+    groups: dict[str, list[str]] = {}
+    for supporter in supporters:
+        groups.setdefault(supporter.county, []).append(supporter.id)
+    return {sid: number for ids in groups.values() for number, sid in enumerate(sorted(ids))}
+
+
+def write_supporter_letters(
+    campaign: Campaign,
+    supporters,
+    letter_date: date,
+    *,
+    representatives=None,
+    extra: tuple[Recipient, ...] = (),
+    progress: Callable[[int], None] | None = None,
+) -> SupporterReport:
+    """Write, per supporter, a letter to each representative of their district (and to ``extra``).
+
+    ``representatives`` narrows the MPs (``--to``); by default every MP in recipients.csv. Output:
+    ``<output>/supporters/<supporter>/<recipient>.docx|.txt|.eml``, the supporter's ``manifest.json``
+    (entries as in emails/manifest.json, with ``sender``) and ``alle-brev.docx`` for printing; and
+    ``oversikt-underskrivere.csv`` for the organiser. A rerun replaces the whole folder's contents.
+    """
+    from toolkit.docx import build_docx
+    from toolkit.letter_pack import remove_stale, templates_for, write_letter_files
+    from toolkit.letters import letter_context, lookup_names, render_letter
+    from toolkit.tabular import write_csv
+
+    out = campaign.output_dir / OUTPUT_FOLDER
+    templates = templates_for(campaign)
+    names = lookup_names(campaign)
+    by_district = representatives_by_district(campaign.recipients if representatives is None else representatives)
+    variants = variant_numbers(supporters)
+    report = SupporterReport()
+    overview = []
+    written: set[str] = set()
+    for supporter in supporters:
+        folder = out / safe_stem(supporter.id)
+        written.add(folder.name)
+        manifest = []
+        printed: list[markup.Paragraph] = []
+        stems = set()
+        for recipient in [*by_district.get(supporter.county, []), *extra]:
+            # The supporter writes in their own written standard, whatever the representative's.
+            recipient = replace(recipient, language=supporter.language or recipient.language or campaign.language)
+            context = letter_context(campaign, recipient, letter_date, names, variants[supporter.id])
+            context["signer"] = {"name": supporter.name, "place": supporter.place or supporter.county_name}
+            context["personal_paragraph"] = supporter.personal_paragraph
+            letter = render_letter(campaign, templates, recipient, letter_date, names, context)
+            sender = (supporter.name, supporter.email)
+            entry = write_letter_files(campaign, letter, folder, folder, letter_date, sender=sender)
+            entry["sender"] = {"id": supporter.id, "name": supporter.name, "email": supporter.email}
+            manifest.append(entry)
+            stems.add(entry["file"][: -len(".eml")])
+            first, *rest = letter.paragraphs
+            printed.append(markup.Paragraph(first.style, first.runs, page_break_before=bool(printed)))
+            printed.extend(rest)
+        keep = {f"{stem}{suffix}" for stem in stems for suffix in (".docx", ".txt", ".eml")}
+        if manifest:
+            language = supporter.language or campaign.language
+            atomic_write_bytes(folder / PRINT_FILE, build_docx(printed, title=f"Brev fra {supporter.name}", language=language))
+            keep.add(PRINT_FILE)
+        else:
+            report.without_letters.append(supporter.id)
+        atomic_write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+        remove_stale(folder, keep, (".docx", ".txt", ".eml"))
+        report.supporters += 1
+        report.letters += len(manifest)
+        overview.append([
+            supporter.id, supporter.name, supporter.email, supporter.county_name, len(manifest), f"{OUTPUT_FOLDER}/{folder.name}/",
+        ])
+        if progress:
+            progress(1)
+    if out.is_dir():
+        for folder in out.iterdir():
+            # Only folders this step wrote (they hold a manifest) are ours to remove.
+            if folder.is_dir() and folder.name not in written and (folder / MANIFEST_FILE).is_file():
+                shutil.rmtree(folder)
+    write_csv(out / OVERVIEW_FILE, ["id", "navn", "e-post", "valgdistrikt", "antall brev", "mappe"], overview, excel=True)
+    return report
