@@ -56,7 +56,13 @@ def supporters_step(campaign: Campaign, when: date, progress_bar) -> str:
     return f"Underskrivere: {report.letters} brev fra {report.supporters} underskrivere, i mappen «supporters»."
 
 
-BUILD_STEPS: list[BuildStep] = [letters_step, calendar_step, supporters_step]
+def opeds_step(campaign: Campaign, when: date, progress_bar) -> str:
+    from toolkit.oped_pack import opeds_step as write_opeds
+
+    return write_opeds(campaign, when, progress_bar)
+
+
+BUILD_STEPS: list[BuildStep] = [letters_step, supporters_step, opeds_step, calendar_step]
 
 
 def run_build(campaign: Campaign, when: date, progress_bar) -> list[str]:
@@ -69,8 +75,3 @@ def run_build(campaign: Campaign, when: date, progress_bar) -> list[str]:
     lines = [step(campaign, when, progress_bar) for step in BUILD_STEPS]
     lines.append(f"Ferdig på {time.perf_counter() - started:.1f} s. Alt ligger i {campaign.output_dir}.")
     return lines
-
-
-from toolkit.oped_pack import opeds_step  # noqa: E402
-
-BUILD_STEPS.append(opeds_step)

@@ -22,16 +22,19 @@ def _check_posts(campaign: Campaign, problems: Problems) -> None:
     check_posts(campaign, problems)
 
 
-FEATURE_CHECKS.append(_check_posts)
-
-
 def _check_supporters(campaign: Campaign, problems: Problems) -> None:
     from toolkit.supporters import check_supporters_file
 
     check_supporters_file(campaign, problems)
 
 
-FEATURE_CHECKS.append(_check_supporters)
+def _check_opeds(campaign: Campaign, problems: Problems) -> None:
+    from toolkit.opeds import check_opeds
+
+    check_opeds(campaign, problems)
+
+
+FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds])
 
 
 def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
@@ -65,8 +68,3 @@ def check_campaign(folder: Path, today: date | None = None) -> tuple[Campaign | 
     for check in FEATURE_CHECKS:
         check(campaign, problems)
     return campaign, problems
-
-
-from toolkit.opeds import check_opeds  # noqa: E402
-
-FEATURE_CHECKS.append(check_opeds)
