@@ -7,12 +7,25 @@ from stortinget_data import DISTRICTS
 
 FIRST = ("Åsa", "Bjørn", "Kari", "Øyvind", "Signe", "Pål", "Ingebjørg", "Tore", "Hanne", "Jan Erik", "Trude", "Ævar")
 LAST = ("Nordmann", "Bakkeløkken", "Strømsø", "Dæhlie-Eksempel", "Kvåle", "Ødegårdsli", "Fiktiv", "Haugeåsen")
-PARAGRAPHS = (
-    "Jeg jobber på et krisesenter og møter kvinner som har vært utsatt for menneskehandel.",
-    "Som mor til to døtre vil jeg at Norge skal gå foran i arbeidet mot menneskehandel & utnyttelse.",
-    "",
-    'Jeg har lest «Nasjonal strategi mot menneskehandel» og savner en tydelig plan <for> ofrene.',
-)
+WORDS = (
+    "kvinner jenter menneskehandel utnytting hjelp trygghet politiet skolen arbeid helse familie nabolaget "
+    "bussen byen bygda fjorden vinteren sommeren legevakten kommunen venninne søster mor datter lærer "
+    "sykepleier frivillig krisesenteret telefonen penger gjelda passet løftet jobben reisen flyktning grensen "
+    "språket tilliten frykten håpet rettighetene loven dommen straffen oppholdet boligen framtida butikken "
+    "kirken biblioteket idrettslaget fabrikken båten hotellet restauranten rengjøringen gården sjøen "
+    "kontoret avisa radioen naboen kollegaen kusinen bestemor"
+).split()
+
+
+def personal_paragraph(index: int) -> str:
+    """A made-up paragraph of six sentences, different for every supporter, with a few & < « » in it."""
+    import random
+
+    rng = random.Random(index)
+    sentences = [" ".join(rng.choice(WORDS) for _ in range(10)).capitalize() + "." for _ in range(6)]
+    if index % 5 == 0:
+        sentences[2] = "Jeg har sett «hjelp & trygghet» <forsvinne> for folk i nærheten."
+    return " ".join(sentences)
 
 
 def supporter_rows(count: int) -> list[dict[str, str]]:
@@ -27,7 +40,8 @@ def supporter_rows(count: int) -> list[dict[str, str]]:
             # Organisers write the district as the Storting's id or as its name, in any case.
             "county": district_id if index % 3 else district_name.upper() if index % 2 else district_name,
             "place": "" if index % 4 else "Fredrikstad",
-            "personal_paragraph": PARAGRAPHS[index % len(PARAGRAPHS)],
+            # Every fourth supporter has not written their paragraph yet: they get a draft, not an e-mail.
+            "personal_paragraph": "" if index % 4 == 2 else personal_paragraph(index),
             "language": "",
         })
     return rows

@@ -63,7 +63,11 @@ def test_any_text_gives_a_valid_docx_and_email(shipped, name, title, party, coun
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(row=st.fixed_dictionaries({key: ANY_TEXT for key in ("id", "kind", "name", "email", "committees", "verified_on")}))
+# A CSV file is text on disk: lone surrogates cannot be saved in one, so they are left out here.
+CSV_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
+
+
+@given(row=st.fixed_dictionaries({key: CSV_TEXT for key in ("id", "kind", "name", "email", "committees", "verified_on")}))
 def test_any_recipient_row_is_loaded_or_refused_cleanly(tmp_path_factory, row):
     folder = copy_campaign(tmp_path_factory.mktemp("k"))
     rows = read_rows(folder / "recipients.csv")

@@ -58,6 +58,12 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
         folder = out / row["id"]
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         # Exactly the representatives of the supporter's district, and nobody else.
+        assert {p.stem for p in folder.glob("*.docx")} == by_district[district] | {"alle-brev"}, row["id"]
+        if not row["personal_paragraph"]:
+            # A draft: guiding questions, and nothing that could be sent.
+            assert manifest == [] and not list(folder.glob("*.eml"))
+            assert all("[SKRIV DITT EGET AVSNITT HER" in p.read_text(encoding="utf-8") for p in folder.glob("*.txt"))
+            continue
         assert {entry["recipient"] for entry in manifest} == by_district[district], row["id"]
         assert {p.stem for p in folder.glob("*.eml")} == by_district[district]
         for entry in manifest:
@@ -66,7 +72,8 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
             assert entry["sender"] == {"id": row["id"], "name": row["name"], "email": row["email"]}
             message_ids.add(re.search(rb"^Message-ID: (.+)$", raw, re.M).group(1))
         total += len(manifest)
-    assert total == sum(len(by_district[names.get(r["county"].casefold(), r["county"])]) for r in rows)
+    assert total == sum(len(by_district[names.get(r["county"].casefold(), r["county"])]) for r in rows if r["personal_paragraph"])
+    assert not any(b"SKRIV DITT" in p.read_bytes() for p in out.rglob("*.eml")), "a placeholder never reaches an e-mail"
     assert len(message_ids) == total, "every letter has its own Message-ID"
 
     # One supporter's letter, read back as the representative gets it.
@@ -77,7 +84,7 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
     assert message["Reply-To"].addresses[0].addr_spec == row["email"]
     assert message["Reply-To"].addresses[0].display_name == row["name"]
     body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert body.startswith("Kvinnenettverket") and "Jeg skriver til deg som stortingsrepresentant for" in body
+    assert body.startswith("Kvinnenettverket") and "16 dager mot vold mot kvinner" in body
     assert row["personal_paragraph"] in body
     assert body.rstrip().endswith(f"{row['name']}\n{mps[entry['recipient']]['county_name']}")
     document = docx.Document(folder / f"{entry['recipient']}.docx")
@@ -89,10 +96,10 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
 
     # A supporter who writes nynorsk gets nynorsk letters, whatever the representative's language.
     nynorsk = (out / rows[7]["id"]).glob("*.txt")
-    assert all("Eg skriv til deg" in p.read_text(encoding="utf-8") for p in nynorsk)
+    assert all("Med venleg helsing" in p.read_text(encoding="utf-8") for p in nynorsk)
 
     # Two supporters writing to the same representative do not send the same words.
-    same_district = [r for r in rows if names.get(r["county"].casefold(), r["county"]) == "Os"][:6]
+    same_district = [r for r in rows if names.get(r["county"].casefold(), r["county"]) == "Os" and r["personal_paragraph"]][:6]
     recipient = sorted(by_district["Os"])[0]
     bodies = {(out / r["id"] / f"{recipient}.txt").read_text(encoding="utf-8").split("Kjære", 1)[1].rsplit("Med vennlig hilsen")[0]
               .replace(r["personal_paragraph"], "") for r in same_district}
@@ -100,6 +107,28 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
 
     overview = (out / "oversikt-underskrivere.csv").read_bytes().decode("utf-8-sig").splitlines()
     assert len(overview) == SUPPORTERS + 1 and overview[0].startswith("id;navn")
+
+
+def test_copied_paragraphs_fail_the_batch_and_name_the_supporters(with_mps, tmp_path):
+    rows = supporter_rows(24)
+    copied = [r for r in rows if r["personal_paragraph"]][:6]
+    for row in copied:
+        row["personal_paragraph"] = copied[0]["personal_paragraph"]
+    path = tmp_path / "supporters.csv"
+    write_rows(path, rows)
+    result = letters_for(with_mps, path)
+    assert result.exit_code == 2, result.output
+    assert "ligner for mye på andres" in result.output and "Traceback" not in result.output
+    out = with_mps / "ut" / "supporters"
+    for row in rows:
+        manifest = json.loads((out / row["id"] / "manifest.json").read_text(encoding="utf-8"))
+        if row in copied:
+            assert row["id"] in result.output
+            assert manifest == [] and not list((out / row["id"]).glob("*.eml")), row["id"]
+        elif row["personal_paragraph"]:
+            assert manifest and list((out / row["id"]).glob("*.eml")), row["id"]
+    report = (out / "likhet-underskrivere.csv").read_text(encoding="utf-8-sig")
+    assert copied[0]["id"] in report
 
 
 def test_personal_paragraph_cannot_become_markup(with_mps, tmp_path):
@@ -172,6 +201,9 @@ def test_ministry_letters_and_rerun_with_fewer_supporters(with_mps, tmp_path):
     assert result.exit_code == 0, result.output
     out = with_mps / "ut" / "supporters"
     for row in rows:
+        if not row["personal_paragraph"]:
+            assert (out / row["id"] / "jd.docx").is_file() and not (out / row["id"] / "jd.eml").exists()
+            continue
         manifest = json.loads((out / row["id"] / "manifest.json").read_text(encoding="utf-8"))
         recipients = [e["recipient"] for e in manifest]
         assert "jd" in recipients and all(r == "jd" or r.startswith("mp-") for r in recipients)

@@ -41,7 +41,7 @@ def calendar_step(campaign: Campaign, when: date, progress_bar) -> str:
     return calendar_summary(write_calendar(campaign, campaign.calendar), campaign.output_dir)
 
 
-def supporters_step(campaign: Campaign, when: date, progress_bar) -> str:
+def supporters_step(campaign: Campaign, when: date, progress_bar, echo=print) -> str:
     from toolkit.errors import Problems
     from toolkit.supporters import SUPPORTERS_FILE, load_supporters, write_supporter_letters
 
@@ -53,7 +53,13 @@ def supporters_step(campaign: Campaign, when: date, progress_bar) -> str:
     problems.raise_if_errors()
     with progress_bar(len(supporters), "Underskrivere") as bar:
         report = write_supporter_letters(campaign, supporters, when, progress=bar.update)
-    return f"Underskrivere: {report.letters} brev fra {report.supporters} underskrivere, i mappen «supporters»."
+    lines = [f"Underskrivere: {report.letters} brev fra {report.supporters} underskrivere, i mappen «supporters»; "
+             f"{report.ready} er klare til sending."]
+    lines += ["  " + line for line in report.problem_lines()]
+    lines += report.similarity.summary_lines("underskrivernes brev", worst=3)
+    echo("\n".join(lines))
+    report.raise_if_too_similar()
+    return ""
 
 
 def opeds_step(campaign: Campaign, when: date, progress_bar) -> str:
@@ -62,16 +68,19 @@ def opeds_step(campaign: Campaign, when: date, progress_bar) -> str:
     return write_opeds(campaign, when, progress_bar)
 
 
-BUILD_STEPS: list[BuildStep] = [letters_step, supporters_step, opeds_step, calendar_step]
+# Supporters' letters come last: a batch with near-copies fails the build after everything else is written.
+BUILD_STEPS: list[BuildStep] = [letters_step, opeds_step, calendar_step, supporters_step]
 
 
-def run_build(campaign: Campaign, when: date, progress_bar) -> list[str]:
-    """Run every build step in order and return the summary lines."""
+def run_build(campaign: Campaign, when: date, progress_bar, echo: Callable[[str], None] = print) -> None:
+    """Run every build step in order, echoing each step's summary as soon as it is done."""
     from toolkit.fsutil import remove_leftover_temporaries
 
     started = time.perf_counter()
     # A run killed mid-write leaves only hidden temporary files, never a half file: tidy them.
     remove_leftover_temporaries(campaign.output_dir)
-    lines = [step(campaign, when, progress_bar) for step in BUILD_STEPS]
-    lines.append(f"Ferdig på {time.perf_counter() - started:.1f} s. Alt ligger i {campaign.output_dir}.")
-    return lines
+    for step in BUILD_STEPS:
+        summary = step(campaign, when, progress_bar, echo) if step is supporters_step else step(campaign, when, progress_bar)
+        if summary:
+            echo(summary)
+    echo(f"Ferdig på {time.perf_counter() - started:.1f} s. Alt ligger i {campaign.output_dir}.")

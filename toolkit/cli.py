@@ -31,6 +31,10 @@ class ToolkitGroup(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The output went to a program that stopped reading (`toolkit … | head`): not an error.
+            sys.stderr = open(os.devnull, "w")
+            ctx.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
             if os.environ.get("TOOLKIT_DEBUG"):
                 raise
@@ -196,9 +200,7 @@ def build(campaign_dir: Path, letter_date: str | None):
 
     when = parse_letter_date(letter_date)
     campaign = load_valid(campaign_dir, when)
-    summary = run_build(campaign, when, progress_bar)
-    for line in summary:
-        click.echo(line)
+    run_build(campaign, when, progress_bar, click.echo)
 
 
 @cli.command()

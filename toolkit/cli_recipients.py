@@ -195,4 +195,9 @@ def write_supporters_pack(campaign, supporters_file: Path, when: date, selectors
             f"{len(report.without_letters)} underskrivere fikk ingen brev, fordi ingen av representantene deres passet til --to.",
             fg="yellow",
         )
+    for line in report.problem_lines():
+        click.secho(line, fg="yellow")
+    for line in report.similarity.summary_lines("underskrivernes brev", worst=5):
+        click.echo(line)
+    report.raise_if_too_similar()
 

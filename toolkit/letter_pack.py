@@ -47,9 +47,10 @@ def docx_filename(recipient: Recipient) -> str:
 
 
 def write_letter_files(
-    campaign: Campaign, letter: Letter, letters_dir: Path, emails_dir: Path, letter_date: date, sender=None
+    campaign: Campaign, letter: Letter, letters_dir: Path, emails_dir: Path, letter_date: date, sender=None,
+    with_email: bool = True,
 ) -> dict:
-    """Write one letter's DOCX, text copy and .eml; return its manifest entry."""
+    """Write one letter's DOCX, text copy and (unless it is a draft) .eml; return its manifest entry."""
     from toolkit.docx import build_docx
 
     recipient = letter.recipient
@@ -58,6 +59,10 @@ def write_letter_files(
     atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes)
     text = letter.text
     atomic_write_text(letters_dir / f"{stem}.txt", text)
+    if not with_email:
+        # A draft still missing the signer's own words: nothing that could be sent is written.
+        (emails_dir / f"{stem}.eml").unlink(missing_ok=True)
+        return {"recipient": recipient.id, "name": recipient.name, "file": None, "draft": True}
     attachment = (docx_filename(recipient), docx_bytes) if campaign.attach_docx else None
     eml = build_email(
         campaign, recipient, letter.subject, text, letter_date,
@@ -79,11 +84,11 @@ def write_letter_files(
     }
 
 
-def letter_fingerprint(letter: Letter, group: str):
+def letter_fingerprint(letter: Letter, group: str, key: str | None = None):
     """The similarity fingerprint of a letter's own words (see toolkit.similarity)."""
     from toolkit.similarity import Item, body_text, fingerprint
 
-    return Item(key=letter.recipient.id, group=group, hashes=fingerprint(body_text(letter.paragraphs)))
+    return Item(key=key or letter.recipient.id, group=group, hashes=fingerprint(body_text(letter.paragraphs)))
 
 
 def remove_stale(folder: Path, keep: set[str], suffixes: tuple[str, ...]) -> None:

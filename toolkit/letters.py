@@ -14,7 +14,7 @@ LETTER_TEMPLATES = {kind: f"letter_{kind}.j2" for kind in ("minister", "ministry
 # Variables every letter template may use; `validate` reports any other name a template uses.
 LETTER_VARIABLES = {
     "organisation", "signatories", "campaign", "date", "recipient", "lead", "others", "demands",
-    "language", "signer", "personal_paragraph",
+    "language", "signer", "personal_paragraph", "variant",
 }
 
 
@@ -195,6 +195,7 @@ def letter_context(
         "signatories": [{"name": s.name, "role": s.role} for s in campaign.signatories],
         "signer": None,
         "personal_paragraph": "",
+        "variant": variant if variant is not None else stable_number(campaign.slug, recipient.id) % 1000,
         "campaign": campaign_context(campaign),
         "date": letter_date,
         "recipient": recipient_context(recipient, committees, ministries),

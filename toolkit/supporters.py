@@ -17,7 +17,7 @@ from typing import Callable
 
 from toolkit import markup
 from toolkit.campaign import CONTROL, EMAIL_PATTERN, ID_PATTERN
-from toolkit.errors import Problems
+from toolkit.errors import Problems, ToolkitError
 from toolkit.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
 from toolkit.model import LANGUAGES, Campaign, Recipient, Supporter
 from toolkit.sources import read_csv
@@ -30,8 +30,15 @@ OUTPUT_FOLDER = "supporters"
 MANIFEST_FILE = "manifest.json"
 PRINT_FILE = "alle-brev.docx"
 OVERVIEW_FILE = "oversikt-underskrivere.csv"
+SIMILARITY_FILE = "likhet-underskrivere.csv"
 # Markup a paragraph must not start with, or it would turn into a heading, a bullet or a style block.
 LEADING_MARKUP = re.compile(r"^[#:\-\s]+")
+
+
+class SupportersNotReady(ToolkitError):
+    """Some supporters' letters are too like other supporters' letters to be sent."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -41,6 +48,36 @@ class SupporterReport:
     supporters: int = 0
     letters: int = 0
     without_letters: list[str] = field(default_factory=list)  # supporters with no representative left after --to
+    needs_paragraph: list[str] = field(default_factory=list)  # drafts only: no personal paragraph yet
+    too_similar: list[str] = field(default_factory=list)  # letters too like other supporters' letters: not sendable
+    similarity: object = None  # check.SimilarityReport over the sendable letters
+    ready: int = 0  # supporters whose letters can be sent
+
+    def problem_lines(self) -> list[str]:
+        """What the organiser must follow up, in words."""
+        lines = []
+        if self.needs_paragraph:
+            lines.append(
+                f"{len(self.needs_paragraph)} underskrivere mangler et personlig avsnitt; de har fått utkast med "
+                f"spørsmål, men ingen e-post blir sendt før avsnittet er skrevet: {', '.join(self.needs_paragraph[:20])}"
+                + (" …" if len(self.needs_paragraph) > 20 else "")
+            )
+        if self.too_similar:
+            lines.append(
+                f"{len(self.too_similar)} underskriveres brev er for like andres (over {self.similarity.threshold:.2f}) "
+                f"og blir ikke sendt før de har skrevet et lengre personlig avsnitt: {', '.join(self.too_similar[:20])}"
+                + (" …" if len(self.too_similar) > 20 else "")
+            )
+        return lines
+
+    def raise_if_too_similar(self) -> None:
+        """Officials discount identical letters: a batch with near-copies fails, naming who must write more."""
+        if self.too_similar:
+            raise SupportersNotReady(
+                f"{len(self.too_similar)} underskriveres brev ligner for mye på andres (grensen er "
+                f"{self.similarity.threshold:.2f}; se {SIMILARITY_FILE}). Be dem skrive et lengre personlig avsnitt "
+                "i supporters.csv og kjør på nytt. De andre brevene er klare."
+            )
 
 
 def districts(campaign: Campaign) -> dict[str, tuple[str, str]]:
@@ -191,8 +228,9 @@ def write_supporter_letters(
     (entries as in emails/manifest.json, with ``sender``) and ``alle-brev.docx`` for printing; and
     ``oversikt-underskrivere.csv`` for the organiser. A rerun replaces the whole folder's contents.
     """
+    from toolkit.check import check_similarity, write_report
     from toolkit.docx import build_docx
-    from toolkit.letter_pack import remove_stale, templates_for, write_letter_files
+    from toolkit.letter_pack import file_stem, letter_fingerprint, remove_stale, templates_for, write_letter_files
     from toolkit.letters import letter_context, lookup_names, render_letter
     from toolkit.tabular import write_csv
 
@@ -203,6 +241,7 @@ def write_supporter_letters(
     variants = variant_numbers(supporters)
     report = SupporterReport()
     overview = []
+    fingerprints = []
     written: set[str] = set()
     for supporter in supporters:
         folder = out / safe_stem(supporter.id)
@@ -218,15 +257,20 @@ def write_supporter_letters(
             context["personal_paragraph"] = supporter.personal_paragraph
             letter = render_letter(campaign, templates, recipient, letter_date, names, context)
             sender = (supporter.name, supporter.email)
-            entry = write_letter_files(campaign, letter, folder, folder, letter_date, sender=sender)
-            entry["sender"] = {"id": supporter.id, "name": supporter.name, "email": supporter.email}
-            manifest.append(entry)
-            stems.add(entry["file"][: -len(".eml")])
+            sendable = bool(supporter.personal_paragraph)
+            entry = write_letter_files(campaign, letter, folder, folder, letter_date, sender=sender, with_email=sendable)
+            stems.add(file_stem(recipient))
+            if sendable:
+                entry["sender"] = {"id": supporter.id, "name": supporter.name, "email": supporter.email}
+                manifest.append(entry)
+                fingerprints.append(letter_fingerprint(letter, group=supporter.id, key=f"{supporter.id}/{recipient.id}"))
             first, *rest = letter.paragraphs
             printed.append(markup.Paragraph(first.style, first.runs, page_break_before=bool(printed)))
             printed.extend(rest)
         keep = {f"{stem}{suffix}" for stem in stems for suffix in (".docx", ".txt", ".eml")}
-        if manifest:
+        if not supporter.personal_paragraph and stems:
+            report.needs_paragraph.append(supporter.id)
+        if stems:
             language = supporter.language or campaign.language
             atomic_write_bytes(folder / PRINT_FILE, build_docx(printed, title=f"Brev fra {supporter.name}", language=language))
             keep.add(PRINT_FILE)
@@ -235,9 +279,9 @@ def write_supporter_letters(
         atomic_write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
         remove_stale(folder, keep, (".docx", ".txt", ".eml"))
         report.supporters += 1
-        report.letters += len(manifest)
+        report.letters += len(stems)
         overview.append([
-            supporter.id, supporter.name, supporter.email, supporter.county_name, len(manifest), f"{OUTPUT_FOLDER}/{folder.name}/",
+            supporter.id, supporter.name, supporter.email, supporter.county_name, len(stems), f"{OUTPUT_FOLDER}/{folder.name}/",
         ])
         if progress:
             progress(1)
@@ -246,5 +290,22 @@ def write_supporter_letters(
             # Only folders this step wrote (they hold a manifest) are ours to remove.
             if folder.is_dir() and folder.name not in written and (folder / MANIFEST_FILE).is_file():
                 shutil.rmtree(folder)
-    write_csv(out / OVERVIEW_FILE, ["id", "navn", "e-post", "valgdistrikt", "antall brev", "mappe"], overview, excel=True)
+    report.similarity = check_similarity(fingerprints, campaign.similarity_threshold)
+    write_report(report.similarity, out / SIMILARITY_FILE, {item.key: item.group for item in fingerprints})
+    report.too_similar = sorted({key.split("/", 1)[0] for key in report.similarity.over})
+    for supporter_id in report.too_similar:
+        _withdraw_emails(out / safe_stem(supporter_id))
+    blocked = set(report.needs_paragraph) | set(report.too_similar)
+    for row in overview:
+        row.append("utkast: mangler personlig avsnitt" if row[0] in report.needs_paragraph
+                   else "for likt andres brev" if row[0] in report.too_similar else "klar til sending")
+    write_csv(out / OVERVIEW_FILE, ["id", "navn", "e-post", "valgdistrikt", "antall brev", "mappe", "status"], overview, excel=True)
+    report.ready = report.supporters - len(blocked)
     return report
+
+
+def _withdraw_emails(folder: Path) -> None:
+    """Take a supporter's letters off the send list: remove the .eml files and empty the manifest."""
+    for path in folder.glob("*.eml"):
+        path.unlink()
+    atomic_write_text(folder / MANIFEST_FILE, "[]\n")
