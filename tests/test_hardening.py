@@ -62,11 +62,11 @@ def test_any_text_gives_a_valid_docx_and_email(shipped, name, title, party, coun
     assert len(message.get_all("Subject")) == 1
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # A CSV file is text on disk: lone surrogates cannot be saved in one, so they are left out here.
 CSV_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(row=st.fixed_dictionaries({key: CSV_TEXT for key in ("id", "kind", "name", "email", "committees", "verified_on")}))
 def test_any_recipient_row_is_loaded_or_refused_cleanly(tmp_path_factory, row):
     folder = copy_campaign(tmp_path_factory.mktemp("k"))
