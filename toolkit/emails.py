@@ -17,9 +17,14 @@ DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.
 LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f]+")
 
 
+def encodable(text: str) -> str:
+    """Text that UTF-8 can carry: a lone surrogate (a "\\ud800" escape in YAML) becomes "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def one_line(text: str) -> str:
     """Header values never carry line breaks: a name cannot add a header or a recipient."""
-    return " ".join(LINE_BREAKS.sub(" ", text).split())
+    return " ".join(LINE_BREAKS.sub(" ", encodable(text)).split())
 
 
 def message_id(campaign: Campaign, recipient_id: str, sender_key: str = "") -> str:
@@ -60,7 +65,7 @@ def build_email(
     msg["Date"] = format_datetime(sent_at)
     msg["Message-ID"] = message_id(campaign, recipient.id, sender[1] if sender else "")
     msg["X-Toolkit-Recipient"] = recipient.id
-    msg.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.set_content(encodable(body), subtype="plain", charset="utf-8", cte="quoted-printable")
     # set_content() clears Content-* headers, so the language goes in after it.
     msg["Content-Language"] = "nn-NO" if language == "nn" else "nb-NO"
     if attachment:
