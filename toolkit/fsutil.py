@@ -28,8 +28,13 @@ def safe_stem(name: str) -> str:
     return text
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one."""
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so that a killed process leaves either the old file or the new one.
+
+    ``durable`` also flushes the data to the disk before the rename, so that a power cut cannot leave
+    an empty file either. Files the user keeps (status files, recipients.csv) are written durably;
+    generated outputs, which the next build writes again, skip that flush: it is most of their cost.
+    """
     path = Path(path)
     tmp = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
     try:
@@ -43,8 +48,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         _remove_quietly(tmp)
@@ -68,9 +74,9 @@ def remove_leftover_temporaries(folder: Path) -> int:
     return removed
 
 
-def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8", durable: bool = True) -> None:
     """Write text atomically (see ``atomic_write_bytes``)."""
-    atomic_write_bytes(path, text.encode(encoding))
+    atomic_write_bytes(path, text.encode(encoding), durable)
 
 
 def _remove_quietly(path: str) -> None:

@@ -56,9 +56,10 @@ def write_letter_files(
     recipient = letter.recipient
     stem = file_stem(recipient)
     docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language)
-    atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes)
+    # Generated outputs are rewritten by the next build, so they skip the flush to disk (see fsutil).
+    atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes, durable=False)
     text = letter.text
-    atomic_write_text(letters_dir / f"{stem}.txt", text)
+    atomic_write_text(letters_dir / f"{stem}.txt", text, durable=False)
     if not with_email:
         # A draft still missing the signer's own words: nothing that could be sent is written.
         (emails_dir / f"{stem}.eml").unlink(missing_ok=True)
@@ -68,7 +69,7 @@ def write_letter_files(
         campaign, recipient, letter.subject, text, letter_date,
         language=letter.language, sender=sender, attachment=attachment,
     )
-    atomic_write_bytes(emails_dir / f"{stem}.eml", eml)
+    atomic_write_bytes(emails_dir / f"{stem}.eml", eml, durable=False)
     return {
         "recipient": recipient.id,
         "name": recipient.name,

@@ -56,6 +56,8 @@ class Document:
 
 def parse_inline(text: str) -> tuple[Run, ...]:
     """Split one line or block into runs by ``**bold**`` and ``_italic_``."""
+    if "*" not in text and "_" not in text:
+        return (Run(text),)
     runs: list[Run] = []
     position = 0
     for match in INLINE.finditer(text):

@@ -12,18 +12,18 @@ really share, not the square of the number of letters; identical fingerprints ar
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-
-import regex
 
 from toolkit.markup import Paragraph
 
 WINDOW = 32
 KEEP_MASK = 0xF
 BODY_STYLES = {"Body", "ListBullet"}
-NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
+# Everything but letters and digits, in any script (\W is Unicode-aware; "_" counts as a word character).
+NOT_WORD = re.compile(r"[\W_]+")
 BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
