@@ -212,6 +212,88 @@ def variant_numbers(supporters) -> dict[str, int]:
     return {sid: number for ids in groups.values() for number, sid in enumerate(sorted(ids))}
 
 
+@dataclass
+class _Run:
+    """What every supporter's letters share in one run (built once; inherited by worker processes)."""
+
+    campaign: Campaign
+    letter_date: date
+    by_district: dict
+    extra: tuple
+    variants: dict
+    templates: dict = field(default_factory=dict)
+    names: tuple = ()
+
+
+@dataclass
+class _Written:
+    """What writing one supporter's letters produced; small, so workers can send it back."""
+
+    supporter: str
+    folder: str
+    letters: int
+    overview: list
+    fingerprints: list
+    needs_paragraph: bool
+
+
+_RUN: _Run | None = None  # set in each worker process by _start_worker
+PARALLEL_FROM = 200  # supporters; below this, starting worker processes costs more than it saves
+CHUNK = 25
+
+
+def _start_worker(run: _Run) -> None:
+    global _RUN
+    _RUN = run
+
+
+def _write_chunk(chunk) -> list[_Written]:
+    return [_write_supporter(_RUN, supporter) for supporter in chunk]
+
+
+def _write_supporter(run: _Run, supporter: Supporter) -> _Written:
+    """Render and write one supporter's letters, print file and manifest."""
+    from toolkit.docx import build_docx
+    from toolkit.letter_pack import file_stem, letter_fingerprint, remove_stale, write_letter_files
+    from toolkit.letters import letter_context, render_letter
+
+    campaign = run.campaign
+    folder = campaign.output_dir / OUTPUT_FOLDER / safe_stem(supporter.id)
+    manifest = []
+    printed: list[markup.Paragraph] = []
+    stems = set()
+    fingerprints = []
+    sendable = bool(supporter.personal_paragraph)
+    for recipient in [*run.by_district.get(supporter.county, []), *run.extra]:
+        # The supporter writes in their own written standard, whatever the representative's.
+        recipient = replace(recipient, language=supporter.language or recipient.language or campaign.language)
+        context = letter_context(campaign, recipient, run.letter_date, run.names, run.variants[supporter.id])
+        context["signer"] = {"name": supporter.name, "place": supporter.place or supporter.county_name}
+        context["personal_paragraph"] = supporter.personal_paragraph
+        letter = render_letter(campaign, run.templates, recipient, run.letter_date, run.names, context)
+        sender = (supporter.name, supporter.email)
+        entry = write_letter_files(campaign, letter, folder, folder, run.letter_date, sender=sender, with_email=sendable)
+        stems.add(file_stem(recipient))
+        if sendable:
+            entry["sender"] = {"id": supporter.id, "name": supporter.name, "email": supporter.email}
+            manifest.append(entry)
+            fingerprints.append(letter_fingerprint(letter, group=supporter.id, key=f"{supporter.id}/{recipient.id}"))
+        first, *rest = letter.paragraphs
+        printed.append(markup.Paragraph(first.style, first.runs, page_break_before=bool(printed)))
+        printed.extend(rest)
+    keep = {f"{stem}{suffix}" for stem in stems for suffix in (".docx", ".txt", ".eml")}
+    if stems:
+        language = supporter.language or campaign.language
+        printed_file = build_docx(printed, title=f"Brev fra {supporter.name}", language=language)
+        atomic_write_bytes(folder / PRINT_FILE, printed_file, durable=False)
+        keep.add(PRINT_FILE)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", durable=False)
+    remove_stale(folder, keep, (".docx", ".txt", ".eml"))
+    overview = [supporter.id, supporter.name, supporter.email, supporter.county_name, len(stems), f"{OUTPUT_FOLDER}/{folder.name}/"]
+    return _Written(supporter.id, folder.name, len(stems), overview, fingerprints, not supporter.personal_paragraph and bool(stems))
+
+
 def write_supporter_letters(
     campaign: Campaign,
     supporters,
@@ -220,6 +302,7 @@ def write_supporter_letters(
     representatives=None,
     extra: tuple[Recipient, ...] = (),
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> SupporterReport:
     """Write, per supporter, a letter to each representative of their district (and to ``extra``).
 
@@ -227,64 +310,44 @@ def write_supporter_letters(
     ``<output>/supporters/<supporter>/<recipient>.docx|.txt|.eml``, the supporter's ``manifest.json``
     (entries as in emails/manifest.json, with ``sender``) and ``alle-brev.docx`` for printing; and
     ``oversikt-underskrivere.csv`` for the organiser. A rerun replaces the whole folder's contents.
+
+    Supporters are written one at a time (only one supporter's letters are in memory); from
+    ``PARALLEL_FROM`` supporters on, by as many worker processes as the machine has cores.
     """
+    import os
+
     from toolkit.check import check_similarity, write_report
-    from toolkit.docx import build_docx
-    from toolkit.letter_pack import file_stem, letter_fingerprint, remove_stale, templates_for, write_letter_files
-    from toolkit.letters import letter_context, lookup_names, render_letter
+    from toolkit.letter_pack import templates_for
+    from toolkit.letters import lookup_names
     from toolkit.tabular import write_csv
 
     out = campaign.output_dir / OUTPUT_FOLDER
-    templates = templates_for(campaign)
-    names = lookup_names(campaign)
-    by_district = representatives_by_district(campaign.recipients if representatives is None else representatives)
-    variants = variant_numbers(supporters)
+    run = _Run(
+        campaign=campaign,
+        letter_date=letter_date,
+        by_district=representatives_by_district(campaign.recipients if representatives is None else representatives),
+        extra=tuple(extra),
+        variants=variant_numbers(supporters),
+        templates=templates_for(campaign),
+        names=lookup_names(campaign),
+    )
+    supporters = list(supporters)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(supporters) >= PARALLEL_FROM else 1
     report = SupporterReport()
     overview = []
     fingerprints = []
     written: set[str] = set()
-    for supporter in supporters:
-        folder = out / safe_stem(supporter.id)
-        written.add(folder.name)
-        manifest = []
-        printed: list[markup.Paragraph] = []
-        stems = set()
-        for recipient in [*by_district.get(supporter.county, []), *extra]:
-            # The supporter writes in their own written standard, whatever the representative's.
-            recipient = replace(recipient, language=supporter.language or recipient.language or campaign.language)
-            context = letter_context(campaign, recipient, letter_date, names, variants[supporter.id])
-            context["signer"] = {"name": supporter.name, "place": supporter.place or supporter.county_name}
-            context["personal_paragraph"] = supporter.personal_paragraph
-            letter = render_letter(campaign, templates, recipient, letter_date, names, context)
-            sender = (supporter.name, supporter.email)
-            sendable = bool(supporter.personal_paragraph)
-            entry = write_letter_files(campaign, letter, folder, folder, letter_date, sender=sender, with_email=sendable)
-            stems.add(file_stem(recipient))
-            if sendable:
-                entry["sender"] = {"id": supporter.id, "name": supporter.name, "email": supporter.email}
-                manifest.append(entry)
-                fingerprints.append(letter_fingerprint(letter, group=supporter.id, key=f"{supporter.id}/{recipient.id}"))
-            first, *rest = letter.paragraphs
-            printed.append(markup.Paragraph(first.style, first.runs, page_break_before=bool(printed)))
-            printed.extend(rest)
-        keep = {f"{stem}{suffix}" for stem in stems for suffix in (".docx", ".txt", ".eml")}
-        if not supporter.personal_paragraph and stems:
-            report.needs_paragraph.append(supporter.id)
-        if stems:
-            language = supporter.language or campaign.language
-            atomic_write_bytes(folder / PRINT_FILE, build_docx(printed, title=f"Brev fra {supporter.name}", language=language))
-            keep.add(PRINT_FILE)
-        else:
-            report.without_letters.append(supporter.id)
-        atomic_write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
-        remove_stale(folder, keep, (".docx", ".txt", ".eml"))
+    for result in _write_all(run, supporters, workers, progress):
+        written.add(result.folder)
         report.supporters += 1
-        report.letters += len(stems)
-        overview.append([
-            supporter.id, supporter.name, supporter.email, supporter.county_name, len(stems), f"{OUTPUT_FOLDER}/{folder.name}/",
-        ])
-        if progress:
-            progress(1)
+        report.letters += result.letters
+        overview.append(result.overview)
+        fingerprints.extend(result.fingerprints)
+        if result.needs_paragraph:
+            report.needs_paragraph.append(result.supporter)
+        if not result.letters:
+            report.without_letters.append(result.supporter)
     if out.is_dir():
         for folder in out.iterdir():
             # Only folders this step wrote (they hold a manifest) are ours to remove.
@@ -302,6 +365,27 @@ def write_supporter_letters(
     write_csv(out / OVERVIEW_FILE, ["id", "navn", "e-post", "valgdistrikt", "antall brev", "mappe", "status"], overview, excel=True)
     report.ready = report.supporters - len(blocked)
     return report
+
+
+def _write_all(run: _Run, supporters: list, workers: int, progress):
+    """Yield each supporter's result in order, from this process or from ``workers`` processes."""
+    if workers <= 1:
+        for supporter in supporters:
+            yield _write_supporter(run, supporter)
+            if progress:
+                progress(1)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [supporters[i : i + CHUNK] for i in range(0, len(supporters), CHUNK)]
+    # fork: the workers inherit the loaded campaign and templates instead of pickling them.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(run,)) as pool:
+        for results in pool.map(_write_chunk, chunks):
+            yield from results
+            if progress:
+                progress(len(results))
 
 
 def _withdraw_emails(folder: Path) -> None:
