@@ -1,0 +1,69 @@
+"""Property tests: arbitrary Unicode in counters, posts and exports never crashes or gives invalid files."""
+
+from __future__ import annotations
+
+import io
+
+import icalendar
+import pandas
+import twitter_text
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from toolkit import counting
+from toolkit.errors import Problems
+from toolkit.post_exports import write_calendar
+from toolkit.posts import load_posts
+from toolkit.validate import check_campaign
+
+from conftest import LETTER_DATE, copy_campaign
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=400)
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TEXT)
+def test_counters_never_crash_and_agree_with_their_definitions(text):
+    for platform in counting.PLATFORMS:
+        result = counting.count(platform, text)
+        assert result.count >= 0 and result.limit > 0
+        assert result.over == max(0, result.count - result.limit)
+        assert result.ok == (not result.problems)
+    assert counting.count("x", text).count == twitter_text.parse_tweet(text).weightedLength
+    bluesky = counting.count("bluesky", text)
+    assert bluesky.count == counting.graphemes(text) <= len(text)
+    assert counting.utf8_bytes(text) == len(text.encode("utf-8"))
+    if counting.utf8_bytes(text) > counting.BLUESKY_MAX_BYTES:
+        assert not bluesky.ok
+
+
+@SETTINGS
+@given(text=TEXT.filter(lambda t: t.strip()))
+def test_any_post_text_gives_valid_exports_or_a_clear_problem(tmp_path_factory, text):
+    folder = copy_campaign(tmp_path_factory.mktemp("k"))
+    posts = yaml.safe_load((folder / "posts.yaml").read_text(encoding="utf-8"))
+    first = posts["posts"][0]
+    first["text"] = text
+    first.pop("variants", None)
+    (folder / "posts.yaml").write_text(yaml.safe_dump(posts, allow_unicode=True), encoding="utf-8")
+    campaign, problems = check_campaign(folder, LETTER_DATE)
+    assert all(p.file and p.message for p in problems.errors)
+    calendar = load_posts(campaign, Problems())
+    if calendar is None or not all(p.valid for p in calendar.posts):
+        return  # a post over a platform's limit is an error; nothing is exported
+    write_calendar(campaign, calendar)
+    out = campaign.output_dir / "calendar"
+    parsed = icalendar.Calendar.from_ical((out / "posts.ics").read_bytes())
+    assert len(parsed.walk("VEVENT")) >= len(calendar.posts)
+    assert all(len(line) <= 75 for line in (out / "posts.ics").read_bytes().split(b"\r\n"))
+    for name in ("posts.csv", "posts-excel.csv"):
+        raw = (out / name).read_bytes()
+        frame = pandas.read_csv(io.BytesIO(raw), sep=";" if "excel" in name else ",", encoding="utf-8-sig",
+                                dtype=str, keep_default_na=False)
+        assert len(frame) == len(calendar.posts)
+        for cell in frame.to_numpy().ravel():
+            assert not str(cell).startswith(("=", "+", "-", "@")), cell
+    # The page escapes every post text (a <script> in a post is tested in test_calendar_page.py).
+    assert "<script" not in (out / "index.html").read_text(encoding="utf-8").lower()
