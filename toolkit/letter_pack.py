@@ -153,7 +153,7 @@ def write_letter_pack(
         manifest = _merge_manifest(emails_dir / MANIFEST_FILE, manifest)
     atomic_write_text(emails_dir / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     if combined:
-        atomic_write_bytes(out / PRINT_FILE, build_docx(combined, title=f"Brev – 16 dager {campaign.year}", language=campaign.language))
+        atomic_write_bytes(out / PRINT_FILE, build_docx(combined, title=f"Brev – 16 dager {campaign.year}", language=campaign.language), durable=False)
     write_csv(
         out / OVERVIEW_FILE,
         ["id", "type", "navn", "tittel", "e-post", "e-post verifisert", "språk", "krav som leder", "andre krav", "brev", "e-post-fil"],

@@ -164,8 +164,8 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
     # Everything is rendered before the first file is written, so a template error leaves no half pack.
     folder = campaign.output_dir / OPEDS_DIR
     for name, data in files.items():
-        atomic_write_bytes(folder / name, data)
-    atomic_write_bytes(folder / PLAN_FILE, plan_bytes)
+        atomic_write_bytes(folder / name, data, durable=False)
+    atomic_write_bytes(folder / PLAN_FILE, plan_bytes, durable=False)
     remove_stale(folder, set(files), (".docx", ".txt"))
     changed = old_status != new_status
     if changed:

@@ -144,7 +144,7 @@ def write_calendar(campaign: Campaign, calendar: PostCalendar) -> CalendarReport
     written: list[Path] = []
 
     def save(name: str, data: bytes) -> None:
-        atomic_write_bytes(out / name, data)
+        atomic_write_bytes(out / name, data, durable=False)
         written.append(out / name)
 
     save("posts.ics", ics_bytes(campaign, calendar))

@@ -32,5 +32,5 @@ def csv_bytes(header: list[str] | None, rows, *, excel: bool = False, neutralise
 
 
 def write_csv(path: Path, header: list[str] | None, rows, *, excel: bool = False) -> None:
-    """Write a CSV export atomically."""
-    atomic_write_bytes(path, csv_bytes(header, rows, excel=excel))
+    """Write a CSV export atomically; exports are made again by the next run, so they skip the flush to disk."""
+    atomic_write_bytes(path, csv_bytes(header, rows, excel=excel), durable=False)
