@@ -13,7 +13,6 @@ allocations during the run. Run one size per process, since the peak resident si
 from __future__ import annotations
 
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import stortinget_data  # noqa: E402 - made-up Storting data written for the tests
+from conftest import copy_campaign  # noqa: E402
 from helpers import write_rows  # noqa: E402
 from supporters_data import supporter_rows  # noqa: E402
 
@@ -38,9 +38,7 @@ WHEN = date(2026, 11, 25)
 
 
 def _campaign(folder: Path, count: int):
-    for name in ("campaign.yaml", "demands.yaml", "facts.yaml", "recipients.csv"):
-        shutil.copy(ROOT / name, folder / name)
-    shutil.copytree(ROOT / "letter_templates", folder / "letter_templates")
+    copy_campaign(folder)
     problems = Problems()
     roster = parse_roster(stortinget_data.to_xml(stortinget_data.people()), "svar", problems)
     header, rows, style = read_existing(folder / "recipients.csv", problems)

@@ -244,3 +244,40 @@ def test_the_example_in_the_docs_works(with_mps):
     supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
     assert problems.errors == []
     assert [(s.county, s.language) for s in supporters] == [("Øs", ""), ("Ho", "nn")]
+
+
+def test_fast_path_letter_matches_the_python_docx_rendering(with_mps, tmp_path):
+    """A supporter's letter as written by the fast DOCX writer reads exactly like python-docx's rendering of it."""
+    import io
+
+    from test_docx import open_docx, summary
+
+    from toolkit.docx import reference_docx
+    from toolkit.supporters import load_supporters, prepare_run, supporter_letters
+    from toolkit.validate import check_campaign
+
+    rows = supporter_rows(5)  # supporter 0 writes «hjelp & trygghet» <forsvinne>
+    rows[0]["name"] = 'Åse "Ærlig" Ødegård & <Co>'
+    write_rows(with_mps / "supporters.csv", rows)
+    result = run("letters", "--campaign", str(with_mps), "--date", "2026-11-25", "--supporters", str(with_mps / "supporters.csv"))
+    assert result.exit_code == 0, result.output
+
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
+    rendered = list(supporter_letters(prepare_run(campaign, supporters, LETTER_DATE), supporters[0]))
+    assert len(rendered) > 1
+    for recipient, letter in rendered:
+        written = (with_mps / "ut" / "supporters" / "u-00000" / f"{recipient.id}.docx").read_bytes()
+        fast = open_docx(written)
+        slow = docx.Document(io.BytesIO(reference_docx(letter.paragraphs, title=letter.subject, language=letter.language)))
+        assert summary(fast) == summary(slow)
+        texts = [paragraph.text for paragraph in fast.paragraphs]
+        assert any("hjelp & trygghet» <forsvinne>" in text for text in texts)
+        assert any('Åse "Ærlig" Ødegård & <Co>' in text for text in texts)
+        assert {p.style.style_id for p in fast.paragraphs} >= {"Address", "Date", "Body", "Closing", "Signature"}
+        assert fast.core_properties.title == slow.core_properties.title == letter.subject
+        section = fast.sections[0]
+        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4
+        assert (section.page_width, section.page_height, section.left_margin) == (
+            slow.sections[0].page_width, slow.sections[0].page_height, slow.sections[0].left_margin,
+        )

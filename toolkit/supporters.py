@@ -251,11 +251,24 @@ def _write_chunk(chunk) -> list[_Written]:
     return [_write_supporter(_RUN, supporter) for supporter in chunk]
 
 
+def supporter_letters(run: _Run, supporter: Supporter):
+    """Yield ``(recipient, letter)`` for each representative this supporter writes to, rendered."""
+    from toolkit.letters import letter_context, render_letter
+
+    campaign = run.campaign
+    for recipient in [*run.by_district.get(supporter.county, []), *run.extra]:
+        # The supporter writes in their own written standard, whatever the representative's.
+        recipient = replace(recipient, language=supporter.language or recipient.language or campaign.language)
+        context = letter_context(campaign, recipient, run.letter_date, run.names, run.variants[supporter.id])
+        context["signer"] = {"name": supporter.name, "place": supporter.place or supporter.county_name}
+        context["personal_paragraph"] = supporter.personal_paragraph
+        yield recipient, render_letter(campaign, run.templates, recipient, run.letter_date, run.names, context)
+
+
 def _write_supporter(run: _Run, supporter: Supporter) -> _Written:
     """Render and write one supporter's letters, print file and manifest."""
     from toolkit.docx import build_docx
     from toolkit.letter_pack import file_stem, letter_fingerprint, remove_stale, write_letter_files
-    from toolkit.letters import letter_context, render_letter
 
     campaign = run.campaign
     folder = campaign.output_dir / OUTPUT_FOLDER / safe_stem(supporter.id)
@@ -264,13 +277,7 @@ def _write_supporter(run: _Run, supporter: Supporter) -> _Written:
     stems = set()
     fingerprints = []
     sendable = bool(supporter.personal_paragraph)
-    for recipient in [*run.by_district.get(supporter.county, []), *run.extra]:
-        # The supporter writes in their own written standard, whatever the representative's.
-        recipient = replace(recipient, language=supporter.language or recipient.language or campaign.language)
-        context = letter_context(campaign, recipient, run.letter_date, run.names, run.variants[supporter.id])
-        context["signer"] = {"name": supporter.name, "place": supporter.place or supporter.county_name}
-        context["personal_paragraph"] = supporter.personal_paragraph
-        letter = render_letter(campaign, run.templates, recipient, run.letter_date, run.names, context)
+    for recipient, letter in supporter_letters(run, supporter):
         sender = (supporter.name, supporter.email)
         entry = write_letter_files(campaign, letter, folder, folder, run.letter_date, sender=sender, with_email=sendable)
         stems.add(file_stem(recipient))
@@ -292,6 +299,22 @@ def _write_supporter(run: _Run, supporter: Supporter) -> _Written:
     remove_stale(folder, keep, (".docx", ".txt", ".eml"))
     overview = [supporter.id, supporter.name, supporter.email, supporter.county_name, len(stems), f"{OUTPUT_FOLDER}/{folder.name}/"]
     return _Written(supporter.id, folder.name, len(stems), overview, fingerprints, not supporter.personal_paragraph and bool(stems))
+
+
+def prepare_run(campaign: Campaign, supporters, letter_date: date, representatives=None, extra=()) -> _Run:
+    """What every supporter's letters share: representatives by district, variants, templates, names."""
+    from toolkit.letter_pack import templates_for
+    from toolkit.letters import lookup_names
+
+    return _Run(
+        campaign=campaign,
+        letter_date=letter_date,
+        by_district=representatives_by_district(campaign.recipients if representatives is None else representatives),
+        extra=tuple(extra),
+        variants=variant_numbers(supporters),
+        templates=templates_for(campaign),
+        names=lookup_names(campaign),
+    )
 
 
 def write_supporter_letters(
@@ -317,21 +340,11 @@ def write_supporter_letters(
     import os
 
     from toolkit.check import check_similarity, write_report
-    from toolkit.letter_pack import templates_for
-    from toolkit.letters import lookup_names
     from toolkit.tabular import write_csv
 
     out = campaign.output_dir / OUTPUT_FOLDER
-    run = _Run(
-        campaign=campaign,
-        letter_date=letter_date,
-        by_district=representatives_by_district(campaign.recipients if representatives is None else representatives),
-        extra=tuple(extra),
-        variants=variant_numbers(supporters),
-        templates=templates_for(campaign),
-        names=lookup_names(campaign),
-    )
     supporters = list(supporters)
+    run = prepare_run(campaign, supporters, letter_date, representatives, extra)
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(supporters) >= PARALLEL_FROM else 1
     report = SupporterReport()
