@@ -273,3 +273,15 @@ def test_validate_reports_smtp_settings_with_their_line(campaign_dir):
     result = run("validate", "--campaign", str(campaign_dir))
     assert result.exit_code == 0
     assert "felt «smtp.port»: Port 465 brukes vanligvis med security: ssl, ikke starttls." in result.output
+
+
+def test_lines_that_start_with_a_dot_arrive_unchanged():
+    data = (b"From: post@example.org\r\nTo: jd@example.org\r\nSubject: Punktum\r\n\r\n"
+            b".\r\n..to punktum\r\n.en linje\r\nsiste linje uten linjeskift")
+    with SmtpServer() as server:
+        connection = SmtpConnection(SmtpSettings(host="127.0.0.1", port=server.port, security="none"), None)
+        connection.open()
+        connection.send("post@example.org", "jd@example.org", data)
+        connection.close()
+    assert server.received[0].data == data + b"\r\n"
+    assert server.received[0].rcpt_tos == ["jd@example.org"]

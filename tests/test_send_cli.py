@@ -19,7 +19,7 @@ from toolkit.cli import cli
 from toolkit.mailer import find_password
 
 from helpers import read_rows, run, write_rows
-from send_helpers import PACK, build_pack, make_sendable, set_smtp
+from send_helpers import HOSTILE_NAME, PACK, build_pack, make_sendable, set_smtp
 from smtp_server import SmtpServer
 
 PASSWORD = "Kvinner-æøå-2026!"
@@ -62,6 +62,7 @@ def test_dry_run_lists_every_message_and_sends_nothing(pack, server):
     assert len(listed) == len(PACK) - 1
     assert any("Åse Ærlig-Øvrebø <ase@example.org>" in line and "Menneskehandel er vold mot kvinner" in line and " kB" in line
                for line in listed)
+    assert any(f"Til {HOSTILE_NAME} <hostile@example.org>" in line for line in listed)
     assert "Hoppes over: 1 adresse er ikke verifisert" in result.output
     assert "  Utenriksdepartementet <ud@example.org>" in lines
     assert lines[-1].endswith("Send med: toolkit send --send --campaign " + str(pack) + " --rate 0")

@@ -28,8 +28,9 @@ RECIPIENTS = ("jd", "ud", "aid", "hod", "kd", "kud", "bfd", "kdd", "dfd", "fin",
 class KillAt:
     """Kills the sending process at the ``nth`` ``stage`` seen by the server in this run.
 
-    Stages: EHLO (connected, nothing in flight), MAIL (a message's transaction starts), DATA (the
-    message is stored, its 250 not yet sent), REPLIED (just after the 250 went out).
+    Stages: EHLO (connected, nothing in flight), MAIL (a message's transaction starts, while the
+    journal records it and the previous one's success), DATA (the message is stored, its 250 not
+    yet sent), REPLIED (just after the 250 went out).
     """
 
     def __init__(self, stage: str, nth: int):
@@ -129,17 +130,21 @@ def test_killed_sending_resumes_without_duplicates_or_losses(campaign_dir):
             states = journal_states(campaign_dir)
             new = {r for r, s in states.items() if s == "sending"} - uncertain
             assert len(new) <= 1, f"more than one message in flight at once: {new}"
-            if isinstance(point, KillAt) and point.stage == "EHLO":
+            arrived = server.handler.by_recipient()
+            stage = getattr(point, "stage", None)
+            if stage == "EHLO":
                 assert not new
+            elif stage == "DATA":
+                # The server has the message, the sender never heard back: exactly this one is uncertain.
+                assert len(new) == 1 and arrived[next(iter(new))] == 1
             uncertain |= new
-            check_consistent(states, server.handler.by_recipient())
+            check_consistent(states, arrived)
         server.handler.hooks.clear()
-        assert len(uncertain) >= 3, "the kill points should have left messages in flight"
 
         final = start_send(campaign_dir)
         stdout, stderr = final.communicate(timeout=120)
         assert final.returncode == 0, stderr
-        assert f"USIKKER: {len(uncertain)} e-poster var på vei ut" in stderr and "--resend-uncertain" in stderr
+        assert f"USIKKER: {len(uncertain)} e-post" in stderr and "--resend-uncertain" in stderr
         arrived = server.handler.by_recipient()
         states = journal_states(campaign_dir)
         check_consistent(states, arrived)
@@ -148,8 +153,6 @@ def test_killed_sending_resumes_without_duplicates_or_losses(campaign_dir):
                 assert states[recipient] == "sending"
             else:
                 assert states[recipient] == "sent" and arrived[recipient] == 1
-        # The message in flight at a MAIL kill never arrived; the one at a DATA kill did.
-        assert sorted(arrived.get(r, 0) for r in uncertain).count(0) >= 2
 
         # Asking for it sends what may be missing; nothing else goes out again.
         resend = start_send(campaign_dir, "--resend-uncertain")

@@ -53,7 +53,7 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
     campaign = load_valid(campaign_dir)
     journal_path = campaign.output_dir / JOURNAL_FILE
     if status:
-        show_status(journal_path, campaign.output_dir)
+        show_status(journal_path, campaign.output_dir, campaign.timezone)
         return
     settings = replace(
         campaign.smtp,
@@ -229,17 +229,14 @@ def show_plan(plan, campaign, include_unverified: bool, resend: bool, resend_unc
 
 def show_dry_run(plan, campaign, settings, send_command: str) -> None:
     """List every message that would be sent, as it is on disk, and end with the command that sends."""
-    import email
-    from email import policy
-
     from toolkit.mailer import describe, describe_window, format_moment, window_opens
+    from toolkit.outbox import preview
 
     if plan.to_send:
         click.echo(f"\nDette ville blitt sendt ({_count(len(plan.to_send), 'e-post', 'e-poster')}):")
     for message in plan.to_send:
-        parsed = email.message_from_bytes(message.path.read_bytes(), policy=policy.default)
-        attachments = [part.get_filename() or "uten navn" for part in parsed.iter_attachments()]
-        line = f"  Til {parsed['To']}: «{parsed['Subject']}», {_size(message.size)}"
+        to, subject, attachments = preview(message)
+        line = f"  Til {to}: «{subject}», {_size(message.size)}"
         if attachments:
             line += f", vedlegg: {', '.join(attachments)}"
         if message.sender:
@@ -274,9 +271,16 @@ def _send_command(campaign_dir: Path, include_unverified: bool, resend: bool, re
     return " ".join(parts)
 
 
-def show_status(journal_path: Path, output_dir: Path) -> None:
+def show_status(journal_path: Path, output_dir: Path, zone: str) -> None:
     """Summarise the journal and export the failures as CSV."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from toolkit.journal import FAILED, PENDING, SENDING, SENT, Journal
+    from toolkit.mailer import format_moment
+
+    def local(stamp: str) -> str:
+        return format_moment(datetime.fromisoformat(stamp).astimezone(ZoneInfo(zone)))
 
     journal = Journal.open(journal_path, create=False)
     if journal is None:
@@ -293,7 +297,7 @@ def show_status(journal_path: Path, output_dir: Path) -> None:
     if uncertain:
         click.secho("Usikre: en kjøring ble avbrutt mens disse var på vei ut. De sendes ikke på nytt uten --resend-uncertain:", fg="yellow")
         for row in uncertain:
-            click.echo(f"  {row.recipient} <{row.address}> ({row.file}, {row.updated_at})")
+            click.echo(f"  {row.recipient} <{row.address}> ({row.file}, {local(row.updated_at)})")
     if failed:
         click.secho("Feilet:", fg="red")
         for row in failed:
@@ -301,7 +305,7 @@ def show_status(journal_path: Path, output_dir: Path) -> None:
         click.echo(f"Feilene er lagret i {failures_file}.")
     last = max((row.sent_at for row in rows.values() if row.sent_at), default=None)
     if last:
-        click.echo(f"Sist sendt: {last} (UTC).")
+        click.echo(f"Sist sendt: {local(last)}.")
 
 
 def _count(number: int, one: str, many: str) -> str:

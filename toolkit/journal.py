@@ -90,7 +90,9 @@ class Journal:
             _check_magic(path)
         lock_handle = _acquire_lock(path) if lock else None
         try:
-            connection = sqlite3.connect(str(path), isolation_level=None, timeout=10)
+            # check_same_thread=False: the sender records a message's start from a helper thread,
+            # never while another thread uses the connection.
+            connection = sqlite3.connect(str(path), isolation_level=None, timeout=10, check_same_thread=False)
         except sqlite3.Error as exc:
             _release_lock(lock_handle)
             raise JournalError(f"Kan ikke åpne sendejournalen {path}: {exc}.") from None

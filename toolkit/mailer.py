@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import smtplib
 import socket
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,6 +34,7 @@ PASSWORD_ENV = "TOOLKIT_SMTP_PASSWORD"
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 2.0
 TIMEOUT_SECONDS = 60
+LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class ServerError(ToolkitError):
@@ -168,46 +171,63 @@ class SmtpConnection:
         # Not the exception's text: it could quote the password it failed on.
         return ServerError(f"Kunne ikke koble til {where} ({type(exc).__name__}).")
 
-    def send(self, envelope_from: str, address: str, data: bytes) -> None:
-        """Send one message; TemporaryFailure, PermanentFailure or ServerError when the server says no."""
+    def send(self, envelope_from: str, address: str, data: bytes, before_data: Callable[[], None] = lambda: None) -> None:
+        """Send one message; TemporaryFailure, PermanentFailure or ServerError when the server says no.
+
+        The transaction is taken command by command rather than with ``sendmail`` so that
+        ``before_data`` (waiting for the journal to record the message as being sent) runs while
+        the server answers MAIL, RCPT and DATA, and only the message's content waits for it.
+        The addresses come from the manifest, already checked, so smtplib's re-parsing of each
+        one (``quoteaddr``) is skipped.
+        """
         smtp = self._client.smtp
         try:
-            smtp.sendmail(envelope_from, [address], data)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            self._after_refusal(code)
-            if 400 <= code < 500:
-                raise TemporaryFailure(_reply(code, text)) from None
-            raise PermanentFailure(_reply(code, text)) from None
-        except smtplib.SMTPSenderRefused as exc:
-            self._after_refusal(exc.smtp_code)
-            if 400 <= exc.smtp_code < 500:
-                raise TemporaryFailure(_reply(exc.smtp_code, exc.smtp_error)) from None
-            # A refused sender is refused for every message: stop instead of failing them all.
-            raise ServerError(
-                f"SMTP-serveren {describe(self.settings)} avviste avsenderadressen {envelope_from}: "
-                f"{_reply(exc.smtp_code, exc.smtp_error)}. Sjekk organisation.email og smtp.user i campaign.yaml "
-                "(serveren kan kreve innlogging eller at avsenderen er kontoen du logger inn med)."
-            ) from None
-        except smtplib.SMTPDataError as exc:
-            self._after_refusal(exc.smtp_code)
-            if 400 <= exc.smtp_code < 500:
-                raise TemporaryFailure(_reply(exc.smtp_code, exc.smtp_error)) from None
-            raise PermanentFailure(_reply(exc.smtp_code, exc.smtp_error)) from None
-        except smtplib.SMTPResponseException as exc:
-            self.close()
-            if 400 <= exc.smtp_code < 500:
-                raise TemporaryFailure(_reply(exc.smtp_code, exc.smtp_error)) from None
-            raise PermanentFailure(_reply(exc.smtp_code, exc.smtp_error)) from None
+            smtp.putcmd("mail", f"FROM:<{envelope_from}>")
+            code, reply = smtp.getreply()
+            if code != 250:
+                self._refused(code, reply, sender=envelope_from)
+            smtp.putcmd("rcpt", f"TO:<{address}>")
+            code, reply = smtp.getreply()
+            if code not in (250, 251):
+                self._refused(code, reply)
+            smtp.putcmd("data")
+            code, reply = smtp.getreply()
+            if code != 354:
+                self._refused(code, reply)
+            before_data()
+            if data.startswith(b".") or b"\n." in data:
+                data = LEADING_DOT.sub(b"..", data)  # RFC 5321 4.5.2: a line's leading dot is doubled
+            if not data.endswith(b"\r\n"):
+                data += b"\r\n"
+            smtp.send(data + b".\r\n")
+            code, reply = smtp.getreply()
+            if code != 250:
+                self._refused(code, reply)
         except (smtplib.SMTPException, OSError) as exc:
             # A dropped connection, a timeout or a reset: the message did not get its 250.
             self.close()
             raise TemporaryFailure(f"forbindelsen brutt: {exc or type(exc).__name__}") from None
 
-    def _after_refusal(self, code: int) -> None:
-        # smtplib closes the socket itself after a 421.
-        if code == 421:
-            self.close()
+    def _refused(self, code: int, reply, sender: str | None = None):
+        """Turn a refusal into the failure it is, leaving the connection ready for the next message."""
+        if code == 421 or code < 400:
+            self.close()  # 421: the server is closing the connection
+        else:
+            try:
+                self._client.smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                self.close()
+        text = _reply(code, reply)
+        if code < 500:
+            raise TemporaryFailure(text)
+        if sender is not None:
+            # A refused sender is refused for every message: stop instead of failing them all.
+            raise ServerError(
+                f"SMTP-serveren {describe(self.settings)} avviste avsenderadressen {sender}: {text}. "
+                "Sjekk organisation.email og smtp.user i campaign.yaml (serveren kan kreve innlogging, "
+                "eller at avsenderen er kontoen du logger inn med)."
+            )
+        raise PermanentFailure(text)
 
     def close(self) -> None:
         client, self._client = self._client, None
@@ -354,6 +374,7 @@ def send_messages(
     # message's start when that follows at once, else on its own before any waiting.
     accepted: str | None = None
     index = 0
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
     try:
         for index, message in enumerate(messages):
             if stop_requested():
@@ -375,10 +396,14 @@ def send_messages(
                 if not connection.is_open:
                     _open(connection, options, clock)
                 attempt += 1
-                journal.start_sending(message.message_id, message.sha256, finished=accepted)
+                # Recorded in the background while MAIL and RCPT go out; the data waits for it.
+                recorded = background.submit(journal.start_sending, message.message_id, message.sha256, finished=accepted)
                 accepted = None
                 try:
-                    connection.send(options.envelope_from, message.address, data)
+                    try:
+                        connection.send(options.envelope_from, message.address, data, before_data=recorded.result)
+                    finally:
+                        recorded.result()  # the journal is used by one thread at a time
                 except TemporaryFailure as exc:
                     if attempt >= options.max_attempts:
                         journal.mark_failed(message.message_id, f"{exc} (etter {attempt} forsøk)")
@@ -406,6 +431,7 @@ def send_messages(
     except ToolkitError as exc:
         report.stop = exc
     finally:
+        background.shutdown()
         if accepted is not None:
             journal.mark_sent(accepted)
         connection.close()
