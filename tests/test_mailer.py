@@ -285,3 +285,20 @@ def test_lines_that_start_with_a_dot_arrive_unchanged():
         connection.close()
     assert server.received[0].data == data + b"\r\n"
     assert server.received[0].rcpt_tos == ["jd@example.org"]
+
+
+def test_a_stop_request_ends_the_run_between_messages(campaign):
+    messages = messages_of(campaign)[:3]
+    done: list[str] = []
+    with SmtpServer() as server:
+        settings = SmtpSettings(host="127.0.0.1", port=server.port, security="none")
+        with Journal.open(campaign.output_dir / "send-journal.sqlite", create=True, lock=True) as journal:
+            report = send_messages(
+                messages, journal, SmtpConnection(settings, None), SendOptions(envelope_from="post@example.org", rate_per_minute=0),
+                clock=FakeClock(WEDNESDAY_MORNING), progress=lambda message, error: done.append(message.recipient),
+                stop_requested=lambda: len(done) == 1,
+            )
+            states = {row.recipient: row.state for row in journal.rows().values()}
+    assert [m.recipient for m in report.sent] == [messages[0].recipient] and len(server.received) == 1
+    assert "Kjør samme kommando på nytt for å fortsette" in str(report.stop) and report.remaining == 2
+    assert states == {messages[0].recipient: "sent", messages[1].recipient: "pending", messages[2].recipient: "pending"}

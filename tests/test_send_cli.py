@@ -129,7 +129,7 @@ def test_a_rejected_recipient_fails_the_run_and_is_exported(pack, server):
     result = send(pack, "--send", "--yes")
     assert result.exit_code == 1
     assert f"Sendt: {len(PACK) - 1}." in result.output and "Feilet: 1." in result.output
-    assert "FEILET: Utenriksdepartementet <ud@example.org>" in result.output
+    assert "FEILET: Utenriksdepartementet <ud@example.org>: 550 5.1.1 <ud@example.org>: =Mottakeren finnes ikke" in result.output
     raw = (pack / "ut" / "send-feil.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
@@ -160,6 +160,15 @@ def test_a_changed_file_or_recipient_is_refused_before_anything_is_sent(pack, se
     assert "ut/emails/ud.eml: Adressen til Utenriksdepartementet er endret i recipients.csv" in result.output
     assert "toolkit build" in result.output and "Traceback" not in result.output
     assert server.handler.connections == 0
+
+
+def test_build_says_what_is_ready_to_send(campaign_dir):
+    make_sendable(campaign_dir, verified=3)
+    result = run("build", "--campaign", str(campaign_dir), "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    total = len(read_rows(campaign_dir / "recipients.csv"))
+    assert (f"E-post: 3 klare til sending. Se dem med «toolkit send», send med «toolkit send --send». "
+            f"{total - 3} e-poster til uverifiserte adresser sendes ikke uten --include-unverified.") in result.output
 
 
 def test_nothing_built_yet(campaign_dir):

@@ -48,6 +48,7 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
       toolkit send --status             # hva er sendt, hva feilet
     """
     from toolkit.journal import JOURNAL_FILE, Journal
+    from toolkit.mailer import export_failures
     from toolkit.outbox import load_outbox, make_plan
 
     campaign = load_valid(campaign_dir)
@@ -81,7 +82,7 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
             click.echo("Ingenting å sende.")
             return
         report = _send(plan, campaign, settings, password, journal, yes, wait)
-        failed, failures_file = _export_failures(journal, campaign.output_dir)
+        _, failures_file = export_failures(journal, campaign.output_dir)
     finally:
         if journal:
             journal.close()
@@ -148,18 +149,12 @@ def _send(plan, campaign, settings, password, journal, yes: bool, wait: bool):
     )
 
     with progress_bar(count, "Sender") as bar, _first_interrupt_stops() as stop_requested:
-        def progress(message, what):
+        def progress(message, error):
             bar.update(1)
-            if what == "failed":
-                click.secho(f"\nFEILET: {message.name} <{message.address}>", fg="red", err=True)
+            if error:
+                click.secho(f"\nFEILET: {message.name} <{message.address}>: {error}", fg="red", err=True)
 
         return send_messages(plan.to_send, journal, connection, options, clock=Clock(), progress=progress, stop_requested=stop_requested)
-
-
-def _export_failures(journal, output_dir: Path):
-    from toolkit.mailer import export_failures
-
-    return export_failures(journal, output_dir)
 
 
 @contextmanager
@@ -189,14 +184,15 @@ def show_plan(plan, campaign, include_unverified: bool, resend: bool, resend_unc
         verb = "sendes på nytt (--resend-uncertain)" if resend_uncertain else "sendes ikke på nytt uten --resend-uncertain"
         click.secho(
             f"USIKKER: {_count(len(plan.uncertain), 'e-post', 'e-poster')} var på vei ut da en tidligere kjøring ble avbrutt, "
-            f"og kan ha kommet fram. De {verb}:", fg="yellow", err=True,
+            f"og kan ha kommet fram. {_they(len(plan.uncertain))} {verb}:", fg="yellow", err=True,
         )
         for message in plan.uncertain:
             click.echo(f"  {message.name} <{message.address}> ({message.file})", err=True)
     if plan.changed:
         verb = "sendes på nytt (--resend)" if resend else "sendes ikke på nytt uten --resend"
         click.secho(
-            f"ENDRET: {_count(len(plan.changed), 'e-post', 'e-poster')} er endret etter at de ble sendt. De {verb}:",
+            f"ENDRET: {_count(len(plan.changed), 'e-post', 'e-poster')} er endret etter at "
+            f"{_they(len(plan.changed)).lower()} ble sendt. {_they(len(plan.changed))} {verb}:",
             fg="yellow", err=True,
         )
         for message in plan.changed:
@@ -277,7 +273,7 @@ def show_status(journal_path: Path, output_dir: Path, zone: str) -> None:
     from zoneinfo import ZoneInfo
 
     from toolkit.journal import FAILED, PENDING, SENDING, SENT, Journal
-    from toolkit.mailer import format_moment
+    from toolkit.mailer import export_failures, format_moment
 
     def local(stamp: str) -> str:
         return format_moment(datetime.fromisoformat(stamp).astimezone(ZoneInfo(zone)))
@@ -289,7 +285,7 @@ def show_status(journal_path: Path, output_dir: Path, zone: str) -> None:
     with journal:
         counts = journal.counts()
         rows = journal.rows()
-        failed, failures_file = _export_failures(journal, output_dir)
+        failed, failures_file = export_failures(journal, output_dir)
     click.echo(f"Sendejournal: {journal_path}")
     for state, label in ((SENT, "sendt"), (FAILED, "feilet"), (SENDING, "usikker (kan ha kommet fram)"), (PENDING, "venter")):
         click.echo(f"  {label}: {counts[state]}")
@@ -310,6 +306,10 @@ def show_status(journal_path: Path, output_dir: Path, zone: str) -> None:
 
 def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
+
+
+def _they(number: int) -> str:
+    return "Den" if number == 1 else "De"
 
 
 def _size(size: int) -> str:

@@ -356,7 +356,7 @@ def send_messages(
     options: SendOptions,
     *,
     clock: Clock | None = None,
-    progress: Callable[[Message, str], None] | None = None,
+    progress: Callable[[Message, str | None], None] | None = None,
     stop_requested: Callable[[], bool] = lambda: False,
 ) -> SendReport:
     """Send each message once, recording every step in the journal; never raises for a server's answer.
@@ -396,7 +396,7 @@ def send_messages(
                 if not connection.is_open:
                     _open(connection, options, clock)
                 attempt += 1
-                # Recorded in the background while MAIL and RCPT go out; the data waits for it.
+                # Recorded in the background while MAIL, RCPT and DATA go out; the content waits for it.
                 recorded = background.submit(journal.start_sending, message.message_id, message.sha256, finished=accepted)
                 accepted = None
                 try:
@@ -408,7 +408,7 @@ def send_messages(
                     if attempt >= options.max_attempts:
                         journal.mark_failed(message.message_id, f"{exc} (etter {attempt} forsøk)")
                         report.failed.append((message, str(exc)))
-                        _notify(progress, message, "failed")
+                        _notify(progress, message, str(exc))
                         break
                     journal.mark_pending(message.message_id, str(exc))
                     report.retries += 1
@@ -417,17 +417,15 @@ def send_messages(
                 except PermanentFailure as exc:
                     journal.mark_failed(message.message_id, str(exc))
                     report.failed.append((message, str(exc)))
-                    _notify(progress, message, "failed")
+                    _notify(progress, message, str(exc))
                     break
                 except ServerError:
                     journal.mark_pending(message.message_id, "stoppet: serveren kunne ikke brukes")
                     raise
                 accepted = message.message_id
                 report.sent.append(message)
-                _notify(progress, message, "sent")
+                _notify(progress, message, None)
                 break
-        else:
-            index = len(messages)
     except ToolkitError as exc:
         report.stop = exc
     finally:
@@ -456,9 +454,10 @@ def _open(connection: SmtpConnection, options: SendOptions, clock: Clock) -> Non
             clock.sleep(options.backoff_seconds * 2 ** (attempt - 1))
 
 
-def _notify(progress, message: Message, what: str) -> None:
+def _notify(progress, message: Message, error: str | None) -> None:
+    """Tell the caller a message is done: ``error`` is None when it was sent."""
     if progress:
-        progress(message, what)
+        progress(message, error)
 
 
 def _pace(interval: float, last_start: datetime | None, clock: Clock) -> datetime:

@@ -53,7 +53,6 @@ class Message:
     file: str  # the path relative to the output folder, as the journal records it
     sha256: str
     size: int
-    subject: str
     sender: str = ""  # the supporter who signs, if any
 
     def read(self) -> bytes:
@@ -194,7 +193,6 @@ def _check_entry(entry, path: Path, relative: str, name: str, shown: str, proble
         file=relative,
         sha256=sha256,
         size=len(data),
-        subject=str(entry.get("subject") or ""),
         sender=str(sender),
     )
 
@@ -305,3 +303,27 @@ def make_plan(
             plan.retried.append(message)
         plan.to_send.append(message)
     return plan
+
+
+def ready_summary(campaign: Campaign) -> str:
+    """One line for `toolkit build`: how many e-mails are ready to send, and the command that shows them."""
+    verified = unverified = 0
+    for manifest in find_manifests(campaign.output_dir):
+        try:
+            entries = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and entry.get("email"):
+                if entry.get("email_verified") is True:
+                    verified += 1
+                else:
+                    unverified += 1
+    if not verified and not unverified:
+        return "E-post: ingen mottakere har e-postadresse."
+    mails = "e-post" if unverified == 1 else "e-poster"
+    held = f" {unverified} {mails} til uverifiserte adresser sendes ikke uten --include-unverified." if unverified else ""
+    if not verified:
+        return (f"E-post: ingen adresse er verifisert ennå, så ingenting blir sendt.{held} "
+                "Sett email_verified til ja i recipients.csv når en adresse er sjekket.")
+    return f"E-post: {verified} klare til sending. Se dem med «toolkit send», send med «toolkit send --send».{held}"
