@@ -24,7 +24,7 @@ def set_smtp(campaign_dir: Path, port: int, **settings) -> None:
     """Point campaign.yaml's smtp block at the test server."""
     path = campaign_dir / "campaign.yaml"
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?ms)^smtp:\n(?:[ #].*\n|\n)*", "", text)
+    text = re.sub(r"(?m)^smtp:\n(?:[ ].*\n|[ \t]*\n)*", "", text)
     path.write_text(text.rstrip("\n") + "\n\n" + smtp_block(port, **settings), encoding="utf-8")
 
 
