@@ -127,3 +127,33 @@ def test_the_plan_sorts_messages_by_what_the_journal_says(campaign_dir):
     assert names(plan.to_send) == sorted(set(PACK) - {"jd", "ud", "aid"})
     plan = make_plan(outbox, rows, include_unverified=True, resend=True, resend_uncertain=True)
     assert names(plan.to_send) == sorted(set(PACK) - {"jd"})
+
+
+def test_letters_from_real_supporters_are_sent_with_their_reply_address(campaign_dir):
+    """The supporters' feature writes its own manifests; send finds them without being told where."""
+    make_sendable(campaign_dir)
+    (campaign_dir / "supporters.csv").write_text(
+        "id;name;email;county;place;personal_paragraph;language\n"
+        "u-0001;Kari Ås-Ødegård;kari@example.org;Øs;Fredrikstad;"
+        "Jeg har jobbet tolv år på et krisesenter i Fredrikstad. Der har jeg møtt kvinner som ble lurt hit med løfter om "
+        "jobb på restaurant. Noen av dem hadde ikke fått lønn på over et år. Flere turte ikke gå til politiet fordi de "
+        "var redde for å bli sendt ut. Jeg vet at hjelpen kommer for sent når ingen har plikt til å se etter tegnene. "
+        "Derfor ber jeg deg ta dette med inn i budsjettarbeidet i høst.;\n"
+        "u-0002;Ola Nordby;ola@example.org;Øs;Halden;"
+        "Som tillitsvalgt i byggebransjen har jeg sett arbeidsfolk bo i brakker uten vann og strøm. Kontraktene var på "
+        "et språk de ikke kunne lese. Mange av dem skyldte penger til den som skaffet dem arbeid. Da arbeidstilsynet kom, "
+        "var sjefene alltid varslet på forhånd. Vi trenger kontroller som kommer uanmeldt og tolker som er med. "
+        "Uten det blir lovene bare ord på papiret.;\n",
+        encoding="utf-8",
+    )
+    with SmtpServer() as server:
+        set_smtp(campaign_dir, server.port)
+        build_pack(campaign_dir, ids=("jd",))
+        written = run("letters", "--campaign", str(campaign_dir), "--date", "2026-11-25", "--supporters", str(campaign_dir / "supporters.csv"))
+        assert written.exit_code == 0, written.output
+        result = run("send", "--campaign", str(campaign_dir), "--send", "--yes", "--rate", "0")
+        assert result.exit_code == 0, result.output
+        received = sorted((r.recipient_id, r.header("Reply-To"), tuple(r.rcpt_tos)) for r in server.received)
+    assert ("mp-test", "Kari Ås-Ødegård <kari@example.org>", ("ase@example.org",)) in received
+    assert ("mp-test", "Ola Nordby <ola@example.org>", ("ase@example.org",)) in received
+    assert ("jd", '"Kvinnenettverket (eksempel)" <post@example.org>', ("jd@example.org",)) in received
