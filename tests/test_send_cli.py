@@ -277,3 +277,17 @@ def test_password_from_the_keyring_and_a_broken_keyring(monkeypatch):
         assert find_password("kampanje") is None
     finally:
         keyring.set_keyring(previous)
+
+
+def test_stale_recipient_data_is_warned_about_before_sending(pack, server):
+    rows = read_rows(pack / "recipients.csv")
+    for row in rows:
+        if row["id"] == "jd":
+            row["verified_on"] = "2025-01-15"
+    write_rows(pack / "recipients.csv", rows)
+    build_pack(pack)
+    result = send(pack)
+    assert result.exit_code == 0
+    assert "ADVARSEL: 1 mottaker har opplysninger som ble sjekket for mer enn 180 dager siden" in result.output
+    assert "  Justis- og beredskapsdepartementet (sist sjekket 15.01.2025)" in result.output
+    assert not server.received
