@@ -39,8 +39,11 @@ def campaign_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def no_real_home(tmp_path_factory, monkeypatch):
-    """Tests never read or write the real home folder."""
+    """Tests never read or write the real home folder or the real keyring."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    # Nor the real keyring, nor a password the developer's shell happens to hold.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("TOOLKIT_SMTP_PASSWORD", raising=False)

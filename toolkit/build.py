@@ -68,8 +68,16 @@ def opeds_step(campaign: Campaign, when: date, progress_bar) -> str:
     return write_opeds(campaign, when, progress_bar)
 
 
-# Supporters' letters come last: a batch with near-copies fails the build after everything else is written.
-BUILD_STEPS: list[BuildStep] = [letters_step, opeds_step, calendar_step, supporters_step]
+def send_step(campaign: Campaign, when: date, progress_bar) -> str:
+    """Nothing is sent by a build: say what is ready and how to look at it before sending."""
+    from toolkit.outbox import ready_summary
+
+    return ready_summary(campaign)
+
+
+# Supporters' letters come last of the writers: a batch with near-copies fails the build after
+# everything else is written. send_step only reads what the others wrote.
+BUILD_STEPS: list[BuildStep] = [letters_step, opeds_step, calendar_step, supporters_step, send_step]
 
 
 def run_build(campaign: Campaign, when: date, progress_bar, echo: Callable[[str], None] = print) -> None:

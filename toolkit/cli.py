@@ -252,5 +252,10 @@ from toolkit.cli_recipients import recipients  # noqa: E402
 cli.add_command(recipients)
 
 
+from toolkit.cli_send import send  # noqa: E402
+
+cli.add_command(send)
+
+
 def main() -> None:
     cli(prog_name="toolkit")

@@ -34,7 +34,13 @@ def _check_opeds(campaign: Campaign, problems: Problems) -> None:
     check_opeds(campaign, problems)
 
 
-FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds])
+def _check_sending(campaign: Campaign, problems: Problems) -> None:
+    from toolkit.mailer import check_smtp_settings
+
+    check_smtp_settings(campaign, problems)
+
+
+FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending])
 
 
 def check_letter_templates(campaign: Campaign, problems: Problems) -> None:

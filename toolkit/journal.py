@@ -1,0 +1,306 @@
+"""The send journal: one SQLite row per message, so that a rerun resumes and nothing is sent twice.
+
+A message moves pending → sending → sent (or failed). "sending" is committed to disk before the
+message's data goes to the server and "sent" right after the server accepts it, so after a crash
+at most one row is left in "sending": the one message that may or may not have gone out.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from toolkit.errors import ToolkitError
+
+JOURNAL_FILE = "send-journal.sqlite"
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+STATES = (PENDING, SENDING, SENT, FAILED)
+# Marks the file as ours ("TKSJ"), so a stray SQLite file is not taken for a journal.
+APPLICATION_ID = 0x544B534A
+SCHEMA_VERSION = 1
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+SCHEMA = """
+CREATE TABLE messages (
+    message_id TEXT PRIMARY KEY,
+    recipient  TEXT NOT NULL,
+    address    TEXT NOT NULL,
+    file       TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    state      TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    sent_at    TEXT
+)
+"""
+
+
+class JournalError(ToolkitError):
+    """The journal cannot be used: damaged, not ours, or in use by another run."""
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    """What the journal knows about one message."""
+
+    message_id: str
+    recipient: str
+    address: str
+    file: str
+    sha256: str
+    state: str
+    attempts: int
+    last_error: str
+    created_at: str
+    updated_at: str
+    sent_at: str | None
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Journal:
+    """The send journal of one output folder. Open it with ``Journal.open``."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, now: Callable[[], datetime]):
+        self.path = path
+        self._db = connection
+        self._now = now
+        self._lock_handle = None
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool, lock: bool = False, now: Callable[[], datetime] = utc_now) -> "Journal | None":
+        """Open (or with ``create``, start) the journal at ``path``; None if it does not exist and create is false.
+
+        A file that is not an intact journal is reported, never replaced: it is the only record of
+        what has been sent. With ``lock``, a second run on the same folder is refused.
+        """
+        path = Path(path)
+        exists = path.exists() and path.stat().st_size > 0
+        if not exists and not create:
+            return None
+        if exists:
+            _check_magic(path)
+        lock_handle = _acquire_lock(path) if lock else None
+        try:
+            # check_same_thread=False: the sender records a message's start from a helper thread,
+            # never while another thread uses the connection.
+            connection = sqlite3.connect(str(path), isolation_level=None, timeout=10, check_same_thread=False)
+        except sqlite3.Error as exc:
+            _release_lock(lock_handle)
+            raise JournalError(f"Kan ikke åpne sendejournalen {path}: {exc}.") from None
+        journal = cls(path, connection, now)
+        journal._lock_handle = lock_handle
+        try:
+            journal._prepare(fresh=not exists)
+        except sqlite3.DatabaseError as exc:
+            journal.close()
+            raise _damaged(path, str(exc)) from None
+        except BaseException:
+            journal.close()
+            raise
+        return journal
+
+    def _prepare(self, fresh: bool) -> None:
+        db = self._db
+        if fresh:
+            # One transaction: a crash while starting leaves no file or a complete, empty journal.
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(SCHEMA)
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        else:
+            result = db.execute("PRAGMA integrity_check").fetchall()
+            if result != [("ok",)]:
+                raise _damaged(self.path, "; ".join(str(r[0]) for r in result[:3]))
+            application_id = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if application_id != APPLICATION_ID:
+                raise JournalError(
+                    f"{self.path} er en SQLite-fil, men ikke en sendejournal fra toolkit. "
+                    f"Flytt den bort fra utdatamappen; sendejournalen heter {JOURNAL_FILE}."
+                )
+            if version != SCHEMA_VERSION:
+                raise JournalError(
+                    f"Sendejournalen {self.path} er laget av en annen versjon av toolkit (skjema {version}). "
+                    "Bruk den versjonen som laget den til å sende ferdig."
+                )
+        db.execute("PRAGMA journal_mode=WAL")
+        # Every state change reaches the disk before the next step: a power cut must not
+        # forget that a message went out.
+        db.execute("PRAGMA synchronous=FULL")
+
+    def close(self) -> None:
+        try:
+            self._db.close()
+        finally:
+            _release_lock(self._lock_handle)
+            self._lock_handle = None
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _stamp(self) -> str:
+        return self._now().astimezone(timezone.utc).isoformat(timespec="seconds")
+
+    def rows(self) -> dict[str, JournalRow]:
+        """Every row, by Message-ID."""
+        cursor = self._db.execute(
+            "SELECT message_id, recipient, address, file, sha256, state, attempts, last_error, "
+            "created_at, updated_at, sent_at FROM messages ORDER BY created_at, rowid"
+        )
+        return {row[0]: JournalRow(*row) for row in cursor}
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATES, 0)
+        for state, count in self._db.execute("SELECT state, COUNT(*) FROM messages GROUP BY state"):
+            counts[state] = count
+        return counts
+
+    def add_pending(self, messages: Iterable[tuple[str, str, str, str, str]]) -> None:
+        """Record (message_id, recipient, address, file, sha256) as about to be sent, in one transaction.
+
+        A message already in the journal keeps its state and attempts; only what it will be sent as
+        (address, file, content hash) is brought up to date when it has not been sent.
+        """
+        stamp = self._stamp()
+        with self._transaction():
+            for message_id, recipient, address, file, sha256 in messages:
+                self._db.execute(
+                    "INSERT INTO messages (message_id, recipient, address, file, sha256, state, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) "
+                    "ON CONFLICT (message_id) DO UPDATE SET recipient = excluded.recipient, "
+                    "address = excluded.address, file = excluded.file, sha256 = excluded.sha256, "
+                    "updated_at = excluded.updated_at WHERE state IN ('pending', 'failed')",
+                    (message_id, recipient, address, file, sha256, stamp, stamp),
+                )
+
+    def start_sending(self, message_id: str, sha256: str, *, finished: str | None = None) -> None:
+        """Mark a message as being sent, committed before its data goes out.
+
+        ``finished`` is the message the server accepted just before: recording it as sent in the
+        same transaction costs one disk sync instead of two.
+        """
+        stamp = self._stamp()
+        with self._transaction():
+            if finished is not None:
+                self._set_sent(finished, stamp)
+            self._db.execute(
+                "UPDATE messages SET state = 'sending', sha256 = ?, attempts = attempts + 1, updated_at = ? "
+                "WHERE message_id = ?",
+                (sha256, stamp, message_id),
+            )
+
+    def mark_sent(self, message_id: str) -> None:
+        with self._transaction():
+            self._set_sent(message_id, self._stamp())
+
+    def _set_sent(self, message_id: str, stamp: str) -> None:
+        self._db.execute(
+            "UPDATE messages SET state = 'sent', last_error = '', sent_at = ?, updated_at = ? WHERE message_id = ?",
+            (stamp, stamp, message_id),
+        )
+
+    def mark_pending(self, message_id: str, error: str) -> None:
+        """The server did not take the message this time (a temporary error): it will be tried again."""
+        self._set_state(message_id, PENDING, error)
+
+    def mark_failed(self, message_id: str, error: str) -> None:
+        self._set_state(message_id, FAILED, error)
+
+    def _set_state(self, message_id: str, state: str, error: str) -> None:
+        with self._transaction():
+            self._db.execute(
+                "UPDATE messages SET state = ?, last_error = ?, updated_at = ? WHERE message_id = ?",
+                (state, error, self._stamp(), message_id),
+            )
+
+    def _transaction(self):
+        return _Transaction(self._db, self.path)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection, path: Path):
+        self.db = db
+        self.path = path
+
+    def __enter__(self):
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _write_failed(self.path, exc) from None
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        except sqlite3.Error as error:
+            if exc_type is None:
+                raise _write_failed(self.path, error) from None
+        return False
+
+
+def _write_failed(path: Path, exc: sqlite3.Error) -> JournalError:
+    return JournalError(
+        f"Kunne ikke skrive i sendejournalen {path}: {exc}. Sendingen er stoppet; "
+        "sjekk at disken ikke er full og at mappen er skrivbar, og kjør på nytt for å fortsette."
+    )
+
+
+def _damaged(path: Path, detail: str) -> JournalError:
+    return JournalError(
+        f"Sendejournalen {path} er skadet ({detail}). Den blir ikke erstattet, fordi den viser hva som "
+        "allerede er sendt. Ta vare på en kopi. Gir du filen et nytt navn, starter neste kjøring en ny "
+        "journal, og da kan mottakere som allerede har fått e-post, få den en gang til."
+    )
+
+
+def _check_magic(path: Path) -> None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise JournalError(f"Kan ikke lese sendejournalen {path}: {exc.strerror}.") from None
+    if head != SQLITE_MAGIC:
+        raise _damaged(path, "filen er ikke en SQLite-database")
+
+
+def _acquire_lock(path: Path):
+    """Hold an exclusive lock next to the journal; the system releases it if the process dies."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+b")
+    except OSError as exc:
+        raise JournalError(f"Kan ikke lage låsefilen {lock_path}: {exc.strerror}.") from None
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise JournalError(
+            f"En annen «toolkit send» sender allerede fra {path.parent}. "
+            "Vent til den er ferdig; to samtidige sendinger kunne sendt samme e-post to ganger."
+        ) from None
+    return handle
+
+
+def _release_lock(handle) -> None:
+    if handle is not None:
+        handle.close()
