@@ -37,12 +37,16 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     """
     path = Path(path)
     tmp = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
+    # Not tempfile.mkstemp: it makes files readable by the owner only (0600); with 0666 the user's
+    # umask decides, as for any file they create. O_BINARY keeps Windows from translating newlines.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Not tempfile.mkstemp: it makes files readable by the owner only (0600); with 0666 the
-        # user's umask decides, as for any file they create. O_BINARY keeps Windows from
-        # translating newlines.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileNotFoundError:
+            # The folder is made on the first write into it, not checked on every write.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, flags, 0o666)
     except OSError as exc:
         raise _output_error(path, exc) from None
     try:

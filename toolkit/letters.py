@@ -201,7 +201,7 @@ def letter_context(
         "recipient": recipient_context(recipient, committees, ministries),
         "lead": lead,
         "others": others,
-        "demands": [demand_context(campaign, r, recipient, language) for r in sorted(ranked, key=lambda r: r.demand.number)],
+        "demands": sorted(lead + others, key=lambda d: d["number"]),
         "language": language,
     }
 
