@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from toolkit.markup import Paragraph
@@ -78,7 +79,7 @@ class Item:
 
     key: str
     group: str
-    hashes: frozenset[int]
+    hashes: frozenset[int] | Sequence[int]  # a packed array("Q") for letters kept until the batch is compared
 
 
 @dataclass
@@ -114,20 +115,24 @@ def compare(items: list[Item], worst: int = 20) -> Result:
     count = len(ordered)
     if not count:
         return result
-    hash_ids: dict[int, int] = {}
-    item_hashes = [numpy.array([hash_ids.setdefault(h, len(hash_ids)) for h in item.hashes], dtype=numpy.int64)
-                   for item in ordered]
-    sizes = numpy.array([len(h) for h in item_hashes], dtype=numpy.float64)
-    owners = numpy.repeat(numpy.arange(count), [len(h) for h in item_hashes])
-    flat = numpy.concatenate(item_hashes) if hash_ids else numpy.zeros(0, dtype=numpy.int64)
+    lengths = [len(item.hashes) for item in ordered]
+    sizes = numpy.array(lengths, dtype=numpy.float64)
+    raw = numpy.fromiter((h for item in ordered for h in item.hashes), dtype=numpy.uint64, count=sum(lengths))
+    # Hash values become small ids without a Python dict: at 10,000 letters that dict was most of the memory.
+    distinct, flat = numpy.unique(raw, return_inverse=True)
+    del raw
+    flat = flat.astype(numpy.int32)
+    bounds = numpy.concatenate(([0], numpy.cumsum(lengths)))
+    owners = numpy.repeat(numpy.arange(count, dtype=numpy.int32), lengths)
     order = numpy.argsort(flat, kind="stable")
     postings_items = owners[order]
-    starts = numpy.searchsorted(flat[order], numpy.arange(len(hash_ids) + 1))
+    starts = numpy.searchsorted(flat[order], numpy.arange(len(distinct) + 1))
+    del owners, order
     groups: dict[str, int] = {}
     group_of = numpy.array([groups.setdefault(item.group, len(groups)) for item in ordered])
     top_pairs: dict[tuple[str, str], float] = {}
     for number, item in enumerate(ordered):
-        mine = item_hashes[number]
+        mine = flat[bounds[number] : bounds[number + 1]]
         if not len(mine):
             result.best[item.key] = (0.0, None)
             continue
