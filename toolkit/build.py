@@ -20,6 +20,7 @@ def letters_step(campaign: Campaign, when: date, progress_bar) -> str:
     unverified = f" ({len(report.unverified)} med uverifisert e-postadresse)" if report.unverified else ""
     lines = [f"Brev: {report.letters} brev som DOCX, tekst og e-post{unverified}; utskriftsfil og oversikt."]
     lines.extend(similarity_lines(campaign, report.fingerprints, "organisasjonens brev"))
+    lines.append("  Organisasjonens brev til ulike mottakere deler tekst med vilje; likheten her er bare til orientering.")
     return "\n".join(lines)
 
 
