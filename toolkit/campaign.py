@@ -444,6 +444,26 @@ def _yes_no(value: str) -> bool | None:
     return None
 
 
+def one_line_cells(row: dict[str, str], columns, bad) -> None:
+    """Report and flatten line breaks in cells that must be one line (names can reach e-mail headers)."""
+    for column in columns:
+        if CONTROL.search(row.get(column, "")):
+            bad(column, "Inneholder linjeskift eller kontrolltegn.", "Skriv verdien på én linje.")
+            row[column] = " ".join(CONTROL.sub(" ", row[column]).split())
+
+
+def check_row_id(value: str, seen: dict[str, int], number: int, bad, *, each: str, missing_hint: str) -> None:
+    """A CSV row's id: present, well formed and not used on an earlier row (recorded in ``seen``)."""
+    if not value:
+        bad("id", "Mangler id.", missing_hint)
+    elif not ID_PATTERN.match(value):
+        bad("id", f"Id-en «{value}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek (høyst 64 tegn).")
+    elif value in seen:
+        bad("id", f"Id-en «{value}» er brukt før, på rad {seen[value]}.", f"{each} trenger en egen id.")
+    else:
+        seen[value] = number
+
+
 def load_recipients(path: Path, problems: Problems, label: str = "recipients.csv") -> tuple[Recipient, ...]:
     """Read recipients.csv (Excel or editor format) and check each row."""
     table = read_csv(path, problems, label, RECIPIENT_REQUIRED, RECIPIENT_COLUMNS)
@@ -455,19 +475,10 @@ def load_recipients(path: Path, problems: Problems, label: str = "recipients.csv
         def bad(column: str, message: str, hint: str = "") -> None:
             problems.error(label, message, hint, row=number, field=column)
 
-        for column in ONE_LINE_FIELDS:
-            if CONTROL.search(row.get(column, "")):
-                bad(column, "Inneholder linjeskift eller kontrolltegn.", "Skriv verdien på én linje.")
-                row[column] = CONTROL.sub(" ", row[column])
+        one_line_cells(row, ONE_LINE_FIELDS, bad)
         recipient_id = row["id"]
-        if not recipient_id:
-            bad("id", "Mangler id.", "Gi raden en id med små bokstaver, tall og bindestrek.")
-        elif not ID_PATTERN.match(recipient_id):
-            bad("id", f"Id-en «{recipient_id}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek (høyst 64 tegn).")
-        elif recipient_id in seen:
-            bad("id", f"Id-en «{recipient_id}» er brukt før, på rad {seen[recipient_id]}.", "Hver mottaker trenger en egen id.")
-        else:
-            seen[recipient_id] = number
+        check_row_id(recipient_id, seen, number, bad, each="Hver mottaker",
+                     missing_hint="Gi raden en id med små bokstaver, tall og bindestrek.")
         kind = row["kind"].lower()
         if kind not in RECIPIENT_KINDS:
             bad("kind", f"Ukjent type «{row['kind']}».", f"Bruk en av: {', '.join(RECIPIENT_KINDS)}.")

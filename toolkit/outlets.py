@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from toolkit.campaign import CONTROL, EMAIL_PATTERN, ID_PATTERN, _yes_no, parse_date, split_list
+from toolkit.campaign import EMAIL_PATTERN, _yes_no, check_row_id, one_line_cells, parse_date, split_list
 from toolkit.errors import Problems
 from toolkit.model import LANGUAGES
 from toolkit.sources import read_csv
@@ -125,19 +125,10 @@ def load_outlets(path: Path, problems: Problems, pieces: tuple[str, ...], label:
         def bad(column: str, message: str, hint: str = "") -> None:
             problems.error(label, message, hint, row=number, field=column)
 
-        for column in ("id", "name", "submission_email", "submission_form"):
-            if CONTROL.search(row.get(column, "")):
-                bad(column, "Inneholder linjeskift eller kontrolltegn.", "Skriv verdien på én linje.")
-                row[column] = CONTROL.sub(" ", row[column])
+        one_line_cells(row, ("id", "name", "submission_email", "submission_form"), bad)
         outlet_id = row["id"]
-        if not outlet_id:
-            bad("id", "Mangler id.", "Gi avisa en kort id med små bokstaver, tall og bindestrek, for eksempel «vg».")
-        elif not ID_PATTERN.match(outlet_id):
-            bad("id", f"Id-en «{outlet_id}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek.")
-        elif outlet_id in seen:
-            bad("id", f"Id-en «{outlet_id}» er brukt før, på rad {seen[outlet_id]}.", "Hver avis trenger en egen id.")
-        else:
-            seen[outlet_id] = number
+        check_row_id(outlet_id, seen, number, bad, each="Hver avis",
+                     missing_hint="Gi avisa en kort id med små bokstaver, tall og bindestrek, for eksempel «vg».")
         if not row["name"]:
             bad("name", "Mangler navnet på avisa.")
         kind = OUTLET_KINDS.get(row["kind"].lower())
@@ -250,10 +241,7 @@ def load_signatories(
         def bad(column: str, message: str, hint: str = "") -> None:
             problems.error(label, message, hint, row=number, field=column)
 
-        for column in ("name", "role", "town"):
-            if CONTROL.search(row.get(column, "")):
-                bad(column, "Inneholder linjeskift eller kontrolltegn.", "Skriv verdien på én linje.")
-                row[column] = CONTROL.sub(" ", row[column])
+        one_line_cells(row, ("name", "role", "town"), bad)
         name = " ".join(row["name"].split())
         if not name:
             bad("name", "Mangler navn.")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from toolkit import markup
-from toolkit.campaign import CONTROL, EMAIL_PATTERN, ID_PATTERN
+from toolkit.campaign import EMAIL_PATTERN, check_row_id, one_line_cells
 from toolkit.errors import Problems, ToolkitError
 from toolkit.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
 from toolkit.model import LANGUAGES, Campaign, Recipient, Supporter
@@ -112,17 +112,9 @@ def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: s
             problems.error(label, message, hint, row=number, field=column)
 
         supporter_id = row["id"].lower()
-        if not ID_PATTERN.match(supporter_id):
-            bad("id", f"Id-en «{row['id']}» er ugyldig." if row["id"] else "Mangler id.",
-                "Bruk små bokstaver a–z, tall og bindestrek (høyst 64 tegn).")
-        elif supporter_id in seen_ids:
-            bad("id", f"Id-en «{supporter_id}» er brukt før, på rad {seen_ids[supporter_id]}.", "Hver underskriver trenger en egen id.")
-        else:
-            seen_ids[supporter_id] = number
-        for column in ("name", "email", "county", "place"):
-            if CONTROL.search(row.get(column, "")):
-                bad(column, "Inneholder linjeskift eller kontrolltegn.", "Skriv verdien på én linje.")
-                row[column] = " ".join(CONTROL.sub(" ", row[column]).split())
+        check_row_id(supporter_id, seen_ids, number, bad, each="Hver underskriver",
+                     missing_hint="Gi raden en id med små bokstaver, tall og bindestrek.")
+        one_line_cells(row, ("name", "email", "county", "place"), bad)
         if not row["name"]:
             bad("name", "Mangler navn.", "Skriv navnet slik det skal stå under brevene.")
         email = row["email"]
