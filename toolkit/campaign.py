@@ -161,6 +161,16 @@ class _Fields:
             return ()
         return items
 
+    def item_id(self, seen: set[str], each: str, why: str = "") -> str:
+        """A list item's ``id``: present, well formed and not used by an earlier item (kept in ``seen``)."""
+        value = self.text("id")
+        if value and not ID_PATTERN.match(value):
+            self.error("id", f"Id-en «{value}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek.")
+        elif value in seen:
+            self.error("id", f"Id-en «{value}» er brukt før.", f"{each} trenger en egen id{why}.")
+        seen.add(value)
+        return value
+
     def mapping(self, key: str) -> "_Fields":
         value = self.data.get(key)
         return _Fields(self.problems, self.label, value, self._name(key), self._line(key) or self.line)
@@ -317,13 +327,10 @@ def load_facts(folder: Path, problems: Problems) -> dict[str, Fact]:
         problems.error(label, "Mangler listen «facts».", "Start filen med «facts:» og en liste.", line=1)
         return {}
     facts: dict[str, Fact] = {}
+    seen: set[str] = set()
     for index, item in enumerate(items):
         fields = _Fields(problems, label, item, f"facts[{index + 1}]", items.line_of(index))
-        fact_id = fields.text("id")
-        if fact_id and not ID_PATTERN.match(fact_id):
-            fields.error("id", f"Id-en «{fact_id}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek.")
-        if fact_id in facts:
-            fields.error("id", f"Id-en «{fact_id}» er brukt før.", "Hvert faktum trenger en egen id.")
+        fact_id = fields.item_id(seen, "Hvert faktum")
         year = item.get("year") if isinstance(item, dict) else None
         if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
             fields.error("year", f"Årstallet «{year}» er ikke et tall.")
@@ -364,12 +371,7 @@ def load_demands(folder: Path, problems: Problems, facts: dict[str, Fact]) -> tu
     seen: set[str] = set()
     for index, item in enumerate(items):
         fields = _Fields(problems, label, item, f"demands[{index + 1}]", items.line_of(index))
-        demand_id = fields.text("id")
-        if demand_id and not ID_PATTERN.match(demand_id):
-            fields.error("id", f"Id-en «{demand_id}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek.")
-        if demand_id in seen:
-            fields.error("id", f"Id-en «{demand_id}» er brukt før.")
-        seen.add(demand_id)
+        demand_id = fields.item_id(seen, "Hvert krav")
         arguments = fields.data.get("arguments", fields.data.get("argument"))
         if isinstance(arguments, str):
             arguments = [arguments]

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from toolkit import counting
-from toolkit.campaign import ID_PATTERN, _Fields, parse_time
+from toolkit.campaign import _Fields, parse_time
 from toolkit.errors import Problem, Problems
 from toolkit.model import Campaign, Observance, PlatformSettings, PostCalendar, SocialPost
 from toolkit.sources import LineDict, LineList, load_yaml
@@ -148,12 +148,7 @@ class _Post:
     def __init__(self, fields: _Fields, campaign: Campaign, platforms: dict[str, PlatformSettings], seen: set[str]):
         self.fields = fields
         self.line = fields.line
-        self.id = fields.text("id")
-        if self.id and not ID_PATTERN.match(self.id):
-            fields.error("id", f"Id-en «{self.id}» er ugyldig.", "Bruk små bokstaver a–z, tall og bindestrek.")
-        elif self.id in seen:
-            fields.error("id", f"Id-en «{self.id}» er brukt før.", "Hvert innlegg trenger en egen id: den holder kalenderen stabil.")
-        seen.add(self.id)
+        self.id = fields.item_id(seen, "Hvert innlegg", ": den holder kalenderen stabil")
         fields.unknown_keys(POST_KEYS)
         self.date = fields.date("date")
         if self.date and not campaign.start <= self.date <= campaign.end:
