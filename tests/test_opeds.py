@@ -80,7 +80,7 @@ def test_nynorsk_pieces_are_nynorsk_and_keep_the_figures_of_the_facts(campaign_d
     campaign, _ = load(campaign_dir)
     setup = campaign.opeds
     nynorsk = [p for p in setup.pieces if "nn" in p.languages]
-    assert {"apning", "slaveri", "avslutning"} <= {p.id for p in nynorsk}
+    assert {"apning", "slaveri", "avslutning", "forebygging", "identifisering", "rettsvern"} <= {p.id for p in nynorsk}
     for spec in nynorsk:
         template = (campaign_dir / "letter_templates" / "nn" / spec.template).read_text(encoding="utf-8")
         text = "\n".join(p.text for p in setup.lengths[(spec.id, "kronikk", "nn")].paragraphs)
@@ -93,6 +93,85 @@ def test_nynorsk_pieces_are_nynorsk_and_keep_the_figures_of_the_facts(campaign_d
         for fact_id in set(re.findall(r'facts\["([^"]+)"\]', template)):
             for number in re.findall(r"\d+(?:,\d+)?", campaign.facts[fact_id].text):
                 assert number in text, f"{number} from {fact_id} missing in nn/{spec.template}"
+
+
+# The demand pieces whose nynorsk editions take their facts from facts.yaml's nn blocks.
+NYNORSK_DEMAND_PIECES = ("forebygging", "identifisering", "rettsvern")
+# Bokmål forms with a different nynorsk form (ikkje, eg, dersom, mykje, kven, kor, vart, …).
+BOKMAL_ONLY = (
+    "ikke", "jeg", "hvis", "mye", "hvem", "hvor", "hva", "ble", "blitt", "hun", "hennes", "deres", "noen", "fra",
+    "bare", "selv", "uten", "sier", "kommer", "derfor", "samtidig", "mennesker", "rettigheter", "myndighetene",
+    "hjelpen", "vold", "ofre", "ofrene", "Norge", "kilde",
+)
+
+
+def bokmal_forms(text: str) -> list[str]:
+    return [word for word in BOKMAL_ONLY if re.search(rf"\b{word}\b", text)]
+
+
+def styles(rendered) -> list[str]:
+    return [p.style for p in rendered.paragraphs]
+
+
+def test_nynorsk_demand_pieces_keep_the_argument_the_facts_and_the_limits(campaign_dir):
+    campaign, problems = load(campaign_dir)
+    assert problems.errors == []
+    setup = campaign.opeds
+    nn_facts = fact_contexts(campaign)["nn"]
+    for piece_id in NYNORSK_DEMAND_PIECES:
+        spec = setup.piece(piece_id)
+        assert spec.languages == ("nb", "nn")
+        template = (campaign_dir / "letter_templates" / "nn" / spec.template).read_text(encoding="utf-8")
+        demand = next(d for d in campaign.demands if d.id == spec.demand)
+        for version in ("kronikk", "debatt"):
+            nb, nn = setup.lengths[(piece_id, version, "nb")], setup.lengths[(piece_id, version, "nn")]
+            text = "\n".join(p.text for p in nn.paragraphs)
+            # The same structure as the bokmål piece: paragraph for paragraph, heading for heading.
+            assert styles(nn) == styles(nb), (piece_id, version)
+            assert nn.title != nb.title and "ikkje" in text and "Noreg" in text and "kjelde:" in text
+            assert bokmal_forms(text) == [], (piece_id, version)
+            # The nynorsk demand, word for word from demands.yaml.
+            assert demand.in_language("nn").ask in text
+            # The same limits hold: where the bokmål version fits an outlet's limit, the nynorsk one does too.
+            for outlet in (o for o in setup.outlets if o.rules_known and o.limits.get(version)):
+                limit = outlet.limits[version]
+                def fits(rendered):
+                    count = rendered.count(outlet.unit)
+                    return count <= limit.high and (limit.low is None or count >= limit.low)
+                assert fits(nn) or not fits(nb), (piece_id, version, outlet.name, nb.count(outlet.unit), nn.count(outlet.unit))
+        # Every fact the kronikk cites stands in its nynorsk wording from facts.yaml, source included.
+        kronikk = "\n".join(p.text for p in setup.lengths[(piece_id, "kronikk", "nn")].paragraphs)
+        cited = set(re.findall(r'facts\["([^"]+)"\]', template))
+        assert len(cited) >= 4, piece_id
+        for fact_id in cited:
+            fact = nn_facts[fact_id]
+            assert fact["statement"][1:] in kronikk, (piece_id, fact_id)
+            assert fact["ref"] in kronikk or fact["source"] in kronikk, (piece_id, fact_id)
+
+
+@pytest.mark.parametrize("piece_id", NYNORSK_DEMAND_PIECES)
+def test_a_nynorsk_outlet_gets_the_demand_piece_entirely_in_nynorsk(campaign_dir, piece_id):
+    """Bygdanytt takes nynorsk only: given this piece alone, its documents hold the piece in nynorsk."""
+    from test_oped_pack import piece_and_cover, plan_rows
+
+    edit_row(campaign_dir / "outlets.csv", "id", "bygdanytt", pieces=piece_id)
+    result = run("opeds", "--campaign", str(campaign_dir), "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    campaign, _ = load(campaign_dir)
+    setup = campaign.opeds
+    rows = [r for r in plan_rows(campaign_dir) if r["avis"] == "Bygdanytt"]
+    assert rows and {r["innlegg"] for r in rows} == {piece_id}
+    for row in rows:
+        assert row["språk"] == "nynorsk" and row["versjon"] == "debattinnlegg"
+        rendered = setup.lengths[(row["innlegg"], "debatt", "nn")]
+        document, piece, _ = piece_and_cover(campaign_dir / "ut" / row["fil"])
+        assert document.core_properties.language == "nn-NO"
+        text = "\n".join(p.text for p in piece)
+        assert piece[0].text == rendered.title == row["tittel"]
+        assert [p.text for p in piece[:-1]] == [p.text for p in rendered.paragraphs[:-1]]
+        assert bokmal_forms(text) == [], (row["fil"], bokmal_forms(text))
+        demand = next(d for d in campaign.demands if d.id == setup.piece(row["innlegg"]).demand)
+        assert demand.in_language("nn").ask in text
 
 
 def test_norwegian_conventions_in_the_texts(campaign_dir):
@@ -187,7 +266,7 @@ def test_campaign_yaml_opeds_section_is_checked(campaign_dir):
     path = campaign_dir / "campaign.yaml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("exclusive_wait_days: 3", "exclusive_wait_days: tre")
-    text = text.replace("{id: forebygging, demand: forebygging}", "{id: forebygging, demand: finnes-ikke}")
+    text = text.replace("{id: forebygging, demand: forebygging", "{id: forebygging, demand: finnes-ikke")
     text = text.replace("send_until: 2026-12-09", "send_until: 2026-12-24")
     path.write_text(text, encoding="utf-8")
     _, problems = load(campaign_dir)
