@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
+import docx
 import pytest
 
 from toolkit.opeds import fact_contexts, format_count
@@ -80,7 +83,7 @@ def test_nynorsk_pieces_are_nynorsk_and_keep_the_figures_of_the_facts(campaign_d
     campaign, _ = load(campaign_dir)
     setup = campaign.opeds
     nynorsk = [p for p in setup.pieces if "nn" in p.languages]
-    assert {"apning", "slaveri", "avslutning"} <= {p.id for p in nynorsk}
+    assert {"apning", "slaveri", "avslutning", "exitprogram", "handlingsplan"} <= {p.id for p in nynorsk}
     for spec in nynorsk:
         template = (campaign_dir / "letter_templates" / "nn" / spec.template).read_text(encoding="utf-8")
         text = "\n".join(p.text for p in setup.lengths[(spec.id, "kronikk", "nn")].paragraphs)
@@ -94,6 +97,66 @@ def test_nynorsk_pieces_are_nynorsk_and_keep_the_figures_of_the_facts(campaign_d
             for number in re.findall(r"\d+(?:,\d+)?", campaign.facts[fact_id].text):
                 assert number in text, f"{number} from {fact_id} missing in nn/{spec.template}"
 
+
+# Bokmål forms that nynorsk writes differently (ikkje, dersom, mykje, kva, ho, veg, frå, regjeringa …).
+BOKMAL_FORMS = ("ikke", "hvis", "mye", "hva", "hvem", "hvordan", "noe", "noen", "jeg", "meg", "hun", "dem", "deres",
+                "en", "et", "vei", "veien", "fra", "ble", "gjøre", "være", "ofrene", "hjelpen", "regjeringen",
+                "myndighetene", "kilde", "ifølge", "Norge")
+MY_NYNORSK_PIECES = ("exitprogram", "handlingsplan")
+
+
+def bokmal_forms(text: str, campaign) -> list[str]:
+    """The bokmål forms in ``text``, once the sources (titles, kept as published) are taken out."""
+    for fact in fact_contexts(campaign)["nn"].values():
+        text = text.replace(fact["source"], "").replace(fact["ref"], "")
+    return [word for word in BOKMAL_FORMS if re.search(rf"\b{word}\b", text)]
+
+
+def test_nynorsk_exitprogram_and_handlingsplan_keep_the_bokmal_structure_and_fit_the_outlets(campaign_dir):
+    campaign, problems = load(campaign_dir)
+    assert problems.errors == []
+    setup = campaign.opeds
+    by_id = {o.id: o for o in setup.outlets}
+    asks = {d.id: d.in_language("nn").ask for d in campaign.demands}
+    for piece in MY_NYNORSK_PIECES:
+        assert "nn" in setup.piece(piece).languages
+        for version in ("kronikk", "debatt"):
+            nynorsk, bokmal = setup.lengths[(piece, version, "nn")], setup.lengths[(piece, version, "nb")]
+            text = "\n".join(p.text for p in nynorsk.paragraphs)
+            assert bokmal_forms(text, campaign) == [], (piece, version)
+            # The nynorsk edition of the demand and of the facts, with their sources named.
+            assert asks[setup.piece(piece).demand] in text and "(kjelde: " in text
+            # Same argument and structure: as many paragraphs and headings as the bokmål text.
+            assert [p.style for p in nynorsk.paragraphs] == [p.style for p in bokmal.paragraphs], (piece, version)
+            assert nynorsk.title != bokmal.title
+        # Both lengths fit Nationen (nb and nn), and the debate piece fits Bygdanytt (nn only).
+        assert setup.fits(by_id["nationen"], piece, "kronikk", "nn") and setup.fits(by_id["nationen"], piece, "debatt", "nn")
+        assert setup.fits(by_id["bygdanytt"], piece, "debatt", "nn")
+
+
+@pytest.mark.parametrize("piece", MY_NYNORSK_PIECES)
+def test_a_submission_to_a_nynorsk_outlet_is_a_nynorsk_docx(campaign_dir, piece):
+    """Bygdanytt takes nynorsk only: given only this piece, it gets the nynorsk text, reopened from the DOCX."""
+    edit_row(campaign_dir / "outlets.csv", "id", "bygdanytt", pieces=piece)
+    result = run("opeds", "--campaign", str(campaign_dir), "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    status = (campaign_dir / "opeds-status.csv").read_text(encoding="utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(status), delimiter=";") if r["outlet"] == "bygdanytt")
+    assert (row["piece"], row["version"], row["language"]) == (piece, "debatt", "nn")
+    path = next((campaign_dir / "ut" / "opeds").glob(f"{row['date']}-bygdanytt-{piece}.docx"))
+    document = docx.Document(path)
+    assert document.core_properties.language == "nn-NO"
+    paragraphs = document.paragraphs
+    byline = next(i for i, p in enumerate(paragraphs) if p.style.name == "Byline")
+    piece_text = "\n".join(p.text for p in paragraphs[: byline + 1])
+    campaign, _ = load(campaign_dir)
+    expected = campaign.opeds.lengths[(piece, "debatt", "nn")]
+    assert paragraphs[0].style.name == "Title" and paragraphs[0].text == expected.title
+    assert [p.text for p in paragraphs[1:byline]] == [p.text for p in expected.paragraphs[1:-1]]
+    assert bokmal_forms(piece_text, campaign) == [] and "ikkje" in piece_text
+    # The e-mail the signatory sends with it is in nynorsk too; only the note to the sender is in bokmål.
+    cover = "\n".join(p.text for p in paragraphs[byline + 1:])
+    assert "Med venleg helsing" in cover and "Med vennlig hilsen" not in cover and "Lesarinnlegg: " + expected.title in cover
 
 def test_norwegian_conventions_in_the_texts(campaign_dir):
     campaign, _ = load(campaign_dir)
