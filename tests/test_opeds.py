@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
+import docx
 import pytest
 
 from toolkit.opeds import fact_contexts, format_count
@@ -80,7 +83,7 @@ def test_nynorsk_pieces_are_nynorsk_and_keep_the_figures_of_the_facts(campaign_d
     campaign, _ = load(campaign_dir)
     setup = campaign.opeds
     nynorsk = [p for p in setup.pieces if "nn" in p.languages]
-    assert {"apning", "slaveri", "avslutning", "forebygging", "identifisering", "rettsvern"} <= {p.id for p in nynorsk}
+    assert {p.id for p in setup.pieces} == {p.id for p in nynorsk}
     for spec in nynorsk:
         template = (campaign_dir / "letter_templates" / "nn" / spec.template).read_text(encoding="utf-8")
         text = "\n".join(p.text for p in setup.lengths[(spec.id, "kronikk", "nn")].paragraphs)
@@ -95,22 +98,22 @@ def test_nynorsk_pieces_are_nynorsk_and_keep_the_figures_of_the_facts(campaign_d
                 assert number in text, f"{number} from {fact_id} missing in nn/{spec.template}"
 
 
-# The demand pieces whose nynorsk editions take their facts from facts.yaml's nn blocks.
-NYNORSK_DEMAND_PIECES = ("forebygging", "identifisering", "rettsvern")
-# Bokmål forms with a different nynorsk form (ikkje, eg, dersom, mykje, kven, kor, vart, …).
-BOKMAL_ONLY = (
-    "ikke", "jeg", "hvis", "mye", "hvem", "hvor", "hva", "ble", "blitt", "hun", "hennes", "deres", "noen", "fra",
-    "bare", "selv", "uten", "sier", "kommer", "derfor", "samtidig", "mennesker", "rettigheter", "myndighetene",
-    "hjelpen", "vold", "ofre", "ofrene", "Norge", "kilde",
+# The pieces on one demand each; their nynorsk editions take facts and demands from the nn blocks.
+NYNORSK_DEMAND_PIECES = ("forebygging", "identifisering", "rettsvern", "exitprogram", "handlingsplan")
+# Bokmål forms that nynorsk writes differently (ikkje, eg, dersom, mykje, kven, kva, ho, veg, frå, vart …).
+BOKMAL_FORMS = (
+    "ikke", "jeg", "meg", "hvis", "mye", "hvem", "hvor", "hva", "hvordan", "ble", "blitt", "hun", "hennes", "deres",
+    "noe", "noen", "fra", "bare", "selv", "uten", "sier", "kommer", "gjøre", "være", "en", "et", "vei", "veien",
+    "mennesker", "rettigheter", "myndighetene", "regjeringen", "hjelpen", "vold", "ofre", "ofrene", "Norge", "kilde",
+    "ifølge",
 )
 
 
-def bokmal_forms(text: str) -> list[str]:
-    return [word for word in BOKMAL_ONLY if re.search(rf"\b{word}\b", text)]
-
-
-def styles(rendered) -> list[str]:
-    return [p.style for p in rendered.paragraphs]
+def bokmal_forms(text: str, campaign) -> list[str]:
+    """The bokmål forms in ``text``, once the sources (titles, kept as published) are taken out."""
+    for fact in fact_contexts(campaign)["nn"].values():
+        text = text.replace(fact["source"], "").replace(fact["ref"], "")
+    return [word for word in BOKMAL_FORMS if re.search(rf"\b{word}\b", text)]
 
 
 def within(rendered, outlet, version: str) -> bool:
@@ -119,62 +122,64 @@ def within(rendered, outlet, version: str) -> bool:
     return count <= limit.high and (limit.low is None or count >= limit.low)
 
 
-def test_nynorsk_demand_pieces_keep_the_structure_the_facts_and_the_limits(campaign_dir):
+@pytest.mark.parametrize("piece_id", NYNORSK_DEMAND_PIECES)
+def test_nynorsk_demand_pieces_keep_the_structure_the_facts_and_the_limits(campaign_dir, piece_id):
     campaign, problems = load(campaign_dir)
     assert problems.errors == []
     setup = campaign.opeds
     nn_facts = fact_contexts(campaign)["nn"]
-    for piece_id in NYNORSK_DEMAND_PIECES:
-        spec = setup.piece(piece_id)
-        assert spec.languages == ("nb", "nn")
-        template = (campaign_dir / "letter_templates" / "nn" / spec.template).read_text(encoding="utf-8")
-        demand = next(d for d in campaign.demands if d.id == spec.demand)
-        for version in ("kronikk", "debatt"):
-            nb, nn = setup.lengths[(piece_id, version, "nb")], setup.lengths[(piece_id, version, "nn")]
-            text = "\n".join(p.text for p in nn.paragraphs)
-            # The same structure as the bokmål piece: paragraph for paragraph, heading for heading.
-            assert styles(nn) == styles(nb), (piece_id, version)
-            assert nn.title != nb.title and "ikkje" in text and "Noreg" in text and "kjelde:" in text
-            assert bokmal_forms(text) == [], (piece_id, version)
-            # The nynorsk demand, word for word from demands.yaml.
-            assert demand.in_language("nn").ask in text
-            # The same limits hold: where the bokmål version fits an outlet's limit, the nynorsk one does too.
-            for outlet in (o for o in setup.outlets if o.rules_known and o.limits.get(version)):
-                if within(nb, outlet, version):
-                    assert within(nn, outlet, version), (piece_id, version, outlet.name, nb.count(outlet.unit), nn.count(outlet.unit))
-        # Every fact the kronikk cites stands in its nynorsk wording from facts.yaml, source included.
-        kronikk = "\n".join(p.text for p in setup.lengths[(piece_id, "kronikk", "nn")].paragraphs)
-        cited = set(re.findall(r'facts\["([^"]+)"\]', template))
-        assert len(cited) >= 4, piece_id
-        for fact_id in cited:
-            fact = nn_facts[fact_id]
-            assert fact["statement"][1:] in kronikk, (piece_id, fact_id)
-            assert fact["ref"] in kronikk or fact["source"] in kronikk, (piece_id, fact_id)
+    spec = setup.piece(piece_id)
+    assert spec.languages == ("nb", "nn")
+    template = (campaign_dir / "letter_templates" / "nn" / spec.template).read_text(encoding="utf-8")
+    demand = next(d for d in campaign.demands if d.id == spec.demand)
+    for version in ("kronikk", "debatt"):
+        nb, nn = setup.lengths[(piece_id, version, "nb")], setup.lengths[(piece_id, version, "nn")]
+        text = "\n".join(p.text for p in nn.paragraphs)
+        # The same structure as the bokmål piece: paragraph for paragraph, heading for heading.
+        assert [p.style for p in nn.paragraphs] == [p.style for p in nb.paragraphs], version
+        assert nn.title != nb.title and "ikkje" in text and "Noreg" in text and "(kjelde: " in text
+        assert bokmal_forms(text, campaign) == [], version
+        # The nynorsk demand, word for word from demands.yaml.
+        assert demand.in_language("nn").ask in text
+        # The same limits hold: where the bokmål version fits an outlet's limit, the nynorsk one does too.
+        for outlet in (o for o in setup.outlets if o.rules_known and o.limits.get(version)):
+            if within(nb, outlet, version):
+                assert within(nn, outlet, version), (version, outlet.name, nb.count(outlet.unit), nn.count(outlet.unit))
+    # Every fact the kronikk cites stands in its nynorsk wording from facts.yaml, source included.
+    kronikk = "\n".join(p.text for p in setup.lengths[(piece_id, "kronikk", "nn")].paragraphs)
+    cited = set(re.findall(r'facts\["([^"]+)"\]', template))
+    assert len(cited) >= 3
+    for fact_id in cited:
+        fact = nn_facts[fact_id]
+        assert fact["statement"][1:] in kronikk, fact_id
+        assert fact["ref"] in kronikk or fact["source"] in kronikk, fact_id
 
 
-@pytest.mark.parametrize("piece_id", NYNORSK_DEMAND_PIECES)
-def test_a_nynorsk_outlet_gets_the_demand_piece_entirely_in_nynorsk(campaign_dir, piece_id):
-    """Bygdanytt takes nynorsk only: given this piece alone, its documents hold the piece in nynorsk."""
-    from test_oped_pack import piece_and_cover, plan_rows
-
-    edit_row(campaign_dir / "outlets.csv", "id", "bygdanytt", pieces=piece_id)
+@pytest.mark.parametrize("piece", NYNORSK_DEMAND_PIECES)
+def test_a_submission_to_a_nynorsk_outlet_is_a_nynorsk_docx(campaign_dir, piece):
+    """Bygdanytt takes nynorsk only: given only this piece, it gets the nynorsk text, reopened from the DOCX."""
+    edit_row(campaign_dir / "outlets.csv", "id", "bygdanytt", pieces=piece)
     result = run("opeds", "--campaign", str(campaign_dir), "--date", "2026-11-25")
     assert result.exit_code == 0, result.output
+    status = (campaign_dir / "opeds-status.csv").read_text(encoding="utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(status), delimiter=";") if r["outlet"] == "bygdanytt")
+    assert (row["piece"], row["version"], row["language"]) == (piece, "debatt", "nn")
+    path = next((campaign_dir / "ut" / "opeds").glob(f"{row['date']}-bygdanytt-{piece}.docx"))
+    document = docx.Document(path)
+    assert document.core_properties.language == "nn-NO"
+    paragraphs = document.paragraphs
+    byline = next(i for i, p in enumerate(paragraphs) if p.style.name == "Byline")
+    piece_text = "\n".join(p.text for p in paragraphs[: byline + 1])
     campaign, _ = load(campaign_dir)
-    setup = campaign.opeds
-    rows = [r for r in plan_rows(campaign_dir) if r["avis"] == "Bygdanytt"]
-    assert rows and {r["innlegg"] for r in rows} == {piece_id}
-    for row in rows:
-        assert row["språk"] == "nynorsk" and row["versjon"] == "debattinnlegg"
-        rendered = setup.lengths[(row["innlegg"], "debatt", "nn")]
-        document, piece, _ = piece_and_cover(campaign_dir / "ut" / row["fil"])
-        assert document.core_properties.language == "nn-NO"
-        text = "\n".join(p.text for p in piece)
-        assert piece[0].text == rendered.title == row["tittel"]
-        assert [p.text for p in piece[:-1]] == [p.text for p in rendered.paragraphs[:-1]]
-        assert bokmal_forms(text) == [], (row["fil"], bokmal_forms(text))
-        demand = next(d for d in campaign.demands if d.id == setup.piece(row["innlegg"]).demand)
-        assert demand.in_language("nn").ask in text
+    expected = campaign.opeds.lengths[(piece, "debatt", "nn")]
+    assert paragraphs[0].style.name == "Title" and paragraphs[0].text == expected.title
+    assert [p.text for p in paragraphs[1:byline]] == [p.text for p in expected.paragraphs[1:-1]]
+    assert bokmal_forms(piece_text, campaign) == [] and "ikkje" in piece_text
+    demand = next(d for d in campaign.demands if d.id == campaign.opeds.piece(piece).demand)
+    assert demand.in_language("nn").ask in piece_text
+    # The e-mail the signatory sends with it is in nynorsk too; only the note to the sender is in bokmål.
+    cover = "\n".join(p.text for p in paragraphs[byline + 1:])
+    assert "Med venleg helsing" in cover and "Med vennlig hilsen" not in cover and "Lesarinnlegg: " + expected.title in cover
 
 
 def test_norwegian_conventions_in_the_texts(campaign_dir):
