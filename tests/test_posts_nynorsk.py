@@ -321,3 +321,16 @@ def test_an_unknown_platform_language_names_campaign_yaml_line_and_field(nn_camp
     errors = [p for p in problems.errors if p.file == "campaign.yaml"]
     assert [(e.line, e.field) for e in errors] == [(line, "platforms.bluesky.language")]
     assert "«sv»" in errors[0].message and "nn (nynorsk)" in errors[0].hint
+
+
+def test_a_fact_without_nynorsk_cited_on_a_nynorsk_account_is_an_error(nn_campaign):
+    with (nn_campaign / "facts.yaml").open("a", encoding="utf-8") as facts:
+        facts.write("  - id: berre-bokmaal\n    text: Et faktum bare på bokmål.\n    source: Testkilde på bokmål\n")
+    write_posts(nn_campaign, """
+        - {id: med-faktum, date: 2026-11-27, text: Hei., fact: berre-bokmaal, nn: {text: Hei.}}
+        - {id: utan-x, date: 2026-11-28, text: Hei., fact: berre-bokmaal, platforms: [bluesky]}
+    """)
+    _, problems = check(nn_campaign)
+    errors = posts_errors(problems)
+    assert [(e.line, e.field) for e in errors] == [(line_of(nn_campaign, "id: med-faktum"), "posts[3].fact")]
+    assert "«berre-bokmaal» finnes ikke på nynorsk" in errors[0].message and "facts.yaml" in errors[0].hint

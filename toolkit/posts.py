@@ -243,10 +243,10 @@ class _Post:
                 fields.error("platforms", f"Ukjent plattform «{name}».", f"Bruk en av: {', '.join(counting.PLATFORMS)}.")
             elif name not in platforms:
                 fields.error("platforms", f"Plattformen «{name}» er ikke satt opp i campaign.yaml.", "Legg den til under «platforms», eller fjern den her.")
-        self._check_languages(platforms)
         self.fact = campaign.facts.get(fields.text("fact", required=False)) if "fact" in fields.data else None
         if "fact" in fields.data and self.fact is None:
             fields.error("fact", f"Faktumet «{fields.data.get('fact')}» finnes ikke i facts.yaml.", "Bruk en id fra facts.yaml.")
+        self._check_languages(platforms)
         self.demand = fields.text("demand", required=False)
         if self.demand and self.demand not in {d.id for d in campaign.demands}:
             fields.error("demand", f"Kravet «{self.demand}» finnes ikke i demands.yaml.", "Bruk en id fra demands.yaml.")
@@ -261,16 +261,24 @@ class _Post:
                 fields.error("time", f"«{fields.data['time']}» er ikke et klokkeslett.", 'Skriv det som TT:MM, for eksempel "12:00".')
 
     def _check_languages(self, platforms: dict[str, PlatformSettings]) -> None:
-        """An account that posts in nynorsk needs the post in nynorsk: no bokmål in its place."""
-        names = [p.name for p in platforms.values()
-                 if p.enabled and (not self.platforms or p.id in self.platforms) and p.language not in self.words]
-        if names:
+        """An account that posts in nynorsk needs the post, and its fact's source, in nynorsk: no bokmål in their place."""
+        nynorsk = [p.name for p in platforms.values()
+                   if p.enabled and (not self.platforms or p.id in self.platforms) and p.language == "nn"]
+        if not nynorsk:
+            return
+        hint = "eller sett «language: nb» på plattformen under «platforms» i campaign.yaml."
+        if "nn" not in self.words:
             self.fields.problems.error(
                 self.fields.label,
-                f"Innlegget «{self.id}» skal ut på nynorsk på {join_and(names)}, men har ingen nynorsk tekst.",
-                "Skriv teksten på nynorsk under «nn:» med «text: |» (se toppen av posts.yaml), "
-                "eller sett «language: nb» på plattformen under «platforms» i campaign.yaml.",
+                f"Innlegget «{self.id}» skal ut på nynorsk på {join_and(nynorsk)}, men har ingen nynorsk tekst.",
+                f"Skriv teksten på nynorsk under «nn:» med «text: |» (se toppen av posts.yaml), {hint}",
                 line=self.line or None, field=f"{self.fields.prefix}.nn.text",
+            )
+        if self.fact is not None and "nn" not in self.fact.translations:
+            self.fields.error(
+                "fact", f"Faktumet «{self.fact.id}» finnes ikke på nynorsk, men innlegget «{self.id}» skal ut på nynorsk "
+                f"på {join_and(nynorsk)} med kilden.",
+                f"Legg til «nn:» med «text» (og «source» hvis kilden skrives annerledes) under faktumet i facts.yaml, {hint}",
             )
 
     def words_for(self, platform: PlatformSettings) -> _Words | None:
