@@ -163,9 +163,8 @@ class _Words:
     read and checked by the same code. ``key`` is how the user finds them: "" or "nn.".
     """
 
-    def __init__(self, fields: _Fields, language: str, image: str, key: str = ""):
+    def __init__(self, fields: _Fields, image: str, key: str = ""):
         self.fields = fields
-        self.language = language
         self.key = key
         self.text = _clean(fields.text("text", one_line=False))
         self.title = fields.text("title", required=False)
@@ -232,11 +231,11 @@ class _Post:
             fields.error("date", f"{format_date(self.date)} er utenfor kampanjeperioden.", _period_hint(campaign))
             self.date = None
         self.image = fields.text("image", required=False)
-        self.words = {"nb": _Words(fields, "nb", self.image)}
+        self.words = {"nb": _Words(fields, self.image)}
         if fields.data.get("nn") is not None:
             nn = fields.mapping("nn")
             nn.unknown_keys(WORDS_KEYS)
-            self.words["nn"] = _Words(nn, "nn", self.image, "nn.")
+            self.words["nn"] = _Words(nn, self.image, "nn.")
         self.platforms = fields.text_list("platforms")
         for name in self.platforms:
             if name not in counting.PLATFORMS:
@@ -301,7 +300,7 @@ class _Post:
 def compose(post: _Post, platform: PlatformSettings, campaign: Campaign) -> tuple[str, tuple[str, ...], str]:
     """The text exactly as posted on ``platform``, in its written standard: body, the fact's source, link, hashtags."""
     language = platform.language
-    parts = [post.words[language].body(platform.id)]
+    parts = [post.words_for(platform).body(platform.id)]
     if post.fact is not None:
         parts.append(f"{SOURCE_LABELS[language]}: {post.fact.in_language(language).citation}.")
     link = campaign.link if post.link is None else post.link
