@@ -126,8 +126,8 @@ def test_csv_exports_read_back_with_pandas(shipped):
     excel = pd.read_csv(io.BytesIO(raw), sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     for frame in (plain, excel):
         assert list(frame.columns) == [
-            "id", "dag", "dato", "ukedag", "klokkeslett", "utc", "tidssone", "plattform", "merkedag", "tittel",
-            "tekst", "tegn", "grense", "emneknagger", "lenke", "bilde", "alt-tekst", "faktum", "krav", "status",
+            "id", "dag", "dato", "ukedag", "klokkeslett", "utc", "tidssone", "plattform", "språk", "merkedag",
+            "tittel", "tekst", "tegn", "grense", "emneknagger", "lenke", "bilde", "alt-tekst", "faktum", "krav", "status",
         ]
         assert len(frame) == len(posts)
         for (_, row), post in zip(frame.iterrows(), posts):
@@ -137,7 +137,7 @@ def test_csv_exports_read_back_with_pandas(shipped):
             assert local == post.publish_at
             assert int(row["tegn"]) == post.count and int(row["grense"]) == post.limit
     first = plain.iloc[0]
-    assert (first["dag"], first["ukedag"], first["tidssone"]) == ("1", "onsdag", "Europe/Oslo")
+    assert (first["dag"], first["ukedag"], first["tidssone"], first["språk"]) == ("1", "onsdag", "Europe/Oslo", "bokmål")
     assert set(plain["status"]) == {"ok", "trenger bilde"}
 
     buffer = pd.read_csv(out / "buffer" / "buffer-x.csv", dtype=str, keep_default_na=False)

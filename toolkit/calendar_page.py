@@ -98,6 +98,9 @@ def render_page(campaign: Campaign, calendar: PostCalendar, page_dir: Path) -> s
             entry["posts"].append(post)
         for entry in entries.values():
             entry["posts"].sort(key=lambda p: PLATFORMS.index(p.platform))
+            # A post that goes out in both written standards is headed in the campaign's own.
+            entry["first"] = next((p for p in entry["posts"] if p.language == language), entry["first"])
+            entry["title"] = entry["first"].title
         for entry in entries.values():
             times = sorted(p.publish_at for p in entry["posts"])
             entry["times"] = f"{times[0]:%H:%M}–{times[-1]:%H:%M}" if times[0] != times[-1] else f"{times[0]:%H:%M}"

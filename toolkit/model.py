@@ -136,6 +136,7 @@ class PlatformSettings:
     limit: int
     hashtags: int | None = None  # how many of the campaign's hashtags to add; None = all
     link: bool = True  # add the campaign link (Instagram shows links as plain text)
+    language: str = "nb"  # the written standard the account posts in: nb or nn
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class SocialPost:
     demand_id: str
     count: int
     limit: int
+    language: str  # the written standard of title, text and alt text: nb or nn
     problems: tuple[str, ...] = ()
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 from toolkit.counting import PLATFORM_NAMES
 from toolkit.fsutil import atomic_write_bytes
 from toolkit.model import Campaign, PostCalendar, SocialPost
+from toolkit.opeds import LANGUAGE_NAMES
 from toolkit.posts import URL
 from toolkit.tabular import write_csv
 from toolkit.templates import weekday
@@ -22,7 +23,7 @@ from toolkit.templates import weekday
 CALENDAR_DIR = "calendar"
 EVENT_MINUTES = 15
 POSTS_HEADER = [
-    "id", "dag", "dato", "ukedag", "klokkeslett", "utc", "tidssone", "plattform", "merkedag", "tittel",
+    "id", "dag", "dato", "ukedag", "klokkeslett", "utc", "tidssone", "plattform", "språk", "merkedag", "tittel",
     "tekst", "tegn", "grense", "emneknagger", "lenke", "bilde", "alt-tekst", "faktum", "krav", "status",
 ]
 # The bulk formats: one file per platform, because each upload goes to one channel or profile.
@@ -91,6 +92,9 @@ def ics_bytes(campaign: Campaign, calendar: PostCalendar) -> bytes:
             transparency="TRANSPARENT",
             url=post.link or None,
         )
+        # RFC 5545 §3.2.10: the language of the post's words, so a calendar app can read them right.
+        for name in ("SUMMARY", "DESCRIPTION"):
+            event[name].params["LANGUAGE"] = post.language
         cal.add_component(event)
     # The VTIMEZONE for the whole campaign year: standard and summer time, nothing from 1970 on.
     cal.add_missing_timezones(first_date=date(campaign.year, 1, 1), last_date=date(campaign.year + 1, 1, 1))
@@ -106,7 +110,7 @@ def posts_rows(calendar: PostCalendar, campaign: Campaign) -> list[list]:
         rows.append([
             post.id, post.day, post.date.isoformat(), weekday(post.date, campaign.language),
             post.publish_at.strftime("%H:%M"), post.publish_utc.strftime("%Y-%m-%dT%H:%M:%SZ"), campaign.timezone,
-            PLATFORM_NAMES[post.platform], post.observance, post.title, post.text, post.count, post.limit,
+            PLATFORM_NAMES[post.platform], LANGUAGE_NAMES[post.language], post.observance, post.title, post.text, post.count, post.limit,
             " ".join(post.hashtags), post.link, post.image, post.alt_text, post.fact_id, post.demand_id, status(post),
         ])
     return rows

@@ -3,6 +3,10 @@
 Loading records every problem with file, line and field; planning turns each post into one
 ``SocialPost`` per platform, with its text exactly as it will be posted, its publishing time in the
 campaign's time zone, and its count by that platform's own rules (``toolkit.counting``).
+
+A post is written in bokmål and may carry an ``nn:`` block with the same keys in nynorsk. Each
+platform account posts in its own written standard (``platforms.<name>.language``, by default the
+campaign's): an account in nynorsk gets the nynorsk text, never the bokmål one in its place.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ from zoneinfo import ZoneInfo
 from toolkit import counting
 from toolkit.campaign import _Fields, parse_time
 from toolkit.errors import Problem, Problems
-from toolkit.model import Campaign, Observance, PlatformSettings, PostCalendar, SocialPost
+from toolkit.model import LANGUAGES, Campaign, Observance, PlatformSettings, PostCalendar, SocialPost
 from toolkit.sources import LineDict, LineList, load_yaml
 from toolkit.tabular import FORMULA_STARTS
-from toolkit.templates import format_date
+from toolkit.templates import format_date, join_and
 
 POSTS_FILE = "posts.yaml"
 OBSERVANCES_FILE = "observances.yaml"
@@ -27,8 +31,12 @@ URL = re.compile(r"^https?://\S+$")
 # hashtags and shows links as plain text.
 DEFAULT_HASHTAGS = {"threads": counting.THREADS_MAX_TAGS, "instagram": counting.INSTAGRAM_MAX_HASHTAGS}
 DEFAULT_LINK = {"instagram": False}
-POST_KEYS = {"id", "date", "title", "text", "variants", "platforms", "fact", "demand", "image", "alt_text", "link", "time"}
-PLATFORM_KEYS = {"enabled", "weekday_times", "weekend_times", "limit", "hashtags", "link"}
+POST_KEYS = {"id", "date", "title", "text", "variants", "platforms", "fact", "demand", "image", "alt_text", "link", "time", "nn"}
+# The keys of a post's words, in bokmål at the top of the post and in nynorsk under ``nn:``.
+WORDS_KEYS = {"title", "text", "variants", "alt_text"}
+PLATFORM_KEYS = {"enabled", "weekday_times", "weekend_times", "limit", "hashtags", "link", "language"}
+# The line naming a fact's source at the end of a post, in each written standard.
+SOURCE_LABELS = {"nb": "Kilde", "nn": "Kjelde"}
 WEEKEND = (5, 6)  # date.weekday() of Saturday and Sunday
 
 
@@ -86,6 +94,11 @@ def load_platforms(campaign: Campaign, problems: Problems) -> tuple[PlatformSett
         hashtags = DEFAULT_HASHTAGS.get(platform)
         if "hashtags" in fields.data:
             hashtags = fields.integer("hashtags", hashtags or 0, 0, 30)
+        language = fields.text("language", required=False, default=campaign.language)
+        if language not in LANGUAGES:
+            fields.error("language", f"Ukjent språk «{language}».",
+                         f"Bruk nb (bokmål) eller nn (nynorsk), eller fjern linjen for kampanjens språk ({campaign.language}).")
+            language = campaign.language
         platforms.append(PlatformSettings(
             id=platform,
             name=counting.PLATFORM_NAMES[platform],
@@ -95,6 +108,7 @@ def load_platforms(campaign: Campaign, problems: Problems) -> tuple[PlatformSett
             limit=limit,
             hashtags=hashtags,
             link=fields.boolean("link", DEFAULT_LINK.get(platform, True)),
+            language=language,
         ))
     if not any(p.enabled for p in platforms):
         root.problems.error(
@@ -142,51 +156,28 @@ def _clean(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
-class _Post:
-    """One entry of posts.yaml after checking, before it is planned per platform."""
+class _Words:
+    """A post's words in one written standard: title, text, per-platform variants and alt text.
 
-    def __init__(self, fields: _Fields, campaign: Campaign, platforms: dict[str, PlatformSettings], seen: set[str]):
+    The bokmål words are the post's own keys; the nynorsk words are the same keys under ``nn:``,
+    read and checked by the same code. ``key`` is how the user finds them: "" or "nn.".
+    """
+
+    def __init__(self, fields: _Fields, image: str, key: str = ""):
         self.fields = fields
-        self.line = fields.line
-        self.id = fields.item_id(seen, "Hvert innlegg", ": den holder kalenderen stabil")
-        fields.unknown_keys(POST_KEYS)
-        self.date = fields.date("date")
-        if self.date and not campaign.start <= self.date <= campaign.end:
-            fields.error("date", f"{format_date(self.date)} er utenfor kampanjeperioden.", _period_hint(campaign))
-            self.date = None
+        self.key = key
         self.text = _clean(fields.text("text", one_line=False))
         self.title = fields.text("title", required=False)
         self.variants = self._variants(fields.data.get("variants"))
-        self.platforms = fields.text_list("platforms")
-        for name in self.platforms:
-            if name not in counting.PLATFORMS:
-                fields.error("platforms", f"Ukjent plattform «{name}».", f"Bruk en av: {', '.join(counting.PLATFORMS)}.")
-            elif name not in platforms:
-                fields.error("platforms", f"Plattformen «{name}» er ikke satt opp i campaign.yaml.", "Legg den til under «platforms», eller fjern den her.")
-        self.fact = campaign.facts.get(fields.text("fact", required=False)) if "fact" in fields.data else None
-        if "fact" in fields.data and self.fact is None:
-            fields.error("fact", f"Faktumet «{fields.data.get('fact')}» finnes ikke i facts.yaml.", "Bruk en id fra facts.yaml.")
-        self.demand = fields.text("demand", required=False)
-        if self.demand and self.demand not in {d.id for d in campaign.demands}:
-            fields.error("demand", f"Kravet «{self.demand}» finnes ikke i demands.yaml.", "Bruk en id fra demands.yaml.")
-        self.image = fields.text("image", required=False)
         self.alt_text = _clean(fields.text("alt_text", required=False, one_line=False))
-        if self.image and not self.alt_text:
-            fields.error("alt_text", "Innlegget har bilde, men mangler alt-tekst.",
-                         "Beskriv bildet i «alt_text» for dem som bruker skjermleser.")
-        if self.image and not URL.match(self.image) and not (campaign.folder / self.image).is_file():
-            fields.error("image", f"Bildet «{self.image}» finnes ikke i kampanjemappen.",
-                         "Skriv stien relativt til kampanjemappen, for eksempel bilder/dag1.png, eller en https-adresse.")
-        if self.alt_text and not self.image:
+        if image and not self.alt_text:
+            fields.error("alt_text", f"Innlegget har bilde, men mangler alt-tekst{' på nynorsk' if key else ''}.",
+                         f"Beskriv bildet i «{key}alt_text» for dem som bruker skjermleser.")
+        if self.alt_text and not image:
             fields.problems.warning(fields.label, "Alt-teksten blir ikke brukt fordi innlegget ikke har bilde.",
-                                    "Legg til «image», eller fjern «alt_text».", line=fields._line("alt_text"), field=fields._name("alt_text"))
+                                    f"Legg til «image», eller fjern «{key}alt_text».", line=fields._line("alt_text"),
+                                    field=fields._name("alt_text"))
         self._warn_formula_start()
-        self.link = self._link(fields, campaign)
-        self.time = None
-        if "time" in fields.data:
-            self.time = parse_time(fields.data["time"])
-            if self.time is None:
-                fields.error("time", f"«{fields.data['time']}» er ikke et klokkeslett.", 'Skriv det som TT:MM, for eksempel "12:00".')
 
     def _warn_formula_start(self) -> None:
         """A text a spreadsheet would take for a formula gets an apostrophe in the CSV exports: say so."""
@@ -214,6 +205,85 @@ class _Post:
                 variants[key] = _clean(text)
         return variants
 
+    def body(self, platform: str) -> str:
+        return self.variants.get(platform, self.text)
+
+    def field_for(self, platform: str) -> str:
+        """The full field of the text ``platform`` posts, as problems name it: ``posts[3].nn.variants.x``."""
+        return f"{self.fields.prefix}.{'variants.' + platform if platform in self.variants else 'text'}"
+
+    def line_for(self, platform: str) -> int | None:
+        if platform in self.variants:
+            return self.fields.mapping("variants")._line(platform)
+        return self.fields._line("text")
+
+
+class _Post:
+    """One entry of posts.yaml after checking, before it is planned per platform."""
+
+    def __init__(self, fields: _Fields, campaign: Campaign, platforms: dict[str, PlatformSettings], seen: set[str]):
+        self.fields = fields
+        self.line = fields.line
+        self.id = fields.item_id(seen, "Hvert innlegg", ": den holder kalenderen stabil")
+        fields.unknown_keys(POST_KEYS)
+        self.date = fields.date("date")
+        if self.date and not campaign.start <= self.date <= campaign.end:
+            fields.error("date", f"{format_date(self.date)} er utenfor kampanjeperioden.", _period_hint(campaign))
+            self.date = None
+        self.image = fields.text("image", required=False)
+        self.words = {"nb": _Words(fields, self.image)}
+        if fields.data.get("nn") is not None:
+            nn = fields.mapping("nn")
+            nn.unknown_keys(WORDS_KEYS)
+            self.words["nn"] = _Words(nn, self.image, "nn.")
+        self.platforms = fields.text_list("platforms")
+        for name in self.platforms:
+            if name not in counting.PLATFORMS:
+                fields.error("platforms", f"Ukjent plattform «{name}».", f"Bruk en av: {', '.join(counting.PLATFORMS)}.")
+            elif name not in platforms:
+                fields.error("platforms", f"Plattformen «{name}» er ikke satt opp i campaign.yaml.", "Legg den til under «platforms», eller fjern den her.")
+        self.fact = campaign.facts.get(fields.text("fact", required=False)) if "fact" in fields.data else None
+        if "fact" in fields.data and self.fact is None:
+            fields.error("fact", f"Faktumet «{fields.data.get('fact')}» finnes ikke i facts.yaml.", "Bruk en id fra facts.yaml.")
+        self._check_languages(platforms)
+        self.demand = fields.text("demand", required=False)
+        if self.demand and self.demand not in {d.id for d in campaign.demands}:
+            fields.error("demand", f"Kravet «{self.demand}» finnes ikke i demands.yaml.", "Bruk en id fra demands.yaml.")
+        if self.image and not URL.match(self.image) and not (campaign.folder / self.image).is_file():
+            fields.error("image", f"Bildet «{self.image}» finnes ikke i kampanjemappen.",
+                         "Skriv stien relativt til kampanjemappen, for eksempel bilder/dag1.png, eller en https-adresse.")
+        self.link = self._link(fields, campaign)
+        self.time = None
+        if "time" in fields.data:
+            self.time = parse_time(fields.data["time"])
+            if self.time is None:
+                fields.error("time", f"«{fields.data['time']}» er ikke et klokkeslett.", 'Skriv det som TT:MM, for eksempel "12:00".')
+
+    def _check_languages(self, platforms: dict[str, PlatformSettings]) -> None:
+        """An account that posts in nynorsk needs the post, and its fact's source, in nynorsk: no bokmål in their place."""
+        nynorsk = [p.name for p in platforms.values()
+                   if p.enabled and (not self.platforms or p.id in self.platforms) and p.language == "nn"]
+        if not nynorsk:
+            return
+        hint = "eller sett «language: nb» på plattformen under «platforms» i campaign.yaml."
+        if "nn" not in self.words:
+            self.fields.problems.error(
+                self.fields.label,
+                f"Innlegget «{self.id}» skal ut på nynorsk på {join_and(nynorsk)}, men har ingen nynorsk tekst.",
+                f"Skriv teksten på nynorsk under «nn:» med «text: |» (se toppen av posts.yaml), {hint}",
+                line=self.line or None, field=f"{self.fields.prefix}.nn.text",
+            )
+        if self.fact is not None and "nn" not in self.fact.translations:
+            self.fields.error(
+                "fact", f"Faktumet «{self.fact.id}» finnes ikke på nynorsk, men innlegget «{self.id}» skal ut på nynorsk "
+                f"på {join_and(nynorsk)} med kilden.",
+                f"Legg til «nn:» med «text» (og «source» hvis kilden skrives annerledes) under faktumet i facts.yaml, {hint}",
+            )
+
+    def words_for(self, platform: PlatformSettings) -> _Words | None:
+        """The words ``platform`` posts, in its written standard; None if the post lacks them."""
+        return self.words.get(platform.language)
+
     def _link(self, fields: _Fields, campaign: Campaign) -> str | None:
         """The post's link: None = the campaign link, "" = none, or its own URL."""
         value = fields.data.get("link")
@@ -226,20 +296,13 @@ class _Post:
         fields.error("link", f"«{value}» er verken en lenke eller true/false.", "Skriv en https-adresse, eller false for ingen lenke.")
         return None
 
-    def field_for(self, platform: str) -> str:
-        return f"variants.{platform}" if platform in self.variants else "text"
-
-    def line_for(self, platform: str) -> int | None:
-        if platform in self.variants:
-            return self.fields.mapping("variants")._line(platform)
-        return self.fields._line("text")
-
 
 def compose(post: _Post, platform: PlatformSettings, campaign: Campaign) -> tuple[str, tuple[str, ...], str]:
-    """The text exactly as posted on ``platform``: body, the fact's source, link, hashtags."""
-    parts = [post.variants.get(platform.id, post.text)]
+    """The text exactly as posted on ``platform``, in its written standard: body, the fact's source, link, hashtags."""
+    language = platform.language
+    parts = [post.words_for(platform).body(platform.id)]
     if post.fact is not None:
-        parts.append(f"Kilde: {post.fact.citation}.")
+        parts.append(f"{SOURCE_LABELS[language]}: {post.fact.in_language(language).citation}.")
     link = campaign.link if post.link is None else post.link
     if not platform.link:
         link = ""
@@ -250,10 +313,10 @@ def compose(post: _Post, platform: PlatformSettings, campaign: Campaign) -> tupl
     return "\n\n".join(part for part in parts if part), tuple(tags), link
 
 
-def _title(post: _Post) -> str:
-    if post.title:
-        return post.title
-    first = post.text.split("\n")[0]
+def _title(words: _Words) -> str:
+    if words.title:
+        return words.title
+    first = words.text.split("\n")[0]
     if len(first) <= 60:
         return first
     return first[:60].rsplit(" ", 1)[0] + " …"
@@ -294,7 +357,9 @@ def _plan(campaign: Campaign, calendar: PostCalendar, entries: list[_Post], prob
     planned: list[SocialPost] = []
     for platform in calendar.enabled:
         for day_number, day in enumerate(campaign.days, start=1):
-            todays = [p for p in entries if p.date == day and (not p.platforms or platform.id in p.platforms)]
+            # A post without words in the platform's language is left out; _check_languages said so.
+            todays = [p for p in entries if p.date == day and (not p.platforms or platform.id in p.platforms)
+                      and p.words_for(platform) is not None]
             weekend = day.weekday() in WEEKEND
             times = platform.weekend_times if weekend else platform.weekday_times
             if not times:
@@ -326,18 +391,19 @@ def _plan(campaign: Campaign, calendar: PostCalendar, entries: list[_Post], prob
 
 def _social_post(campaign, calendar, post: _Post, platform: PlatformSettings, day: date, day_number: int,
                  slot: int, at: time, zone: ZoneInfo, problems: Problems) -> SocialPost:
+    words = post.words_for(platform)
     text, tags, link = compose(post, platform, campaign)
     limit = platform.limit if platform.id in counting.CONFIGURABLE_LIMITS else None
     result = counting.count(platform.id, text, limit)
     rule_problems = list(result.problems)
     alt_limit = counting.ALT_TEXT_LIMITS.get(platform.id)
-    if post.image and alt_limit and len(post.alt_text) > alt_limit:
-        rule_problems.append(f"{platform.name}: alt-teksten er {len(post.alt_text) - alt_limit} tegn for lang ({len(post.alt_text)} av {alt_limit}).")
+    if post.image and alt_limit and len(words.alt_text) > alt_limit:
+        rule_problems.append(f"{platform.name}: alt-teksten er {len(words.alt_text) - alt_limit} tegn for lang ({len(words.alt_text)} av {alt_limit}).")
     for message in rule_problems:
         problem = Problem(
             POSTS_FILE, f"Innlegget «{post.id}» {format_date(day)}: {message}",
-            "Kort ned teksten, eller skriv en kortere variant for denne plattformen under «variants».",
-            line=post.line_for(platform.id), field=f"{post.fields.prefix}.{post.field_for(platform.id)}",
+            f"Kort ned teksten, eller skriv en kortere variant for denne plattformen under «{words.key}variants».",
+            line=words.line_for(platform.id), field=words.field_for(platform.id),
         )
         problems.items.append(problem)
         calendar.rule_problems.append(problem)
@@ -349,17 +415,18 @@ def _social_post(campaign, calendar, post: _Post, platform: PlatformSettings, da
         date=day,
         slot=slot,
         publish_at=datetime.combine(day, at, tzinfo=zone),
-        title=_title(post),
+        title=_title(words),
         text=text,
         hashtags=tags,
         link=link,
         image=post.image,
-        alt_text=post.alt_text if post.image else "",
+        alt_text=words.alt_text if post.image else "",
         observance=observance.name if observance else "",
         fact_id=post.fact.id if post.fact else "",
         demand_id=post.demand,
         count=result.count,
         limit=result.limit,
+        language=platform.language,
         problems=tuple(rule_problems),
     )
 
