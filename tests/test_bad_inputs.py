@@ -61,8 +61,11 @@ def test_bad_input(case, campaign_dir):
     line = matching[0]
     if "line" in expect:
         number = expect["line"]
+        lines_of_file = (campaign_dir / expect["file"]).read_text(encoding="utf-8").splitlines()
         if number == "last":
-            number = len((campaign_dir / expect["file"]).read_text(encoding="utf-8").splitlines())
+            number = len(lines_of_file)
+        elif isinstance(number, dict):  # {at: text}: the first line holding the text, wherever edits moved it
+            number = next(i for i, text in enumerate(lines_of_file, 1) if number["at"] in text)
         assert f"linje {number}" in line, line
     if "row" in expect:
         assert f"rad {expect['row']}" in line, line

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -334,3 +335,20 @@ def test_a_fact_without_nynorsk_cited_on_a_nynorsk_account_is_an_error(nn_campai
     errors = posts_errors(problems)
     assert [(e.line, e.field) for e in errors] == [(line_of(nn_campaign, "id: med-faktum"), "posts[3].fact")]
     assert "«berre-bokmaal» finnes ikke på nynorsk" in errors[0].message and "facts.yaml" in errors[0].hint
+
+
+def test_the_shipped_posts_all_have_a_nynorsk_edition_that_fits_every_platform(campaign_dir):
+    """With the whole campaign in nynorsk, every shipped post goes out in nynorsk and within each limit."""
+    path = campaign_dir / "campaign.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("language: nb ", "language: nn ", 1), encoding="utf-8")
+    campaign, problems = check(campaign_dir)
+    assert posts_errors(problems) == []
+    posts = campaign.calendar.posts
+    assert len(posts) > 100 and {p.language for p in posts} == {"nn"}
+    for post in posts:
+        assert post.count <= post.limit and not post.problems, (post.id, post.platform, post.count, post.limit)
+        assert "Kilde:" not in post.text and (post.fact_id == "" or "Kjelde: " in post.text), (post.id, post.platform)
+        # Words that bokmål and nynorsk write differently: none of the bokmål forms reaches a nynorsk post.
+        body = post.text.split("Kjelde: ")[0]
+        for word in ("ikke", "hva", "hvordan", "noen", "fra", "bare", "vold", "Norge", "jeg", "mye"):
+            assert not re.search(rf"\b{word}\b", body), (post.id, post.platform, word)
