@@ -106,9 +106,11 @@ def test_every_document_reopens_with_title_byline_and_a_length_within_the_limit(
         if outlet.submission_verified:
             assert f"Til: {outlet.submission_email}" in note
         else:
-            assert "adresse ikke verifisert – sjekk" in note and outlet.source in note
+            unverified = "adressa er ikkje stadfesta – sjekk" if row["språk"] == "nynorsk" else "adresse ikke verifisert – sjekk"
+            assert unverified in note and outlet.source in note
         assert f"Teksten har {count:,}".replace(",", "\u00a0") in note
-        assert ("vil ha et bilde av deg" in note) == outlet.photo_required
+        photo = "vil ha eit bilete av deg" if row["språk"] == "nynorsk" else "vil ha et bilde av deg"
+        assert (photo in note) == outlet.photo_required
         day = date.fromisoformat(row["dato"])
         assert f"{day.day}. {['november', 'desember'][day.month - 11]} 2026" in note
         # The text copy is the piece alone, for pasting into an e-mail.

@@ -177,9 +177,12 @@ def test_a_submission_to_a_nynorsk_outlet_is_a_nynorsk_docx(campaign_dir, piece)
     assert bokmal_forms(piece_text, campaign) == [] and "ikkje" in piece_text
     demand = next(d for d in campaign.demands if d.id == campaign.opeds.piece(piece).demand)
     assert demand.in_language("nn").ask in piece_text
-    # The e-mail the signatory sends with it is in nynorsk too; only the note to the sender is in bokmål.
-    cover = "\n".join(p.text for p in paragraphs[byline + 1:])
+    # The note to the sender and the e-mail it proposes are in nynorsk too (the outlet's own notes from
+    # outlets.csv are quoted as written, so they are left out).
+    cover = "\n".join(p.text for p in paragraphs[byline + 1:] if not p.text.startswith("Om Bygdanytt:"))
     assert "Med venleg helsing" in cover and "Med vennlig hilsen" not in cover and "Lesarinnlegg: " + expected.title in cover
+    assert "Denne sida skal ikkje til avisa" in cover and "lesarinnlegg på nynorsk, høgst 3\u00a0000 teikn medrekna mellomrom" in cover
+    assert bokmal_forms(cover, campaign) == [], bokmal_forms(cover, campaign)
 
 
 def test_norwegian_conventions_in_the_texts(campaign_dir):

@@ -24,6 +24,18 @@ PLAN_HEADER = [
 ]
 
 
+# The cover note is written in the submission's language, so its words are too; the plan stays in bokmål.
+COVER_WORDS = {
+    "nb": {"units": UNIT_NAMES, "versions": VERSION_NAMES, "kinds": KIND_NAMES, "statuses": STATUS_NAMES,
+           "at_most": "høyst", "unknown": "grensen er ukjent", "spaces": " inkludert mellomrom"},
+    "nn": {"units": {"chars": "teikn", "words": "ord"}, "versions": {"kronikk": "kronikk", "debatt": "lesarinnlegg"},
+           "kinds": {"national": "riksavis", "regional": "regionavis", "local": "lokalavis", "online": "nettavis"},
+           "statuses": {"planned": "planlagd", "pitched": "sendt", "accepted": "antatt", "published": "publisert",
+                        "declined": "avslått"},
+           "at_most": "høgst", "unknown": "grensa er ukjend", "spaces": " medrekna mellomrom"},
+}
+
+
 class OpedTooLong(ToolkitError):
     """A piece came out over an outlet's limit once the signatory's details were filled in."""
 
@@ -46,14 +58,20 @@ def submission_stem(submission: Submission) -> str:
     return f"{submission.day.isoformat()}-{safe_stem(submission.outlet)}-{safe_stem(submission.piece)}"
 
 
-def limit_text(outlet, version: str) -> str:
+def limit_text(outlet, version: str, language: str = "nb") -> str:
+    words = COVER_WORDS[language]
     limit = outlet.limits.get(version)
     if limit is None:
-        return "grensen er ukjent"
-    unit = UNIT_NAMES[outlet.unit]
+        return words["unknown"]
+    unit = words["units"][outlet.unit]
     if limit.low is not None:
         return f"{format_count(limit.low)}–{format_count(limit.high)} {unit}"
-    return f"høyst {format_count(limit.high)} {unit}"
+    return f"{words['at_most']} {format_count(limit.high)} {unit}"
+
+
+def cover_language(submission: Submission) -> str:
+    """The note to the sender follows the piece: a nynorsk submission gets a nynorsk note."""
+    return submission.language if submission.language in COVER_WORDS else "nb"
 
 
 def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission, rendered) -> dict:
@@ -62,22 +80,24 @@ def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission,
     signatory = setup.signatory(submission.signatory)
     following = plan.next_after(submission)
     limit = outlet.limits.get(submission.version)
+    language = cover_language(submission)
+    words = COVER_WORDS[language]
     return {
         "submission": {
             "date": submission.day,
-            "version": VERSION_NAMES.get(submission.version, submission.version),
+            "version": words["versions"].get(submission.version, submission.version),
             "language": LANGUAGE_NAMES.get(submission.language, submission.language),
-            "status": STATUS_NAMES[submission.status],
+            "status": words["statuses"][submission.status],
         },
         "outlet": {
-            "name": outlet.name, "kind": KIND_NAMES[outlet.kind], "email": outlet.submission_email,
+            "name": outlet.name, "kind": words["kinds"][outlet.kind], "email": outlet.submission_email,
             "form": outlet.submission_form, "address_verified": outlet.submission_verified, "source": outlet.source,
             "exclusive": outlet.exclusive, "photo_required": outlet.photo_required, "notes": outlet.notes,
         },
         "length": {
             "count": format_count(rendered.count(outlet.unit)),
-            "unit": UNIT_NAMES[outlet.unit],
-            "limit": limit_text(outlet, submission.version) + (" inkludert mellomrom" if limit and outlet.unit == "chars" else ""),
+            "unit": words["units"][outlet.unit],
+            "limit": limit_text(outlet, submission.version, language) + (words["spaces"] if limit and outlet.unit == "chars" else ""),
             "high": format_count(limit.high) if limit else "",
         },
         "title": rendered.title,
@@ -118,7 +138,7 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
                     "Malen bruker underskriveren i teksten som telles; flytt det til bylinen eller kort ned."
                 )
             stem = submission_stem(submission)
-            cover_text = templates["nb"].render(COVER_TEMPLATE, cover_context(campaign, setup, plan, submission, rendered))
+            cover_text = templates[cover_language(submission)].render(COVER_TEMPLATE, cover_context(campaign, setup, plan, submission, rendered))
             cover = markup.parse(cover_text)
             if cover:
                 cover[0] = markup.Paragraph(cover[0].style, cover[0].runs, page_break_before=True)

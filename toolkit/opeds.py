@@ -274,11 +274,17 @@ def _check_templates(campaign: Campaign, setup: OpedSetup, problems: Problems) -
     facts = fact_contexts(campaign)
     from toolkit.oped_pack import COVER_TEMPLATE
 
-    try:
-        templates["nb"].get(COVER_TEMPLATE)
-    except TemplateProblem as exc:
-        place, _, message = str(exc).partition(": ")
-        problems.error(place, message)
+    # The cover note is written in each language a piece is sent in.
+    for language in sorted({"nb"} | {language for spec in setup.pieces for language in spec.languages}):
+        if not templates[language].exists(COVER_TEMPLATE):
+            problems.error(f"{folder.name}/{language}/{COVER_TEMPLATE}", "Malen for følgebrevet finnes ikke.",
+                           f"Lag {COVER_TEMPLATE} i letter_templates/{language}/ (se letter_templates/nb/{COVER_TEMPLATE}).")
+            continue
+        try:
+            templates[language].get(COVER_TEMPLATE)
+        except TemplateProblem as exc:
+            place, _, message = str(exc).partition(": ")
+            problems.error(place, message)
     # Rendering both lengths runs every branch a piece has, so a strict render finds what
     # Templates.check would (an unknown variable, with the template's line) at half the cost.
     for spec in setup.pieces:
