@@ -1,31 +1,68 @@
-"""The `toolkit` command line: parses options, calls the library, prints. Heavy imports stay inside commands."""
+"""The `toolkit` command line: parses options, calls the library, prints.
+
+`toolkit --help` imports nothing but click: each command lives in a `toolkit/cli_*.py` module that is
+imported only when the command runs or shows its own help, and heavy libraries are imported inside the
+commands.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from datetime import date, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from toolkit import __version__
-from toolkit.errors import CampaignInvalid, ToolkitError
+
+if TYPE_CHECKING:
+    from datetime import date
+    from pathlib import Path
+
+# Each command: the module that defines it (as a click command of the same name) and the first paragraph
+# of its help, which is all `toolkit --help` shows, so that listing the commands imports none of their
+# modules. tests/test_cli.py checks these against the commands. A new command is one line here.
+COMMANDS = {
+    "build": ("toolkit.cli_pack", "Lag hele kampanjepakken: sjekker filene først, og skriver så alt i utdatamappen."),
+    "calendar": ("toolkit.cli_calendar",
+                 "Lag postkalenderen for sosiale medier: kalenderfil (.ics), CSV-filer og en kalenderside."),
+    "check": ("toolkit.cli_pack",
+              "Mål hvor like brevene er: høyeste likhet per brev, fordeling og de likeste parene."),
+    "letters": ("toolkit.cli_pack",
+                "Lag brev til mottakerne: DOCX, tekst og e-post (.eml), en utskriftsfil og en oversikt."),
+    "opeds": ("toolkit.cli_opeds",
+              "Planlegg kronikker og debattinnlegg: hvilken avis, hvilken dag og hvem som skriver under."),
+    "recipients": ("toolkit.cli_recipients",
+                   "Mottakerlisten: hent stortingsrepresentantene og se hvem som får hvilke krav først."),
+    "send": ("toolkit.cli_send", "Send e-postene som «toolkit build» laget. Uten --send er det en prøvekjøring."),
+    "validate": ("toolkit.cli_pack", "Sjekk kampanjefilene og vis alle problemer på én gang."),
+}
 
 
 class ToolkitGroup(click.Group):
-    """Shows the toolkit's own errors as short messages with their exit codes, never a traceback."""
+    """Loads each command on first use, and shows the toolkit's own errors as short messages with their
+    exit codes, never a traceback."""
+
+    def list_commands(self, ctx):
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            from importlib import import_module
+
+            self.add_command(getattr(import_module(COMMANDS[cmd_name][0]), cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx, formatter):
+        """The command list, made by click from the summaries of the commands not loaded yet."""
+        listing = click.Group(commands=[
+            self.commands.get(name) or click.Command(name, help=COMMANDS[name][1]) for name in self.list_commands(ctx)
+        ])
+        click.Group.format_commands(listing, ctx, formatter)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except CampaignInvalid as exc:
-            print_problems(exc.problems)
-            click.secho(f"\n{exc} Rett feilene over og kjør kommandoen på nytt.", fg="red", err=True)
-            ctx.exit(exc.exit_code)
-        except ToolkitError as exc:
-            click.secho(f"Feil: {exc}", fg="red", err=True)
-            ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.secho("\nAvbrutt. Filene som ble skrevet er hele; kjør kommandoen på nytt for å fortsette.", err=True)
             ctx.exit(130)
@@ -36,6 +73,15 @@ class ToolkitGroup(click.Group):
             sys.stderr = open(os.devnull, "w")
             ctx.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+            from toolkit.errors import CampaignInvalid, ToolkitError  # here, so that --help does not load it
+
+            if isinstance(exc, CampaignInvalid):
+                print_problems(exc.problems)
+                click.secho(f"\n{exc} Rett feilene over og kjør kommandoen på nytt.", fg="red", err=True)
+                ctx.exit(exc.exit_code)
+            if isinstance(exc, ToolkitError):
+                click.secho(f"Feil: {exc}", fg="red", err=True)
+                ctx.exit(exc.exit_code)
             if os.environ.get("TOOLKIT_DEBUG"):
                 raise
             click.secho(
@@ -55,6 +101,8 @@ def print_problems(problems) -> None:
 
 
 def campaign_option(function):
+    from pathlib import Path
+
     return click.option(
         "--campaign", "-c", "campaign_dir", default=".", show_default=True,
         type=click.Path(file_okay=False, path_type=Path),
@@ -70,6 +118,8 @@ def date_option(function):
 
 
 def parse_letter_date(value: str | None) -> date:
+    from datetime import date, datetime
+
     if value is None:
         from zoneinfo import ZoneInfo
 
@@ -82,6 +132,7 @@ def parse_letter_date(value: str | None) -> date:
 
 def load_valid(campaign_dir: Path, today: date | None = None):
     """Validate the campaign; stop with every problem listed if anything is wrong, else warn and go on."""
+    from toolkit.errors import ToolkitError
     from toolkit.validate import check_campaign
 
     if not (campaign_dir / "campaign.yaml").exists():
@@ -114,147 +165,6 @@ def cli():
       toolkit build             # lag hele pakken i mappen «ut»
       toolkit letters --to jd   # bare brevet til Justisdepartementet
     """
-
-
-@cli.command()
-@campaign_option
-def validate(campaign_dir: Path):
-    """Sjekk kampanjefilene og vis alle problemer på én gang.
-
-    Avslutter med kode 2 hvis noe må rettes.
-
-    \b
-    Eksempel:
-      toolkit validate --campaign min-kampanje
-    """
-    from toolkit.validate import check_campaign
-
-    if not (campaign_dir / "campaign.yaml").exists() and not campaign_dir.is_dir():
-        raise ToolkitError(f"Mappen {campaign_dir} finnes ikke.")
-    campaign, problems = check_campaign(campaign_dir)
-    problems.raise_if_errors()
-    print_problems(problems.warnings)
-    count = len(campaign.recipients)
-    click.secho(
-        f"Alt i orden: {len(campaign.demands)} krav, {len(campaign.facts)} fakta, {count} mottakere"
-        + (f", {len(problems.warnings)} advarsler." if problems.warnings else "."),
-        fg="green",
-    )
-
-
-@cli.command()
-@campaign_option
-@date_option
-@click.option("--to", "selectors", multiple=True, metavar="UTVALG",
-              help="Bare disse mottakerne: en id, eller kind:minister, party:A, county:Os, committee:JUSTIS, ministry:JD. Kan gjentas.")
-@click.option("--supporters", "supporters_file", default=None, metavar="FIL",
-              type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Brev fra underskriverne i FIL (supporters.csv) til representantene fra deres valgdistrikt.")
-@click.option("--ministry", "ministries", multiple=True, metavar="ID",
-              help="Med --supporters: send også et brev fra hver underskriver til dette departementet (for eksempel JD).")
-def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, ...],
-            supporters_file: Path | None, ministries: tuple[str, ...]):
-    """Lag brev til mottakerne: DOCX, tekst og e-post (.eml), en utskriftsfil og en oversikt.
-
-    Med --supporters skriver hver underskriver til representantene fra sitt valgdistrikt, og
-    brevene havner i én mappe per underskriver under «supporters» i utdatamappen.
-
-    \b
-    Eksempel:
-      toolkit letters --to kind:minister --to komite-justis
-      toolkit letters --date 2026-11-25
-      toolkit letters --supporters supporters.csv --ministry JD
-    """
-    from toolkit.letter_pack import write_letter_pack
-    from toolkit.letters import select_recipients
-
-    when = parse_letter_date(letter_date)
-    if ministries and supporters_file is None:
-        raise click.UsageError("--ministry brukes sammen med --supporters.")
-    campaign = load_valid(campaign_dir, when)
-    if supporters_file is not None:
-        from toolkit.cli_recipients import write_supporters_pack
-
-        write_supporters_pack(campaign, supporters_file, when, selectors, ministries)
-        return
-    chosen = select_recipients(campaign.recipients, selectors)
-    with progress_bar(len(chosen), "Brev") as bar:
-        report = write_letter_pack(campaign, chosen, when, full_run=not selectors, progress=bar.update)
-    click.echo(f"{report.letters} brev skrevet i {campaign.output_dir}.")
-    if report.unverified:
-        click.echo(f"{len(report.unverified)} e-postadresser er ikke verifisert og blir ikke sendt til uten --include-unverified.")
-
-
-@cli.command()
-@campaign_option
-@date_option
-def build(campaign_dir: Path, letter_date: str | None):
-    """Lag hele kampanjepakken: sjekker filene først, og skriver så alt i utdatamappen.
-
-    \b
-    Eksempel:
-      toolkit build
-      toolkit build --campaign kampanje-2027 --date 2027-11-20
-    """
-    from toolkit.build import run_build
-
-    when = parse_letter_date(letter_date)
-    campaign = load_valid(campaign_dir, when)
-    run_build(campaign, when, progress_bar, click.echo)
-
-
-@cli.command()
-@campaign_option
-@date_option
-def check(campaign_dir: Path, letter_date: str | None):
-    """Mål hvor like brevene er: høyeste likhet per brev, fordeling og de likeste parene.
-
-    Metoden er den WriteToThem bruker: fingeravtrykk av tekstbiter på 32 tegn og
-    Dice-koeffisienten. Hilsen, underskrift og kravenes titler telles ikke med.
-    Rapporten skrives til likhet-brev.csv i utdatamappen.
-
-    \b
-    Eksempel:
-      toolkit check
-    """
-    from toolkit.check import REPORT_FILE, check_similarity, write_report
-    from toolkit.letter_pack import letter_fingerprint, templates_for
-    from toolkit.letters import lookup_names, render_letter, variant_numbers
-
-    when = parse_letter_date(letter_date)
-    campaign = load_valid(campaign_dir, when)
-    templates, names = templates_for(campaign), lookup_names(campaign)
-    variants = variant_numbers(campaign.recipients)
-    items = [
-        letter_fingerprint(render_letter(campaign, templates, r, when, names, variant=variants[r.id]), group=r.id)
-        for r in campaign.recipients
-    ]
-    report = check_similarity(items, campaign.similarity_threshold)
-    write_report(report, campaign.output_dir / REPORT_FILE)
-    for line in report.summary_lines("organisasjonens brev", worst=10):
-        click.echo(line)
-    click.echo(
-        "Brev til ulike mottakere fra organisasjonen deler tekst med vilje; dette er bare til orientering. "
-        f"Rapporten ligger i {campaign.output_dir / REPORT_FILE}."
-    )
-
-
-from toolkit.cli_calendar import calendar  # noqa: E402
-
-cli.add_command(calendar)
-
-from toolkit.cli_opeds import opeds  # noqa: E402
-cli.add_command(opeds)
-
-
-from toolkit.cli_recipients import recipients  # noqa: E402
-
-cli.add_command(recipients)
-
-
-from toolkit.cli_send import send  # noqa: E402
-
-cli.add_command(send)
 
 
 def main() -> None:
