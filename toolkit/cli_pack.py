@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from toolkit.cli import campaign_option, date_option, load_valid, parse_letter_date, print_problems, progress_bar
-from toolkit.errors import ToolkitError
 
 
 @click.command()
@@ -21,6 +20,7 @@ def validate(campaign_dir: Path):
     Eksempel:
       toolkit validate --campaign min-kampanje
     """
+    from toolkit.errors import ToolkitError
     from toolkit.validate import check_campaign
 
     if not (campaign_dir / "campaign.yaml").exists() and not campaign_dir.is_dir():
