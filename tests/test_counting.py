@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-import pytest
+import os
+import subprocess
+import sys
+import unicodedata
 
+import pytest
+import twitter_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twitter_text.has_invalid_characters import has_invalid_characters
+from twitter_text.regexp.emoji import emoji as EMOJI_PATTERN
+from twitter_text.regexp.emoji import emoji_list
+from twitter_text.regexp.valid_cctld import valid_cctld
+from twitter_text.regexp.valid_gtld import valid_gtld
+
+from toolkit import counting
 from toolkit.counting import count, graphemes, hashtags, mastodon_countable_text
+
+from conftest import LETTER_DATE, ROOT
 
 FLAG = "\U0001F1F3\U0001F1F4"  # the Norwegian flag: two regional indicators, one grapheme, 8 bytes
 HEART = "\U0001F9E1"  # orange heart: one code point, 4 UTF-8 bytes
@@ -156,3 +172,91 @@ def test_fixed_limits_cannot_be_overridden_and_platforms_are_known():
 def test_hashtags_skip_url_fragments_and_numbers():
     assert hashtags("#16Days se https://example.org/side#avsnitt #2026 #Menneskehandel") == ["#16Days", "#Menneskehandel"]
     assert graphemes("e\u0301" + FLAG + FAMILY) == 3
+
+
+# --- The plain path against twitter-text ------------------------------------------------
+# toolkit.counting applies twitter-text's rules itself to text without emoji whose only URLs are
+# plain links, and asks twitter-text about everything else. The two must never disagree.
+
+
+def agrees_with_twitter_text(text: str) -> bool:
+    """Assert that every count built on twitter-text agrees with it; True when the plain path took the text."""
+    for without_protocol in (True, False):
+        expected = twitter_text.extract_urls_with_indices(text, without_protocol)
+        assert counting.urls(text, without_protocol=without_protocol) == expected, (text, without_protocol)
+    assert counting.emojis(text) == twitter_text.extract_emojis_with_indices(text), text
+    parsed = twitter_text.parse_tweet(text)
+    result = count("x", text)
+    assert result.count == parsed.weightedLength, text
+    invalid = has_invalid_characters(unicodedata.normalize("NFC", text))
+    assert any("ikke godtar" in p for p in result.problems) == invalid, text
+    return counting.plain_x_weight(text) is not None
+
+
+def test_no_emoji_uses_a_code_point_the_plain_path_lets_through():
+    for entry in emoji_list:
+        assert any(counting.MAYBE_EMOJI.match(chr(int(cp, 16))) for cp in entry.codepoint.split()), entry
+    # The pattern's single-character class is built from ranges: try every character it could hit.
+    let_through = [chr(cp) for cp in range(0x20D0) if not counting.MAYBE_EMOJI.match(chr(cp))]
+    assert not [c for c in let_through if EMOJI_PATTERN.search(c)]
+
+
+def tlds(pattern) -> list[str]:
+    body = pattern.pattern
+    return body[body.index("(?:(?:") + 6: body.rindex(")(?=")].split("|")
+
+
+def test_every_top_level_domain_starts_where_the_plain_path_looks():
+    known = tlds(valid_gtld) + tlds(valid_cctld)
+    assert len(known) > 1000
+    assert all(counting.MAYBE_DOMAIN.match("." + tld) for tld in known + ["xn--p1ai"])
+    assert set(counting.PLAIN_TLDS) <= set(known)
+    for tld in counting.PLAIN_TLDS:
+        assert agrees_with_twitter_text(f"Se https://eksempel.{tld}/side og eksempel.{tld}.")
+
+
+@pytest.mark.parametrize("text", [
+    "Les mer på 16days.no.", "Kilde: regjeringen.no: Nasjonal strategi (2025–2030); omtale i apress.no.",
+    "«https://16days.no/krav-1», sa hun.", "(www.16days.no)", "https://16days.no/a.b/c_d-e/",
+    "Linjeskift\r\nhttps://16days.no\r#16Days", "http://A.no", "https://16days.no/side#avsnitt",
+    "post@16days.no", "f.eks. 10.000 kroner", "https://t.co/abc123", "16days.no/krav", "https://16days.no?x=1",
+    "https://16days.no:8080/a", ".no", "a.no-", "-a.no", "a_b.no", "https://x.no/a'", "https://x.no/a»",
+    "Vold\u2026 og «menneskehandel» – § 257", "e\u0301 \u202f 16days.no\u00a0x", "\ufeffa.no", "𝔸.no", "Ærlig.no",
+])
+def test_plain_path_agrees_with_twitter_text_on_edge_cases(text):
+    agrees_with_twitter_text(text)
+
+
+def test_the_shipped_posts_take_the_plain_path_and_agree_with_twitter_text(campaign_dir):
+    from toolkit.validate import check_campaign
+
+    campaign, _ = check_campaign(campaign_dir, LETTER_DATE)
+    posts = campaign.calendar.posts
+    assert len(posts) > 100
+    assert all(agrees_with_twitter_text(post.text) for post in posts)
+    for post in posts:
+        assert count(post.platform, post.text, post.limit if post.platform in counting.CONFIGURABLE_LIMITS else None).count == post.count
+
+
+def test_validating_the_shipped_campaign_does_not_import_twitter_text(campaign_dir):
+    script = ("import sys; from toolkit.validate import check_campaign; "
+              "check_campaign(sys.argv[1]); print(sorted(m for m in sys.modules if m.startswith('twitter_text')))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", script, str(campaign_dir)], capture_output=True, text=True,
+                            env=env, cwd=campaign_dir, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+PIECES = st.sampled_from([
+    "https://16days.no", "regjeringen.no", "http://a-b.example.com/x_y/", "https://t.co/abc", "www.x.no/sti.",
+    "16days.no/krav", "x.com", "f.eks.", "10.000", "a.b", "post@16days.no", "HTTPS://x.no", "https://x.no/a.b",
+    "(", ")", "«", "»", ".", ",", ":", "?", "!", "'", '"', "’", "-", "_", "/", "@", "#", " ", "\n", "\r\n", "\t",
+    "æøå", "Kilde", "ord", "日本語", "\U0001F637", "\U0001F1F3\U0001F1F4", "e\u0301", "\u2026", "–", "©", "\u200d",
+    "\u20e3", "1", ":80", "?q=1", "no", ".no", "xn--", "\ufeff", "\u00a0", "\u202f", "\u0430", "\u0645",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(PIECES | st.text(max_size=3), max_size=14).map("".join))
+def test_plain_path_agrees_with_twitter_text_on_random_text(text):
+    agrees_with_twitter_text(text)

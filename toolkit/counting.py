@@ -16,6 +16,7 @@ Each platform counts differently (see ../shared/reference/social.md, section 3):
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -52,6 +53,33 @@ MASTODON_MENTION = regex.compile(
     r"(?<![\w/@.])@([A-Za-z0-9_]+(?:[A-Za-z0-9_.-]+[A-Za-z0-9_]+)?)(@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+)?"
 )
 
+# Importing twitter-text compiles its emoji and URL grammars, about a third of a second: most of a
+# build's start. Almost every post is plain text plus plain https links, and for such text its
+# rules are simple enough to apply here; anything else goes to twitter-text. Both paths are
+# compared in tests/test_counting.py, on the shipped posts and on random text.
+#
+# No emoji in twitter-text's list uses a code point outside this class (the test checks every one).
+MAYBE_EMOJI = re.compile("[^\x00-\u20cf]|[\xa9\xae\u200d\u203c\u2049]")
+# A dot that could start a top-level domain: every TLD twitter-text knows starts with a letter.
+MAYBE_DOMAIN = re.compile(r"\.(?=[^\s\x00-\x40\x5b-\x60\x7b-\x7f«»“”‘’–—…])")
+# Top-level domains the plain path accepts; each is in twitter-text's lists (the test checks).
+PLAIN_TLDS = ("no", "com", "org", "net", "eu", "int", "info", "se", "dk", "io")
+_HOST = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:" + "|".join(PLAIN_TLDS) + ")"
+# A word that is one link twitter-text takes whole: an https link with an ASCII host and a path of
+# plain characters ending in one a URL may end with, or a bare host (``regjeringen.no``); in
+# brackets or quotes, or followed by punctuation that twitter-text leaves out of a URL.
+PLAIN_LINK = re.compile(
+    "[(«“‘\"']?"
+    rf"(?P<url>https?://{_HOST}(?:/(?:[A-Za-z0-9._~/-]*[A-Za-z0-9_/-])?)?|{_HOST})"
+    "[.,:;!?)»”’\"']*"
+)
+PLAIN_URL_MAX = 2000  # twitter-text drops URLs over 4,096 characters
+WORD = re.compile(r"[^ \t\n\r]+")
+LINE_ENDS = re.compile(r"\r\n|\r")
+# twitter-text v3: code points in these ranges weigh 1, every other 2; a URL 23, an emoji 2.
+X_HEAVY = re.compile("[^\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
+X_URL_WEIGHT = 23
+
 
 @dataclass(frozen=True)
 class Count:
@@ -84,11 +112,40 @@ def utf8_bytes(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+def plain_urls(text: str, without_protocol: bool = True) -> list[dict] | None:
+    """The URLs of a text whose only URLs are plain links, as twitter-text finds them; None for any other text."""
+    if not MAYBE_DOMAIN.search(text):
+        return []
+    found = []
+    for word in WORD.finditer(text):
+        if MAYBE_DOMAIN.search(word.group()):
+            link = PLAIN_LINK.fullmatch(word.group())
+            if link is None or len(word.group()) > PLAIN_URL_MAX:
+                return None
+            if not without_protocol and not link.group("url").startswith("http"):
+                continue
+            start = word.start() + link.start("url")
+            found.append({"url": link.group("url"), "indices": [start, start + len(link.group("url"))]})
+    return found
+
+
 def urls(text: str, *, without_protocol: bool = True) -> list[dict]:
     """URLs as twitter-text finds them: ``[{'url': …, 'indices': [start, end]}]`` (code-point indices)."""
+    found = plain_urls(text, without_protocol)
+    if found is not None:
+        return found
     from twitter_text import extract_urls_with_indices
 
     return extract_urls_with_indices(text, without_protocol)
+
+
+def emojis(text: str) -> list[dict]:
+    """Emoji as twitter-text finds them: ``[{'emoji': …, 'indices': [start, end]}]``."""
+    if not MAYBE_EMOJI.search(text):
+        return []
+    from twitter_text import extract_emojis_with_indices
+
+    return extract_emojis_with_indices(text)
 
 
 def hashtags(text: str) -> list[str]:
@@ -104,16 +161,34 @@ def _over(platform: str, count: int, limit: int, unit: str = "tegn") -> str:
     return f"{PLATFORM_NAMES[platform]}: {count - limit} {unit} for mye ({count} av {limit})."
 
 
+def plain_x_weight(text: str) -> int | None:
+    """twitter-text's weighted length of a text without emoji whose only URLs are plain links; else None."""
+    normalized = LINE_ENDS.sub("\n", unicodedata.normalize("NFC", text))
+    if MAYBE_EMOJI.search(normalized):
+        return None
+    links = plain_urls(normalized)
+    if links is None:
+        return None
+    # URLs are ASCII, so the heavy characters are all outside them.
+    return (len(normalized) + len(X_HEAVY.findall(normalized))
+            + sum(X_URL_WEIGHT - len(link["url"]) for link in links))
+
+
 def count_x(text: str, limit: int = DEFAULT_LIMITS["x"]) -> Count:
     """X: twitter-text v3 weighting; URLs 23, emoji 2, most other scripts and symbols 2."""
-    from twitter_text import parse_tweet
-    from twitter_text.has_invalid_characters import has_invalid_characters
+    weighted = plain_x_weight(text)
+    # Text on the plain path has no code point above U+20CF, so none that X refuses.
+    invalid = False
+    if weighted is None:
+        from twitter_text import parse_tweet
+        from twitter_text.has_invalid_characters import has_invalid_characters
 
-    weighted = parse_tweet(text).weightedLength
+        weighted = parse_tweet(text).weightedLength
+        invalid = has_invalid_characters(unicodedata.normalize("NFC", text))
     problems = []
     if weighted > limit:
         problems.append(_over("x", weighted, limit))
-    if has_invalid_characters(unicodedata.normalize("NFC", text)):
+    if invalid:
         problems.append("X: teksten har tegn som X ikke godtar (for eksempel U+FFFE eller styretegn). Fjern dem.")
     return Count("x", weighted, limit, tuple(problems))
 
@@ -156,11 +231,9 @@ def count_mastodon(text: str, limit: int = DEFAULT_LIMITS["mastodon"]) -> Count:
 
 def count_threads(text: str) -> Count:
     """Threads: 500, an emoji counts its UTF-8 bytes; at most one topic tag and five links."""
-    from twitter_text import extract_emojis_with_indices
-
     limit = DEFAULT_LIMITS["threads"]
     length = graphemes(text)
-    for emoji in extract_emojis_with_indices(text):
+    for emoji in emojis(text):
         length += utf8_bytes(emoji["emoji"]) - graphemes(emoji["emoji"])
     problems = []
     if length > limit:
