@@ -35,7 +35,9 @@ class LetterPackReport:
 
 def templates_for(campaign: Campaign) -> dict[str, Templates]:
     """One template set per written standard; a language with no folder falls back to the shared one."""
-    return {language: Templates(campaign.templates_dir, language) for language in ("nb", "nn")}
+    if not campaign.templates:
+        campaign.templates.update({language: Templates(campaign.templates_dir, language) for language in ("nb", "nn")})
+    return campaign.templates
 
 
 def file_stem(recipient: Recipient) -> str:

@@ -231,6 +231,9 @@ class Campaign:
     config: dict = field(default_factory=dict)
     calendar: PostCalendar | None = None  # set by the posts check when posts.yaml exists
     opeds: object | None = None  # toolkit.opeds.OpedSetup, read by `validate` when the campaign has op-eds
+    # toolkit.templates.Templates by language, made on first use and shared by every step of a run,
+    # so that validation and writing compile each template once.
+    templates: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def templates_dir(self) -> Path:
