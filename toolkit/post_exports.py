@@ -52,55 +52,62 @@ def status(post: SocialPost) -> str:
 
 def ics_bytes(campaign: Campaign, calendar: PostCalendar) -> bytes:
     """The calendar as iCalendar: one event per post in the campaign's time zone, one per observance day."""
-    import icalendar
+    from toolkit import ics
 
     slug = campaign.slug
     # A fixed DTSTAMP (the period's first midnight, UTC) keeps reruns byte-identical.
-    stamp = datetime.combine(campaign.start, time(0), tzinfo=timezone.utc)
-    cal = icalendar.Calendar.new(
-        prodid=f"-//{campaign.organisation.name}//toolkit postkalender//NO",
-        name=f"16 dager {campaign.year}: innlegg i sosiale medier",
-        uid=f"postkalender@{slug}",
-    )
+    stamp = ics.datetime_property("DTSTAMP", datetime.combine(campaign.start, time(0), tzinfo=timezone.utc), None)
+    text = ics.escape_text
+    name = text(f"16 dager {campaign.year}: innlegg i sosiale medier")
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{text(f'-//{campaign.organisation.name}//toolkit postkalender//NO')}",
+        f"NAME:{name}", f"X-WR-CALNAME:{name}", f"UID:{text(f'postkalender@{slug}')}",
+    ]
+    # The VTIMEZONE for the whole campaign year: standard and summer time, nothing from 1970 on.
+    year = (date(campaign.year, 1, 1), date(campaign.year + 1, 1, 1))
+    zone = None if ics.is_utc(campaign.timezone, *year) else campaign.timezone
+    if calendar.posts and zone:
+        lines += ics.vtimezone(zone, *year)
     for observance in calendar.observances:
-        cal.add_component(icalendar.Event.new(
-            uid=f"merkedag-{observance.date:%Y%m%d}@{slug}",
-            summary=f"Merkedag: {observance.name}",
-            start=observance.date,
-            end=observance.date + timedelta(days=1),
-            description="\n".join(part for part in (observance.theme, f"Kilde: {observance.source}") if part),
-            categories=["merkedag", "16 dager"],
-            stamp=stamp,
-            transparency="TRANSPARENT",
-        ))
+        description = "\n".join(part for part in (observance.theme, f"Kilde: {observance.source}") if part)
+        lines += [
+            "BEGIN:VEVENT",
+            f"SUMMARY:{text(f'Merkedag: {observance.name}')}",
+            f"DTSTART;VALUE=DATE:{ics.format_date(observance.date)}",
+            f"DTEND;VALUE=DATE:{ics.format_date(observance.date + timedelta(days=1))}",
+            stamp,
+            f"UID:{text(f'merkedag-{observance.date:%Y%m%d}@{slug}')}",
+            "CATEGORIES:merkedag,16 dager",
+            f"DESCRIPTION:{text(description)}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
     for post in calendar.posts:
-        name = PLATFORM_NAMES[post.platform]
+        platform = PLATFORM_NAMES[post.platform]
         prefix = "UGYLDIG – " if post.problems else ""
-        details = [post.text, "", f"Tegn: {post.count} av {post.limit}, talt slik {name} teller.", f"Status: {status(post)}"]
+        details = [post.text, "", f"Tegn: {post.count} av {post.limit}, talt slik {platform} teller.", f"Status: {status(post)}"]
         if post.image:
             details += [f"Bilde: {post.image}", f"Alt-tekst: {post.alt_text}"]
         if post.observance:
             details.append(f"Merkedag: {post.observance}")
-        event = icalendar.Event.new(
-            uid=f"{post.key}@{slug}",
-            summary=f"{prefix}{name} · Dag {post.day} · {post.title}",
-            start=post.publish_at,
-            end=post.publish_at + timedelta(minutes=EVENT_MINUTES),
-            description="\n".join(details),
-            categories=[name, "16 dager"],
-            stamp=stamp,
-            transparency="TRANSPARENT",
-            url=post.link or None,
-        )
-        # RFC 5545 §3.2.10: the language of the post's words, so a calendar app can read them right.
-        for name in ("SUMMARY", "DESCRIPTION"):
-            event[name].params["LANGUAGE"] = post.language
-        cal.add_component(event)
-    # The VTIMEZONE for the whole campaign year: standard and summer time, nothing from 1970 on.
-    cal.add_missing_timezones(first_date=date(campaign.year, 1, 1), last_date=date(campaign.year + 1, 1, 1))
-    for zone in cal.walk("VTIMEZONE"):
-        zone.pop("COMMENT", None)  # icalendar's English note on the covered years; no app shows it
-    return cal.to_ical()
+        description = "\n".join(details)
+        lines += [
+            "BEGIN:VEVENT",
+            # RFC 5545 §3.2.10: the language of the post's words, so a calendar app can read them right.
+            f"SUMMARY;LANGUAGE={post.language}:{text(f'{prefix}{platform} · Dag {post.day} · {post.title}')}",
+            ics.datetime_property("DTSTART", post.publish_at, zone),
+            ics.datetime_property("DTEND", post.publish_at + timedelta(minutes=EVENT_MINUTES), zone),
+            stamp,
+            f"UID:{text(f'{post.key}@{slug}')}",
+            f"CATEGORIES:{text(platform)},16 dager",
+            f"DESCRIPTION;LANGUAGE={post.language}:{text(description)}",
+            "TRANSP:TRANSPARENT",
+        ]
+        if post.link:
+            lines.append(f"URL:{post.link}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return ics.to_bytes(lines)
 
 
 def posts_rows(calendar: PostCalendar, campaign: Campaign) -> list[list]:
