@@ -98,3 +98,22 @@ def test_check_command_reports_every_letter(campaign_dir):
     assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
     # Ministries no demand names get the same summary letter: the check must say so.
     assert scores[0] == 1.0
+
+
+def test_small_batches_counted_in_python_agree_with_numpy():
+    from array import array
+
+    from toolkit import similarity
+
+    rng = random.Random(8)
+    for _ in range(40):
+        pool = [rng.randrange(1 << 32) for _ in range(rng.randint(1, 30))]
+        items = [
+            Item(f"brev-{rng.randrange(60):02}-{n}", f"g{rng.randrange(4)}",
+                 array("Q", sorted(set(rng.sample(pool, rng.randint(0, len(pool)))))))
+            for n in range(rng.randint(1, 25))
+        ]
+        ordered = sorted(items, key=lambda item: item.key)
+        small, large = similarity._best_small(ordered), similarity._best_numpy(ordered)
+        # numpy reports the best of all, even a score of 0 or -1 (same group), where Python reports none.
+        assert [(s, n) if s > 0 else (0.0, None) for s, n in large] == small
