@@ -30,22 +30,19 @@ def fold(line: str) -> str:
     if len(line) < FOLD_OCTETS // 4 or len(line.encode("utf-8")) < FOLD_OCTETS:
         return line
     parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if current and size + width >= FOLD_OCTETS:
+    start = size = 0
+    for index, char in enumerate(line):
+        width = 1 if char < "\x80" else len(char.encode("utf-8"))
+        if index > start and size + width >= FOLD_OCTETS:
             # Keep an escape (\, or \n) on one line: some readers do not join it across a fold.
-            if len(current) > 1 and current[-1] in "\\^":
-                carried = current.pop()
-                parts.append("".join(current))
-                current, size = [carried], len(carried.encode("utf-8"))
+            if index - start > 1 and line[index - 1] in "\\^":
+                parts.append(line[start:index - 1])
+                start, size = index - 1, 1  # the backslash or caret, one octet
             else:
-                parts.append("".join(current))
-                current, size = [], 0
-        current.append(char)
+                parts.append(line[start:index])
+                start, size = index, 0
         size += width
-    parts.append("".join(current))
+    parts.append(line[start:])
     return "\r\n ".join(parts)
 
 
