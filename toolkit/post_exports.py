@@ -60,7 +60,8 @@ def ics_bytes(campaign: Campaign, calendar: PostCalendar) -> bytes:
     text = ics.escape_text
     name = text(f"16 dager {campaign.year}: innlegg i sosiale medier")
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{text(f'-//{campaign.organisation.name}//toolkit postkalender//NO')}",
+        "BEGIN:VCALENDAR", "VERSION:2.0",
+        f"PRODID:{text(f'-//{campaign.organisation.name}//toolkit postkalender//NO')}",
         f"NAME:{name}", f"X-WR-CALNAME:{name}", f"UID:{text(f'postkalender@{slug}')}",
     ]
     # The VTIMEZONE for the whole campaign year: standard and summer time, nothing from 1970 on.
