@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.similarity import Item, Result, compare
+from toolkit.similarity import Fingerprints, Item, Result, compare
 from toolkit.tabular import write_csv
 
 REPORT_FILE = "likhet-brev.csv"
@@ -33,16 +33,18 @@ class SimilarityReport:
         return lines
 
 
-def check_similarity(items: list[Item], threshold: float) -> SimilarityReport:
+def check_similarity(items: Fingerprints | list[Item], threshold: float) -> SimilarityReport:
     """Compare a batch of letters' fingerprints."""
     return SimilarityReport(result=compare(items), threshold=threshold, letters=len(items))
 
 
-def write_report(report: SimilarityReport, path: Path, groups: dict[str, str] | None = None) -> None:
-    """One row per letter: its highest similarity and the letter it is most like."""
-    groups = groups or {}
-    rows = [
-        [key, groups.get(key, ""), f"{score:.2f}", other or "", "ja" if score > report.threshold else "nei"]
-        for key, (score, other) in sorted(report.result.best.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    ]
+def write_report(report: SimilarityReport, path: Path, senders: bool = False) -> None:
+    """One row per letter, most similar first: its highest similarity and the letter it is most like.
+
+    ``senders`` fills the sender column with each letter's group (the supporter who signs it).
+    """
+    rows = (
+        [key, group if senders else "", f"{score:.2f}", other or "", "ja" if score > report.threshold else "nei"]
+        for key, group, score, other in report.result.rows()
+    )
     write_csv(path, ["brev", "avsender", "høyeste likhet", "mest lik", "over grensen"], rows, excel=True)

@@ -93,8 +93,8 @@ def letter_fingerprint(letter: Letter, group: str, key: str | None = None):
 
     from array import array
 
-    # Kept for every letter until the batch is compared: a packed array costs a tenth of a frozenset.
-    hashes = array("Q", sorted(fingerprint(body_text(letter.paragraphs))))
+    # Packed (CRC32 values fit in four bytes), since worker processes send it back for every letter.
+    hashes = array("I", sorted(fingerprint(body_text(letter.paragraphs))))
     return Item(key=key or letter.recipient.id, group=group, hashes=hashes)
 
 

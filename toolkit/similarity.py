@@ -7,13 +7,16 @@ a hash when its four low bits are zero and then jump 32 characters ahead. Two le
 the Dice coefficient of their hash sets, 2·|A∩B| / (|A|+|B|), and 0 when either set is empty.
 
 Comparison goes through an inverted index from hash to letters and counts shared hashes with numpy,
-so no two texts are ever compared directly and thousands of letters take seconds.
+so no two texts are ever compared directly and thousands of letters take seconds. A batch's
+fingerprints are kept packed (``Fingerprints``) until the batch is compared, so memory stays nearly
+flat in the number of letters.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -79,113 +82,152 @@ class Item:
 
     key: str
     group: str
-    hashes: frozenset[int] | Sequence[int]  # a packed array("Q") for letters kept until the batch is compared
+    hashes: frozenset[int] | Sequence[int]  # distinct hashes; letter_fingerprint packs them in an array("I")
+
+
+class Fingerprints:
+    """A batch of letters' fingerprints in flat arrays, added as the letters are written.
+
+    A batch is compared only once every letter is written, so its fingerprints are kept until then:
+    here at four bytes a hash and a few bytes a letter (besides its key), where an ``Item`` per letter
+    costs some 500 bytes. This keeps a run's peak memory nearly flat in the number of letters.
+    """
+
+    def __init__(self, items=()):
+        self.keys: list[str] = []
+        self.group_names: list[str] = []
+        self._group_numbers: dict[str, int] = {}
+        self.groups = array("I")  # per letter: its group's index in group_names
+        self.sizes = array("I")  # per letter: how many hashes it has
+        self.hashes = array("I")  # every letter's hashes (CRC32 values), one letter after the other
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Item) -> None:
+        number = self._group_numbers.get(item.group)
+        if number is None:
+            number = self._group_numbers[item.group] = len(self.group_names)
+            self.group_names.append(item.group)
+        self.keys.append(item.key)
+        self.groups.append(number)
+        self.sizes.append(len(item.hashes))
+        self.hashes.extend(item.hashes)
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 @dataclass
 class Result:
-    """Each letter's highest similarity to a letter of another group, and the worst pairs."""
+    """Each letter's highest similarity to a letter of another group, and the worst pairs.
 
-    best: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    Letters are numbered in the order of their keys; ``scores[n]`` is letter n's highest similarity
+    and ``partners[n]`` the number of the letter it is most like (-1 for none).
+    """
+
+    keys: list[str] = field(default_factory=list)
+    senders: list[str] = field(default_factory=list)  # each letter's group
+    scores: Sequence[float] = ()
+    partners: Sequence[int] = ()
     pairs: list[tuple[float, str, str]] = field(default_factory=list)
+
+    @property
+    def best(self) -> dict[str, tuple[float, str | None]]:
+        """Each letter's key: its highest similarity and the key of the letter it is most like."""
+        return {key: (score, other) for key, _, score, other in self.rows(by_score=False)}
+
+    def rows(self, by_score: bool = True):
+        """Yield ``(key, group, score, other key or None)`` per letter, most similar first (ties by key)."""
+        import numpy
+
+        scores = numpy.asarray(self.scores, dtype=numpy.float64)
+        numbers = numpy.arange(len(self.keys))
+        order = numpy.lexsort((numbers, -scores)) if by_score else numbers
+        scores, partners = scores.tolist(), list(self.partners)
+        for number in order.tolist():
+            partner = partners[number]
+            yield self.keys[number], self.senders[number], scores[number], self.keys[partner] if partner >= 0 else None
 
     def histogram(self) -> list[tuple[float, float, int]]:
         """Counts of letters by their highest similarity, in tenths."""
         counts = [0] * (len(BINS) - 1)
-        for score, _ in self.best.values():
+        for score in list(self.scores):
             index = min(int(score * 10), len(counts) - 1)
             counts[index] += 1
         return [(BINS[i], BINS[i + 1], counts[i]) for i in range(len(counts))]
 
     def over(self, threshold: float) -> list[str]:
-        return [key for key, (score, _) in self.best.items() if score > threshold]
+        return [key for key, score in zip(self.keys, list(self.scores)) if score > threshold]
 
 
-# Below this many letters, counting in Python is quicker than importing numpy (a tenth of a second).
-SMALL_BATCH = 100
+def compare(items: Fingerprints | list[Item], worst: int = 20) -> Result:
+    """Find each letter's most similar letter in another group, without comparing every pair of texts.
 
-
-def compare(items: list[Item], worst: int = 20) -> Result:
-    """Find each item's most similar item in another group, without comparing every pair of texts.
-
-    An inverted index from hash to items gives, per item, the items that share a hash with it;
-    numpy counts the shared hashes per item in one pass (``bincount``), so the cost follows the
-    hashes items share, in C, and a batch of 10,000 letters takes seconds; a small batch is counted
-    in plain Python, with the same result. Ties go to the smaller key.
+    The hashes of all letters, sorted, with the letter each came from, make an inverted index: per
+    letter, a binary search finds the letters that share each of its hashes, and numpy counts the
+    shared hashes (``bincount``). The cost follows the hashes letters share, in C; a batch of 10,000
+    letters takes a second and a few megabytes. Ties go to the smaller key.
     """
-    result = Result()
-    ordered = sorted(items, key=lambda item: item.key)
-    if not ordered:
-        return result
-    best = _best_small(ordered) if len(ordered) < SMALL_BATCH else _best_numpy(ordered)
-    top_pairs: dict[tuple[str, str], float] = {}
-    for item, (score, number) in zip(ordered, best):
-        if number is None or score <= 0:
-            result.best[item.key] = (0.0, None)
-            continue
-        score = round(score, 4)
-        other = ordered[number]
-        result.best[item.key] = (score, other.key)
-        top_pairs[tuple(sorted((item.key, other.key)))] = score
-    ranked = sorted(((score, a, b) for (a, b), score in top_pairs.items()), key=lambda p: (-p[0], p[1], p[2]))
-    result.pairs = ranked[:worst]
-    return result
-
-
-def _best_small(ordered: list[Item]) -> list[tuple[float, int | None]]:
-    """Each item's highest score and the index of that item, counted in plain Python."""
-    postings: dict[int, list[int]] = {}
-    for number, item in enumerate(ordered):
-        for value in item.hashes:
-            postings.setdefault(value, []).append(number)
-    best: list[tuple[float, int | None]] = []
-    for number, item in enumerate(ordered):
-        shared: dict[int, int] = {}
-        for value in item.hashes:
-            for other in postings[value]:
-                shared[other] = shared.get(other, 0) + 1
-        size = len(item.hashes)
-        found: tuple[float, int | None] = (0.0, None)
-        for other in sorted(shared):
-            if ordered[other].group == item.group:
-                continue  # the same signer's own letters are not compared
-            score = 2 * shared[other] / max(size + len(ordered[other].hashes), 1)
-            if score > found[0]:
-                found = (score, other)
-        best.append(found)
-    return best
-
-
-def _best_numpy(ordered: list[Item]) -> list[tuple[float, int | None]]:
-    """Each item's highest score and the index of that item, counted with numpy."""
     import numpy
 
-    count = len(ordered)
-    lengths = [len(item.hashes) for item in ordered]
-    sizes = numpy.array(lengths, dtype=numpy.float64)
-    raw = numpy.fromiter((h for item in ordered for h in item.hashes), dtype=numpy.uint64, count=sum(lengths))
-    # Hash values become small ids without a Python dict: at 10,000 letters that dict was most of the memory.
-    distinct, flat = numpy.unique(raw, return_inverse=True)
-    del raw
-    flat = flat.astype(numpy.int32)
-    bounds = numpy.concatenate(([0], numpy.cumsum(lengths)))
-    owners = numpy.repeat(numpy.arange(count, dtype=numpy.int32), lengths)
-    order = numpy.argsort(flat, kind="stable")
-    postings_items = owners[order]
-    starts = numpy.searchsorted(flat[order], numpy.arange(len(distinct) + 1))
-    del owners, order
-    groups: dict[str, int] = {}
-    group_of = numpy.array([groups.setdefault(item.group, len(groups)) for item in ordered])
-    best: list[tuple[float, int | None]] = []
-    for number in range(count):
-        mine = flat[bounds[number] : bounds[number + 1]]
+    store = items if isinstance(items, Fingerprints) else Fingerprints(items)
+    count = len(store)
+    if not count:
+        return Result()
+    # Letters are numbered in key order; ``added[n]`` is where letter n stands in the store.
+    added = numpy.array(sorted(range(count), key=store.keys.__getitem__), dtype=numpy.int64)
+    number_of = numpy.empty(count, dtype=numpy.int32)
+    number_of[added] = numpy.arange(count, dtype=numpy.int32)
+    stored_sizes = numpy.frombuffer(store.sizes, dtype=numpy.uint32)
+    starts = numpy.zeros(count + 1, dtype=numpy.int64)
+    numpy.cumsum(stored_sizes, out=starts[1:])
+    hashes = numpy.frombuffer(store.hashes, dtype=numpy.uint32)
+    by_hash = numpy.argsort(hashes)
+    sorted_hashes = hashes[by_hash]
+    postings = numpy.repeat(number_of, stored_sizes)[by_hash]  # the letter each sorted hash came from
+    del by_hash, number_of
+    sizes = stored_sizes[added].astype(numpy.float64)
+    group_of = numpy.frombuffer(store.groups, dtype=numpy.uint32)[added]
+    scores = numpy.zeros(count, dtype=numpy.float64)
+    partners = numpy.full(count, -1, dtype=numpy.int32)
+    for number, stored in enumerate(added.tolist()):
+        mine = hashes[starts[stored] : starts[stored + 1]]
         if not len(mine):
-            best.append((0.0, None))
             continue
-        others = numpy.concatenate([postings_items[starts[h] : starts[h + 1]] for h in mine])
-        shared = numpy.bincount(others, minlength=count).astype(numpy.float64)
-        scores = 2 * shared / numpy.maximum(sizes[number] + sizes, 1)
-        scores[group_of == group_of[number]] = -1.0  # the same signer's own letters are not compared
-        top = int(numpy.argmax(scores))
-        best.append((float(scores[top]), top))
-    return best
+        lows = numpy.searchsorted(sorted_hashes, mine, "left").tolist()
+        highs = numpy.searchsorted(sorted_hashes, mine, "right").tolist()
+        others = numpy.concatenate([postings[low:high] for low, high in zip(lows, highs)])
+        shared = numpy.bincount(others, minlength=count)
+        candidates = numpy.flatnonzero(shared)
+        candidates = candidates[group_of[candidates] != group_of[number]]  # the same signer's own letters are not compared
+        if not len(candidates):
+            continue
+        candidate_scores = 2 * shared[candidates].astype(numpy.float64) / numpy.maximum(sizes[number] + sizes[candidates], 1)
+        best = int(numpy.argmax(candidate_scores))  # the first of equal scores: the smallest key
+        scores[number] = round(float(candidate_scores[best]), 4)
+        partners[number] = candidates[best]
+    keys = [store.keys[stored] for stored in added.tolist()]
+    senders = [store.group_names[group] for group in group_of.tolist()]
+    return Result(keys, senders, scores, partners, _worst_pairs(keys, scores, partners, worst))
+
+
+def _worst_pairs(keys: list[str], scores, partners, worst: int) -> list[tuple[float, str, str]]:
+    """The ``worst`` most similar pairs, each once, by score and then by key."""
+    import numpy
+
+    matched = numpy.flatnonzero(partners >= 0)
+    firsts = numpy.minimum(matched, partners[matched])
+    seconds = numpy.maximum(matched, partners[matched])
+    pair_scores = scores[matched]
+    order = numpy.lexsort((seconds, firsts, -pair_scores))
+    pairs: list[tuple[float, str, str]] = []
+    previous = None
+    for index in order.tolist():
+        pair = (int(firsts[index]), int(seconds[index]))
+        if pair == previous:
+            continue  # found from both of its letters
+        previous = pair
+        pairs.append((float(pair_scores[index]), keys[pair[0]], keys[pair[1]]))
+        if len(pairs) == worst:
+            break
+    return pairs

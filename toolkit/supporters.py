@@ -332,6 +332,7 @@ def write_supporter_letters(
     import os
 
     from toolkit.check import check_similarity, write_report
+    from toolkit.similarity import Fingerprints
     from toolkit.tabular import write_csv
 
     out = campaign.output_dir / OUTPUT_FOLDER
@@ -341,14 +342,15 @@ def write_supporter_letters(
         workers = min(os.cpu_count() or 1, 4) if len(supporters) >= PARALLEL_FROM else 1
     report = SupporterReport()
     overview = []
-    fingerprints = []
+    fingerprints = Fingerprints()
     written: set[str] = set()
     for result in _write_all(run, supporters, workers, progress):
         written.add(result.folder)
         report.supporters += 1
         report.letters += result.letters
         overview.append(result.overview)
-        fingerprints.extend(result.fingerprints)
+        for item in result.fingerprints:
+            fingerprints.add(item)
         if result.needs_paragraph:
             report.needs_paragraph.append(result.supporter)
         if not result.letters:
@@ -359,7 +361,7 @@ def write_supporter_letters(
             if folder.is_dir() and folder.name not in written and (folder / MANIFEST_FILE).is_file():
                 shutil.rmtree(folder)
     report.similarity = check_similarity(fingerprints, campaign.similarity_threshold)
-    write_report(report.similarity, out / SIMILARITY_FILE, {item.key: item.group for item in fingerprints})
+    write_report(report.similarity, out / SIMILARITY_FILE, senders=True)
     report.too_similar = sorted({key.split("/", 1)[0] for key in report.similarity.over})
     for supporter_id in report.too_similar:
         _withdraw_emails(out / safe_stem(supporter_id))
