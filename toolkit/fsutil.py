@@ -6,6 +6,7 @@ import errno
 import os
 import re
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
 
 from toolkit.errors import OutputError
@@ -35,6 +36,16 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     an empty file either. Files the user keeps (status files, recipients.csv) are written durably;
     generated outputs, which the next build writes again, skip that flush: it is most of their cost.
     """
+    with atomic_writer(path, durable) as handle:
+        handle.write(data)
+
+
+@contextmanager
+def atomic_writer(path: Path, durable: bool = True):
+    """A binary file to write ``path`` bit by bit; it replaces ``path`` only if the block ends without error.
+
+    For outputs too large to hold in memory at once; see ``atomic_write_bytes`` for ``durable``.
+    """
     path = Path(path)
     tmp = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
     # Not tempfile.mkstemp: it makes files readable by the owner only (0600); with 0666 the user's
@@ -51,7 +62,7 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
         raise _output_error(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

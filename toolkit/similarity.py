@@ -143,21 +143,20 @@ class Result:
         scores = numpy.asarray(self.scores, dtype=numpy.float64)
         numbers = numpy.arange(len(self.keys))
         order = numpy.lexsort((numbers, -scores)) if by_score else numbers
-        scores, partners = scores.tolist(), list(self.partners)
-        for number in order.tolist():
-            partner = partners[number]
-            yield self.keys[number], self.senders[number], scores[number], self.keys[partner] if partner >= 0 else None
+        for number in order:
+            partner = int(self.partners[number])
+            yield self.keys[number], self.senders[number], float(scores[number]), self.keys[partner] if partner >= 0 else None
 
     def histogram(self) -> list[tuple[float, float, int]]:
         """Counts of letters by their highest similarity, in tenths."""
         counts = [0] * (len(BINS) - 1)
-        for score in list(self.scores):
+        for score in self.scores:
             index = min(int(score * 10), len(counts) - 1)
             counts[index] += 1
         return [(BINS[i], BINS[i + 1], counts[i]) for i in range(len(counts))]
 
     def over(self, threshold: float) -> list[str]:
-        return [key for key, score in zip(self.keys, list(self.scores)) if score > threshold]
+        return [key for key, score in zip(self.keys, self.scores) if score > threshold]
 
 
 def compare(items: Fingerprints | list[Item], worst: int = 20) -> Result:
@@ -182,10 +181,16 @@ def compare(items: Fingerprints | list[Item], worst: int = 20) -> Result:
     starts = numpy.zeros(count + 1, dtype=numpy.int64)
     numpy.cumsum(stored_sizes, out=starts[1:])
     hashes = numpy.frombuffer(store.hashes, dtype=numpy.uint32)
-    by_hash = numpy.argsort(hashes)
-    sorted_hashes = hashes[by_hash]
-    postings = numpy.repeat(number_of, stored_sizes)[by_hash]  # the letter each sorted hash came from
-    del by_hash, number_of
+    # Each hash with its letter's number in the low 32 bits, sorted in place: the inverted index
+    # without an int64 argsort index beside it.
+    index = hashes.astype(numpy.uint64)
+    index <<= numpy.uint64(32)
+    index |= numpy.repeat(number_of.astype(numpy.uint32), stored_sizes)
+    index.sort()
+    postings = index.astype(numpy.uint32)  # the letter each sorted hash came from
+    index >>= numpy.uint64(32)
+    sorted_hashes = index.astype(numpy.uint32)
+    del index, number_of
     sizes = stored_sizes[added].astype(numpy.float64)
     group_of = numpy.frombuffer(store.groups, dtype=numpy.uint32)[added]
     scores = numpy.zeros(count, dtype=numpy.float64)

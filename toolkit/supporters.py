@@ -215,16 +215,14 @@ class _Run:
     variants: dict
     templates: dict = field(default_factory=dict)
     names: tuple = ()
+    supporters: tuple = ()
 
 
 @dataclass
 class _Written:
     """What writing one supporter's letters produced; small, so workers can send it back."""
 
-    supporter: str
-    folder: str
     letters: int
-    overview: list
     fingerprints: list
     needs_paragraph: bool
 
@@ -239,8 +237,10 @@ def _start_worker(run: _Run) -> None:
     _RUN = run
 
 
-def _write_chunk(chunk) -> list[_Written]:
-    return [_write_supporter(_RUN, supporter) for supporter in chunk]
+def _write_chunk(start: int) -> list[_Written]:
+    # Workers get where their chunk starts, not the supporters: they have the list from the fork, and
+    # pickling the supporters made the parent keep a __dict__ for each of them.
+    return [_write_supporter(_RUN, supporter) for supporter in _RUN.supporters[start : start + CHUNK]]
 
 
 def supporter_letters(run: _Run, supporter: Supporter):
@@ -289,8 +289,7 @@ def _write_supporter(run: _Run, supporter: Supporter) -> _Written:
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", durable=False)
     remove_stale(folder, keep, (".docx", ".txt", ".eml"))
-    overview = [supporter.id, supporter.name, supporter.email, supporter.county_name, len(stems), f"{OUTPUT_FOLDER}/{folder.name}/"]
-    return _Written(supporter.id, folder.name, len(stems), overview, fingerprints, not supporter.personal_paragraph and bool(stems))
+    return _Written(len(stems), fingerprints, not supporter.personal_paragraph and bool(stems))
 
 
 def prepare_run(campaign: Campaign, supporters, letter_date: date, representatives=None, extra=()) -> _Run:
@@ -306,6 +305,7 @@ def prepare_run(campaign: Campaign, supporters, letter_date: date, representativ
         variants=variant_numbers(supporters),
         templates=templates_for(campaign),
         names=lookup_names(campaign),
+        supporters=tuple(supporters),
     )
 
 
@@ -336,25 +336,27 @@ def write_supporter_letters(
     from toolkit.tabular import write_csv
 
     out = campaign.output_dir / OUTPUT_FOLDER
-    supporters = list(supporters)
     run = prepare_run(campaign, supporters, letter_date, representatives, extra)
+    supporters = run.supporters
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(supporters) >= PARALLEL_FROM else 1
     report = SupporterReport()
     overview = []
     fingerprints = Fingerprints()
     written: set[str] = set()
-    for result in _write_all(run, supporters, workers, progress):
-        written.add(result.folder)
+    for supporter, result in zip(supporters, _write_all(run, workers, progress)):
+        folder = safe_stem(supporter.id)
+        written.add(folder)
         report.supporters += 1
         report.letters += result.letters
-        overview.append(result.overview)
+        overview.append([supporter.id, supporter.name, supporter.email, supporter.county_name, result.letters,
+                         f"{OUTPUT_FOLDER}/{folder}/"])
         for item in result.fingerprints:
             fingerprints.add(item)
         if result.needs_paragraph:
-            report.needs_paragraph.append(result.supporter)
+            report.needs_paragraph.append(supporter.id)
         if not result.letters:
-            report.without_letters.append(result.supporter)
+            report.without_letters.append(supporter.id)
     if out.is_dir():
         for folder in out.iterdir():
             # Only folders this step wrote (they hold a manifest) are ours to remove.
@@ -374,10 +376,10 @@ def write_supporter_letters(
     return report
 
 
-def _write_all(run: _Run, supporters: list, workers: int, progress):
+def _write_all(run: _Run, workers: int, progress):
     """Yield each supporter's result in order, from this process or from ``workers`` processes."""
     if workers <= 1:
-        for supporter in supporters:
+        for supporter in run.supporters:
             yield _write_supporter(run, supporter)
             if progress:
                 progress(1)
@@ -385,11 +387,10 @@ def _write_all(run: _Run, supporters: list, workers: int, progress):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [supporters[i : i + CHUNK] for i in range(0, len(supporters), CHUNK)]
-    # fork: the workers inherit the loaded campaign and templates instead of pickling them.
+    # fork: the workers inherit the loaded campaign, templates and supporters instead of pickling them.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(run,)) as pool:
-        for results in pool.map(_write_chunk, chunks):
+        for results in pool.map(_write_chunk, range(0, len(run.supporters), CHUNK)):
             yield from results
             if progress:
                 progress(len(results))
