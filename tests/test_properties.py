@@ -67,3 +67,28 @@ def test_any_post_text_gives_valid_exports_or_a_clear_problem(tmp_path_factory, 
             assert not str(cell).startswith(("=", "+", "-", "@")), cell
     # The page escapes every post text (a <script> in a post is tested in test_calendar_page.py).
     assert "<script" not in (out / "index.html").read_text(encoding="utf-8").lower()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(st.sampled_from(['a', 'Ø', ';', '"', " ", "\r", "\n", "\u2028", "\x85", "\x0c"]), max_size=60),
+       last_newline=st.booleans())
+def test_csv_cells_and_row_numbers_are_what_the_csv_module_reads(tmp_path, body, last_newline):
+    """read_csv goes through the text line by line (not a StringIO); any line ends give the same rows."""
+    import csv
+
+    from toolkit.sources import read_csv
+
+    text = "id;name\r\n" + body + ("\n" if last_newline else "")
+    path = tmp_path / "liste.csv"
+    path.write_bytes(text.encode("utf-8"))
+    problems = Problems()
+    table = read_csv(path, problems, "liste.csv", ("id",))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    except csv.Error:
+        assert table is None and "CSV-feil" in problems.errors[0].message
+        return
+    expected = [(number, [cell.strip() for cell in record[:2]] + [""] * (2 - len(record[:2])))
+                for number, record in enumerate(records[1:], start=2)
+                if any(cell.strip() for cell in record) and not (len(record) > 2 and any(c.strip() for c in record[2:]))]
+    assert [(number, [row["id"], row["name"]]) for number, row in table.rows] == expected

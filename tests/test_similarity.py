@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+from array import array
 
 from toolkit.markup import parse
-from toolkit.similarity import Item, body_text, compare, dice, fingerprint
+from toolkit.similarity import Fingerprints, Item, body_text, compare, dice, fingerprint
 
 WORDS = (
     "kvinner jenter menneskehandel utnyttelse hjelp trygghet politiet skolen arbeid helse familie "
@@ -117,3 +118,46 @@ def test_small_batches_counted_in_python_agree_with_numpy():
         small, large = similarity._best_small(ordered), similarity._best_numpy(ordered)
         # numpy reports the best of all, even a score of 0 or -1 (same group), where Python reports none.
         assert [(s, n) if s > 0 else (0.0, None) for s, n in large] == small
+
+def every_pair(items: list[Item], worst: int = 20):
+    """The check's definition, pair by pair: each letter's best Dice score against other groups (ties to the
+    smaller key), rounded to four places, and the distinct best pairs by score and then by key."""
+    ordered = sorted(items, key=lambda item: item.key)
+    best, pairs = {}, {}
+    for item in ordered:
+        found = (0.0, None)
+        for other in ordered:
+            if other.group != item.group:
+                score = dice(frozenset(item.hashes), frozenset(other.hashes))
+                if score > found[0]:
+                    found = (score, other.key)
+        best[item.key] = (round(found[0], 4), found[1])
+        if found[1]:
+            pairs[tuple(sorted((item.key, found[1])))] = round(found[0], 4)
+    ranked = sorted(((score, a, b) for (a, b), score in pairs.items()), key=lambda p: (-p[0], p[1], p[2]))
+    return best, ranked[:worst]
+
+
+def test_compare_finds_what_comparing_every_pair_finds():
+    rng = random.Random(16)
+    sentences = [personal(rng, 1) for _ in range(30)]
+    items = []
+    for number in range(160):
+        # Letters built from a small stock of sentences share many hashes, with ties among them.
+        body = " ".join(rng.sample(sentences, rng.randint(0, 6)))
+        group = f"u-{number // 3:03d}"  # three letters per signer, as a supporter writes to three MPs
+        items.append(Item(f"{group}/mp-{rng.randint(0, 999):03d}-{number}", group, fingerprint(body)))
+    rng.shuffle(items)
+    best, pairs = every_pair(items)
+    scores = [score for score, _ in best.values()]
+    assert sum(score > 0.5 for score in scores) > 20 and 0.0 in scores and sum(0 < score < 0.5 for score in scores) > 20
+    packed = Fingerprints()
+    for item in items:
+        packed.add(Item(item.key, item.group, array("I", sorted(item.hashes))))
+    for result in (compare(items), compare(packed)):
+        assert result.best == best and list(result.best) == sorted(best)
+        assert result.pairs == pairs
+        assert result.over(0.5) == [key for key in sorted(best) if best[key][0] > 0.5]
+        rows = list(result.rows())
+        assert [row[0] for row in rows] == sorted(best, key=lambda key: (-best[key][0], key))
+        assert all(best[key] == (score, other) and key.startswith(group) for key, group, score, other in rows)

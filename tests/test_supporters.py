@@ -281,3 +281,29 @@ def test_fast_path_letter_matches_the_python_docx_rendering(with_mps, tmp_path):
         assert (section.page_width, section.page_height, section.left_margin) == (
             slow.sections[0].page_width, slow.sections[0].page_height, slow.sections[0].left_margin,
         )
+
+
+def test_worker_processes_write_what_one_process_writes(with_mps, monkeypatch):
+    """Workers get where their chunk of supporters starts; the outputs are those of a run in one process."""
+    import toolkit.supporters as supporters_module
+    from toolkit.supporters import load_supporters, write_supporter_letters
+
+    rows = supporter_rows(23)
+    for row in rows[5:8]:
+        row["personal_paragraph"] = rows[4]["personal_paragraph"]  # copies: held back in both runs
+    write_rows(with_mps / "supporters.csv", rows)
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
+    out = with_mps / "ut" / "supporters"
+
+    def written():
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    single = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=1)
+    one_process = written()
+    monkeypatch.setattr(supporters_module, "CHUNK", 4)  # six chunks, the last one short
+    parallel = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=2)
+    assert written() == one_process
+    assert len(one_process) > 23 * 4 and "likhet-underskrivere.csv" in one_process
+    assert single.too_similar == parallel.too_similar == [r["id"] for r in rows[4:8]]
+    assert (single.letters, single.needs_paragraph, single.ready) == (parallel.letters, parallel.needs_paragraph, parallel.ready)
