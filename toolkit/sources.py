@@ -217,6 +217,7 @@ def read_csv(
     except csv.Error as exc:
         problems.error(label, f"CSV-feil: {exc}.", "Sjekk anførselstegnene.", row=reader.line_num)
         return None
+    del text, reader  # the cells are copies: a file of thousands of rows is not held twice
     # Excel leaves empty rows; the header is the first row with any content.
     row_number = 0
     while records and not any(cell.strip() for cell in records[0]):

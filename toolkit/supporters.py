@@ -136,7 +136,10 @@ def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: s
         language = row.get("language", "").lower()
         if language and language not in LANGUAGES:
             bad("language", f"Ukjent språk «{row['language']}».", "Bruk nb, nn eller la feltet stå tomt.")
-        paragraph = LEADING_MARKUP.sub("", " ".join(row.get("personal_paragraph", "").split()))
+        written = row.get("personal_paragraph", "")
+        paragraph = LEADING_MARKUP.sub("", " ".join(written.split()))
+        if paragraph == written:
+            paragraph = written  # the cell itself, not an equal copy: every paragraph is kept for the run
         if len(paragraph) > MAX_PARAGRAPH_CHARS:
             bad("personal_paragraph", f"Avsnittet har {len(paragraph)} tegn; grensen er {MAX_PARAGRAPH_CHARS}.", "Kort det ned.")
         supporters.append(Supporter(
