@@ -127,8 +127,8 @@ class Result:
 
     keys: list[str] = field(default_factory=list)
     senders: list[str] = field(default_factory=list)  # each letter's group
-    scores: Sequence[float] = ()
-    partners: Sequence[int] = ()
+    scores: Sequence[float] = field(default_factory=lambda: array("d"))
+    partners: Sequence[int] = field(default_factory=lambda: array("i"))
     pairs: list[tuple[float, str, str]] = field(default_factory=list)
 
     @property
@@ -138,14 +138,12 @@ class Result:
 
     def rows(self, by_score: bool = True):
         """Yield ``(key, group, score, other key or None)`` per letter, most similar first (ties by key)."""
-        import numpy
-
-        scores = numpy.asarray(self.scores, dtype=numpy.float64)
-        numbers = numpy.arange(len(self.keys))
-        order = numpy.lexsort((numbers, -scores)) if by_score else numbers
+        numbers = range(len(self.keys))
+        # A stable sort, reversed, keeps equal scores in key order.
+        order = sorted(numbers, key=self.scores.__getitem__, reverse=True) if by_score else numbers
         for number in order:
-            partner = int(self.partners[number])
-            yield self.keys[number], self.senders[number], float(scores[number]), self.keys[partner] if partner >= 0 else None
+            partner = self.partners[number]
+            yield self.keys[number], self.senders[number], self.scores[number], self.keys[partner] if partner >= 0 else None
 
     def histogram(self) -> list[tuple[float, float, int]]:
         """Counts of letters by their highest similarity, in tenths."""
@@ -159,22 +157,66 @@ class Result:
         return [key for key, score in zip(self.keys, self.scores) if score > threshold]
 
 
+# Below this many letters, counting in Python is quicker than importing numpy (a tenth of a second).
+SMALL_BATCH = 100
+
+
 def compare(items: Fingerprints | list[Item], worst: int = 20) -> Result:
     """Find each letter's most similar letter in another group, without comparing every pair of texts.
 
-    The hashes of all letters, sorted, with the letter each came from, make an inverted index: per
-    letter, a binary search finds the letters that share each of its hashes, and numpy counts the
-    shared hashes (``bincount``). The cost follows the hashes letters share, in C; a batch of 10,000
-    letters takes a second and a few megabytes. Ties go to the smaller key.
+    The hashes of all letters, with the letter each came from, make an inverted index; per letter it
+    gives the letters that share each of its hashes, and the shared hashes are counted. numpy counts
+    them in C (``_best_numpy``): a batch of 10,000 letters takes a second and a few megabytes; a small
+    batch is counted in plain Python (``_best_small``), with the same result. Ties go to the smaller key.
     """
-    import numpy
-
     store = items if isinstance(items, Fingerprints) else Fingerprints(items)
     count = len(store)
     if not count:
         return Result()
     # Letters are numbered in key order; ``added[n]`` is where letter n stands in the store.
-    added = numpy.array(sorted(range(count), key=store.keys.__getitem__), dtype=numpy.int64)
+    added = array("l", sorted(range(count), key=store.keys.__getitem__))
+    found = _best_small if count < SMALL_BATCH else _best_numpy
+    scores, partners = found(store, added)
+    keys = [store.keys[stored] for stored in added]
+    senders = [store.group_names[store.groups[stored]] for stored in added]
+    return Result(keys, senders, scores, partners, _worst_pairs(keys, scores, partners, worst))
+
+
+def _best_small(store: Fingerprints, added) -> tuple[array, array]:
+    """Each letter's highest score (rounded) and the number of that letter, counted in plain Python."""
+    count = len(added)
+    starts = [0]
+    for size in store.sizes:
+        starts.append(starts[-1] + size)
+    letters = [store.hashes[starts[stored] : starts[stored + 1]] for stored in added]
+    groups = [store.groups[stored] for stored in added]
+    postings: dict[int, list[int]] = {}
+    for number, hashes in enumerate(letters):
+        for value in hashes:
+            postings.setdefault(value, []).append(number)
+    scores, partners = array("d", bytes(8 * count)), array("i", [-1]) * count
+    for number, hashes in enumerate(letters):
+        shared: dict[int, int] = {}
+        for value in hashes:
+            for other in postings[value]:
+                shared[other] = shared.get(other, 0) + 1
+        best = (0.0, -1)
+        for other in sorted(shared):
+            if groups[other] == groups[number]:
+                continue  # the same signer's own letters are not compared
+            score = 2 * shared[other] / max(len(hashes) + len(letters[other]), 1)
+            if score > best[0]:
+                best = (score, other)
+        scores[number], partners[number] = round(best[0], 4), best[1]
+    return scores, partners
+
+
+def _best_numpy(store: Fingerprints, added) -> tuple[array, array]:
+    """Each letter's highest score (rounded) and the number of that letter, counted with numpy."""
+    import numpy
+
+    count = len(added)
+    added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
     number_of = numpy.empty(count, dtype=numpy.int32)
     number_of[added] = numpy.arange(count, dtype=numpy.int32)
     stored_sizes = numpy.frombuffer(store.sizes, dtype=numpy.uint32)
@@ -193,9 +235,9 @@ def compare(items: Fingerprints | list[Item], worst: int = 20) -> Result:
     del index, number_of
     sizes = stored_sizes[added].astype(numpy.float64)
     group_of = numpy.frombuffer(store.groups, dtype=numpy.uint32)[added]
-    scores = numpy.zeros(count, dtype=numpy.float64)
-    partners = numpy.full(count, -1, dtype=numpy.int32)
-    for number, stored in enumerate(added.tolist()):
+    scores, partners = array("d", bytes(8 * count)), array("i", [-1]) * count
+    for number in range(count):
+        stored = added[number]
         mine = hashes[starts[stored] : starts[stored + 1]]
         if not len(mine):
             continue
@@ -209,30 +251,18 @@ def compare(items: Fingerprints | list[Item], worst: int = 20) -> Result:
             continue
         candidate_scores = 2 * shared[candidates].astype(numpy.float64) / numpy.maximum(sizes[number] + sizes[candidates], 1)
         best = int(numpy.argmax(candidate_scores))  # the first of equal scores: the smallest key
-        scores[number] = round(float(candidate_scores[best]), 4)
-        partners[number] = candidates[best]
-    keys = [store.keys[stored] for stored in added.tolist()]
-    senders = [store.group_names[group] for group in group_of.tolist()]
-    return Result(keys, senders, scores, partners, _worst_pairs(keys, scores, partners, worst))
+        scores[number], partners[number] = round(float(candidate_scores[best]), 4), int(candidates[best])
+    return scores, partners
 
 
 def _worst_pairs(keys: list[str], scores, partners, worst: int) -> list[tuple[float, str, str]]:
     """The ``worst`` most similar pairs, each once, by score and then by key."""
-    import numpy
+    import heapq
 
-    matched = numpy.flatnonzero(partners >= 0)
-    firsts = numpy.minimum(matched, partners[matched])
-    seconds = numpy.maximum(matched, partners[matched])
-    pair_scores = scores[matched]
-    order = numpy.lexsort((seconds, firsts, -pair_scores))
-    pairs: list[tuple[float, str, str]] = []
-    previous = None
-    for index in order.tolist():
-        pair = (int(firsts[index]), int(seconds[index]))
-        if pair == previous:
-            continue  # found from both of its letters
-        previous = pair
-        pairs.append((float(pair_scores[index]), keys[pair[0]], keys[pair[1]]))
-        if len(pairs) == worst:
-            break
-    return pairs
+    def pairs():
+        for number, partner in enumerate(partners):
+            # Two letters most like each other are one pair: counted from the first of them only.
+            if partner >= 0 and not (partner < number and partners[partner] == number):
+                yield -scores[number], min(number, partner), max(number, partner)
+
+    return [(-score, keys[first], keys[second]) for score, first, second in heapq.nsmallest(worst, pairs())]
