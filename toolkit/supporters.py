@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from array import array
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -344,16 +345,12 @@ def write_supporter_letters(
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(supporters) >= PARALLEL_FROM else 1
     report = SupporterReport()
-    overview = []
+    letters = array("I")  # per supporter, in order; the overview's rows are made when it is written
     fingerprints = Fingerprints()
-    written: set[str] = set()
     for supporter, result in zip(supporters, _write_all(run, workers, progress)):
-        folder = safe_stem(supporter.id)
-        written.add(folder)
         report.supporters += 1
         report.letters += result.letters
-        overview.append([supporter.id, supporter.name, supporter.email, supporter.county_name, result.letters,
-                         f"{OUTPUT_FOLDER}/{folder}/"])
+        letters.append(result.letters)
         for item in result.fingerprints:
             fingerprints.add(item)
         if result.needs_paragraph:
@@ -361,6 +358,7 @@ def write_supporter_letters(
         if not result.letters:
             report.without_letters.append(supporter.id)
     if out.is_dir():
+        written = {safe_stem(supporter.id) for supporter in supporters}
         for folder in out.iterdir():
             # Only folders this step wrote (they hold a manifest) are ours to remove.
             if folder.is_dir() and folder.name not in written and (folder / MANIFEST_FILE).is_file():
@@ -370,11 +368,16 @@ def write_supporter_letters(
     report.too_similar = sorted({key.split("/", 1)[0] for key in report.similarity.over})
     for supporter_id in report.too_similar:
         _withdraw_emails(out / safe_stem(supporter_id))
-    blocked = set(report.needs_paragraph) | set(report.too_similar)
-    for row in overview:
-        row.append("utkast: mangler personlig avsnitt" if row[0] in report.needs_paragraph
-                   else "for likt andres brev" if row[0] in report.too_similar else "klar til sending")
+    drafts, too_similar = set(report.needs_paragraph), set(report.too_similar)
+    overview = (
+        [supporter.id, supporter.name, supporter.email, supporter.county_name, count,
+         f"{OUTPUT_FOLDER}/{safe_stem(supporter.id)}/",
+         "utkast: mangler personlig avsnitt" if supporter.id in drafts
+         else "for likt andres brev" if supporter.id in too_similar else "klar til sending"]
+        for supporter, count in zip(supporters, letters)
+    )
     write_csv(out / OVERVIEW_FILE, ["id", "navn", "e-post", "valgdistrikt", "antall brev", "mappe", "status"], overview, excel=True)
+    blocked = drafts | too_similar
     report.ready = report.supporters - len(blocked)
     return report
 
