@@ -22,7 +22,6 @@ import pytest
 from toolkit.post_exports import write_calendar
 from toolkit.validate import check_campaign
 
-from conftest import copy_campaign
 from helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
