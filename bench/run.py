@@ -339,6 +339,7 @@ def report(results: dict) -> tuple[str, list[str]]:
         f"Machine: {m['system']}, {m['cpu']}, {m['cores']} cores, {m['memory']} memory; one-minute load average "
         f"{loads[0]:.1f} at the start and {loads[1]:.1f} at the end (the machine is shared). {results['versions']}. "
         f"Run on {date.today().isoformat()} with `python bench/run.py{' --quick' if results['quick'] else ''}"
+        f"{' --peer-limit ' + str(results['peer_limit']) if results.get('peer_limit') else ''}"
         f"{' --out ' + str(BENCH_OUT) if BENCH_OUT != BENCH / 'out' else ''}`.",
         "",
         f"Outputs were written to `{BENCH_OUT}`; creating, writing and renaming one 6 KB file there took "
@@ -455,7 +456,7 @@ def main(argv: list[str] | None = None) -> None:
         BENCH_OUT = args.out.resolve()
     only = set(args.only.split(","))
     ensure_env()
-    results: dict = {"quick": args.quick, "machine": machine(), "versions": versions(), "load": [os.getloadavg()[0]],
+    results: dict = {"quick": args.quick, "peer_limit": args.peer_limit, "machine": machine(), "versions": versions(), "load": [os.getloadavg()[0]],
                      "file_ms": file_cost(BENCH_OUT)}
     if "letters" in only:
         sizes = [200, 1000] if args.quick else [1000, 10_000]
