@@ -135,3 +135,13 @@ def test_help_imports_nothing_but_what_click_itself_needs():
         extra = modules(ours, *args) - modules(bare, *args) - {"toolkit", "toolkit.cli"}
         assert extra == allowed, f"toolkit {' '.join(args)} imports {sorted(extra)}: import them inside the commands"
 
+
+
+def test_progress_bar_stays_silent_when_stderr_is_not_a_terminal(capsys):
+    from toolkit.cli import progress_bar
+
+    with progress_bar(200, "Brev") as bar:
+        for _ in range(200):
+            bar.update(1)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""

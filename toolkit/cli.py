@@ -149,7 +149,7 @@ def load_valid(campaign_dir: Path, today: date | None = None):
 def progress_bar(length: int, label: str):
     """A progress bar on long runs, shown only to a person at a terminal."""
     show = length >= 50 and sys.stderr.isatty()
-    return click.progressbar(length=length, label=label, file=sys.stderr if show else open(os.devnull, "w"))
+    return click.progressbar(length=length, label=label, file=sys.stderr, hidden=not show)
 
 
 @click.group(cls=ToolkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
