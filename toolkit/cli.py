@@ -39,7 +39,52 @@ COMMANDS = {
 }
 
 
-class ToolkitGroup(click.Group):
+HELP_OPTION_HELP = "Vis denne hjelpen og avslutt."
+
+
+class NorwegianHelpFormatter(click.HelpFormatter):
+    """click's help layout with Norwegian headings ("Bruk:", "Valg", "Kommandoer")."""
+
+    SECTIONS = {"Options": "Valg", "Commands": "Kommandoer", "Positional arguments": "Argumenter"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "Bruk: " if prefix is None else prefix)
+
+    def section(self, name: str):
+        return super().section(self.SECTIONS.get(name, name))
+
+
+class NorwegianContext(click.Context):
+    formatter_class = NorwegianHelpFormatter
+
+
+class ToolkitCommand(click.Command):
+    """A command whose help is Norwegian: click's own words in it (the usage line, the headings, the help
+    option) are replaced; the words the command's author wrote are Norwegian already."""
+
+    context_class = NorwegianContext
+
+    def __init__(self, *args, options_metavar: str | None = "[VALG]", **kwargs):
+        super().__init__(*args, options_metavar=options_metavar, **kwargs)
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION_HELP
+        return option
+
+
+class ToolkitSubGroup(ToolkitCommand, click.Group):
+    """A group of subcommands (`toolkit recipients …`), Norwegian like the commands."""
+
+    command_class = ToolkitCommand
+    group_class = type  # a group made with @group.group() is one of these too
+
+    def __init__(self, *args, subcommand_metavar: str | None = "KOMMANDO [ARGUMENTER]...", **kwargs):
+        super().__init__(*args, subcommand_metavar=subcommand_metavar, **kwargs)
+
+
+class ToolkitGroup(ToolkitSubGroup):
     """Loads each command on first use, and shows the toolkit's own errors as short messages with their
     exit codes, never a traceback."""
 
@@ -60,14 +105,25 @@ class ToolkitGroup(click.Group):
         ])
         click.Group.format_commands(listing, ctx, formatter)
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            raise _in_norwegian(exc) from exc
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             click.secho("\nAvbrutt. Filene som ble skrevet er hele; kjør kommandoen på nytt for å fortsette.", err=True)
             ctx.exit(130)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+        except click.exceptions.Abort:
+            click.echo("Avbrutt.", err=True)
+            ctx.exit(1)
+        except click.exceptions.Exit:
             raise
+        except click.ClickException as exc:
+            raise _in_norwegian(exc) from exc
         except BrokenPipeError:
             # The output went to a program that stopped reading (`toolkit … | head`): not an error.
             sys.stderr = open(os.devnull, "w")
@@ -92,6 +148,15 @@ class ToolkitGroup(click.Group):
             ctx.exit(1)
 
 
+def _in_norwegian(exc: click.ClickException) -> click.ClickException:
+    """click's error, to be shown in Norwegian (the re-wording is loaded only when an error happens)."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):  # the help itself, shown for a bare `toolkit`
+        return exc
+    from toolkit.cli_errors import in_norwegian
+
+    return in_norwegian(exc)
+
+
 def print_problems(problems) -> None:
     for problem in problems:
         label = "FEIL" if problem.severity == "error" else "ADVARSEL"
@@ -104,9 +169,9 @@ def campaign_option(function):
     from pathlib import Path
 
     return click.option(
-        "--campaign", "-c", "campaign_dir", default=".", show_default=True,
+        "--campaign", "-c", "campaign_dir", default=".", metavar="MAPPE",
         type=click.Path(file_okay=False, path_type=Path),
-        help="Kampanjemappen (der campaign.yaml ligger).",
+        help="Kampanjemappen (der campaign.yaml ligger). Standard: mappen du står i.",
     )(function)
 
 
@@ -153,7 +218,8 @@ def progress_bar(length: int, label: str):
 
 
 @click.group(cls=ToolkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", "-V", prog_name="toolkit", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", "-V", prog_name="toolkit", message="%(prog)s %(version)s",
+                      help="Vis versjonsnummeret og avslutt.")
 def cli():
     """Lag en hel kampanjepakke fra en kampanjemappe: brev, e-post, kronikker og en postkalender.
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli import campaign_option, print_problems
+from toolkit.cli import ToolkitCommand, campaign_option, print_problems
 from toolkit.errors import CampaignInvalid, ToolkitError
 
 
-@click.command()
+@click.command(cls=ToolkitCommand)
 @campaign_option
 @click.option("--allow-invalid", is_flag=True,
               help="Lag filene selv om innlegg er for lange eller bryter andre regler på en plattform; de blir merket UGYLDIG.")

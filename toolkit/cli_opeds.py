@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli import campaign_option, load_valid, parse_letter_date, print_problems
+from toolkit.cli import ToolkitCommand, campaign_option, load_valid, parse_letter_date, print_problems
 
 
-@click.command()
+@click.command(cls=ToolkitCommand)
 @campaign_option
 @click.option("--date", "today", default=None, metavar="ÅÅÅÅ-MM-DD", help="Dagen planen regnes fra (standard: i dag).")
 def opeds(campaign_dir: Path, today: str | None):

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli import campaign_option, date_option, load_valid, parse_letter_date, print_problems, progress_bar
+from toolkit.cli import (
+    ToolkitCommand, campaign_option, date_option, load_valid, parse_letter_date, print_problems, progress_bar,
+)
 
 
-@click.command()
+@click.command(cls=ToolkitCommand)
 @campaign_option
 def validate(campaign_dir: Path):
     """Sjekk kampanjefilene og vis alle problemer på én gang.
@@ -36,7 +38,7 @@ def validate(campaign_dir: Path):
     )
 
 
-@click.command()
+@click.command(cls=ToolkitCommand)
 @campaign_option
 @date_option
 @click.option("--to", "selectors", multiple=True, metavar="UTVALG",
@@ -79,7 +81,7 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
         click.echo(f"{len(report.unverified)} e-postadresser er ikke verifisert og blir ikke sendt til uten --include-unverified.")
 
 
-@click.command()
+@click.command(cls=ToolkitCommand)
 @campaign_option
 @date_option
 def build(campaign_dir: Path, letter_date: str | None):
@@ -97,7 +99,7 @@ def build(campaign_dir: Path, letter_date: str | None):
     run_build(campaign, when, progress_bar, click.echo)
 
 
-@click.command()
+@click.command(cls=ToolkitCommand)
 @campaign_option
 @date_option
 def check(campaign_dir: Path, letter_date: str | None):

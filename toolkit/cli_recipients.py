@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli import campaign_option, load_valid, progress_bar
+from toolkit.cli import ToolkitSubGroup, campaign_option, load_valid, progress_bar
 from toolkit.errors import ToolkitError
 
 NAME_WIDTH = 32
@@ -26,7 +26,7 @@ def ask_yes(question: str) -> bool:
     return click.prompt(f"{question} [j/N]", default="n", show_default=False).strip().lower() in YES
 
 
-@click.group()
+@click.group(cls=ToolkitSubGroup)
 def recipients():
     """Mottakerlisten: hent stortingsrepresentantene og se hvem som får hvilke krav først."""
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli import campaign_option, load_valid, progress_bar
+from toolkit.cli import ToolkitCommand, campaign_option, load_valid, progress_bar
 from toolkit.errors import ToolkitError
 
 
-@click.command()
+@click.command(cls=ToolkitCommand)
 @campaign_option
 @click.option("--send", "really_send", is_flag=True, help="Send e-postene. Uten dette vises bare hva som ville blitt sendt.")
 @click.option("--yes", "-y", is_flag=True, help="Ikke spør før sending.")
