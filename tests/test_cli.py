@@ -10,6 +10,8 @@ import textwrap
 from pathlib import Path
 
 import click
+import pytest
+from click.testing import CliRunner
 
 from toolkit import __version__
 from toolkit.cli import COMMANDS, ToolkitGroup, cli
@@ -42,6 +44,122 @@ def test_top_level_help_and_version():
     result = run("--help")
     assert result.exit_code == 0 and "Eksempel" in result.output
     assert run("--version").output.strip() == f"toolkit {__version__}"
+
+
+CLICK_ENGLISH = ("Usage:", "Options:", "Commands:", "Arguments:", "Show this message", "Show the version", "[OPTIONS]",
+                 "COMMAND [ARGS]", "[default", "[required]", "DIRECTORY", "Error", "Try '")
+
+
+def toolkit(*args: str):
+    """Run the CLI in-process under the name users type."""
+    return CliRunner().invoke(cli, list(args), prog_name="toolkit", catch_exceptions=False)
+
+
+def test_every_help_is_norwegian_including_the_words_click_adds():
+    paths = [()] + [path for path, _ in all_commands(cli)]
+    for path in paths:
+        output = toolkit(*path, "--help").output
+        assert "Bruk: toolkit" in output and "\nValg:\n" in output, path
+        assert "-h, --help" in output and "Vis denne hjelpen og avslutt." in output, path
+        assert not [word for word in CLICK_ENGLISH if word in output], (path, output)
+        command = cli if not path else dict(all_commands(cli))[path]
+        if isinstance(command, click.Group):
+            assert "\nKommandoer:\n" in output and "KOMMANDO [ARGUMENTER]..." in output, path
+        else:
+            assert f"Bruk: toolkit {' '.join(path)} [VALG]" in output, path
+    assert "-V, --version  Vis versjonsnummeret og avslutt." in toolkit("--help").output
+
+
+def usage_error(*args: str):
+    """Run the CLI with a usage mistake: exit code 2, no traceback, nothing in click's English."""
+    result = toolkit(*args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not [word for word in CLICK_ENGLISH if word in result.output], result.output
+    return result.output
+
+
+def test_an_unknown_option_is_named_in_norwegian_with_the_usage_and_where_to_find_help():
+    output = usage_error("validate", "--date", "2026-11-25")
+    assert output.splitlines() == [
+        "Bruk: toolkit validate [VALG]",
+        "Se «toolkit validate --help» for hjelp.",
+        "",
+        "Feil: Ukjent valg: «--date».",
+    ]
+    assert usage_error("--campain", ".").splitlines()[-1] == "Feil: Ukjent valg: «--campain»."
+    assert usage_error("send", "--yess").splitlines()[-1] == "Feil: Ukjent valg: «--yess». Mente du «--yes»?"
+
+
+def test_a_misspelt_command_gets_the_norwegian_message_and_clicks_suggestion():
+    assert usage_error("valdate").splitlines()[-1] == "Feil: Ukjent kommando: «valdate». Mente du «validate»?"
+    assert usage_error("recipients", "lst").splitlines()[-1] == "Feil: Ukjent kommando: «lst». Mente du «list»?"
+    assert usage_error("brev").splitlines()[-1] == "Feil: Ukjent kommando: «brev»."
+    # The suggestion does not depend on which commands happen to be loaded already.
+    unloaded = ToolkitGroup(name=cli.name, help=cli.help, params=cli.params, context_settings=cli.context_settings)
+    result = CliRunner().invoke(unloaded, ["sned"], prog_name="toolkit")
+    assert result.exit_code == 2 and result.output.splitlines()[-1] == "Feil: Ukjent kommando: «sned». Mente du «send»?"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["letters", "--date", "25.11.2026"],
+     "Ugyldig verdi for «--date»: «25.11.2026» er ikke en dato; skriv den som 2026-11-25."),
+    (["send", "--security", "tls"],
+     "Ugyldig verdi for «--security»: «tls» er ikke et av valgene. Velg en av disse: starttls, ssl, none."),
+    (["send", "--rate", "99999"], "Ugyldig verdi for «--rate»: 99999 går ikke: tallet må være fra 0 til 10000."),
+    (["send", "--smtp-port", "tjuefem"], "Ugyldig verdi for «--smtp-port»: «tjuefem» er ikke et heltall."),
+    (["letters", "--supporters", "finnes-ikke.csv"], "Ugyldig verdi for «--supporters»: «finnes-ikke.csv» finnes ikke."),
+    (["validate", "ekstra"], "Uventet argument: «ekstra». Kommandoen tar ikke imot det."),
+    (["validate", "æ", "ø"], "Uventede argumenter: «æ ø». Kommandoen tar ikke imot dem."),
+    (["letters", "--to"], "Valget «--to» må ha en verdi etter seg."),
+    (["send", "--send=ja"], "Valget «--send» tar ingen verdi."),
+])
+def test_invalid_values_are_explained_in_norwegian(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert usage_error(*args).splitlines()[-1] == f"Feil: {message}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_usage_error_in_a_real_process_exits_2_with_the_norwegian_message_on_stderr(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "toolkit", "validate", "--date", "2026-11-25"],
+                            capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == "Feil: Ukjent valg: «--date»." and "Traceback" not in result.stderr
+
+
+def probe_group():
+    """A toolkit group with a command that has what no toolkit command has yet: a required argument, a
+    required choice, and errors raised from inside the command."""
+    group = ToolkitGroup(name="toolkit")
+
+    @group.command("probe")
+    @click.argument("navn")
+    @click.option("--farge", type=click.Choice(["rød", "blå"]), required=True)
+    @click.option("--stopp", type=click.Choice(["avbryt", "feil"]))
+    def probe(navn, farge, stopp):
+        """Probe."""
+        if stopp == "avbryt":
+            raise click.Abort()
+        if stopp == "feil":
+            raise click.ClickException("filen «æøå.csv» kunne ikke åpnes")
+        click.echo(f"{navn} {farge}")
+
+    return group
+
+
+@pytest.mark.parametrize(("args", "code", "last_line"), [
+    (["probe"], 2, "Feil: Mangler argumentet «NAVN»."),
+    (["probe", "Åse"], 2, "Feil: Mangler valget «--farge». Velg en av disse: rød, blå."),
+    (["probe", "Åse", "--farge", "rød", "--stopp", "avbryt"], 1, "Avbrutt."),
+    (["probe", "Åse", "--farge", "rød", "--stopp", "feil"], 1, "Feil: filen «æøå.csv» kunne ikke åpnes"),
+    (["probe", "Åse", "--farge", "blå"], 0, "Åse blå"),
+])
+def test_missing_values_aborts_and_errors_from_inside_a_command_are_norwegian(args, code, last_line):
+    result = CliRunner().invoke(probe_group(), args, prog_name="toolkit")
+    assert result.exit_code == code and result.output.splitlines()[-1] == last_line, result.output
+    assert not [word for word in CLICK_ENGLISH + ("Aborted",) if word in result.output], result.output
+    assert ("Bruk: toolkit probe [VALG] NAVN" in result.output) == (code == 2)
 
 
 def test_help_does_not_import_heavy_libraries():
