@@ -86,7 +86,7 @@ class ToolkitSubGroup(ToolkitCommand, click.Group):
 
 class ToolkitGroup(ToolkitSubGroup):
     """Loads each command on first use, and shows the toolkit's own errors as short messages with their
-    exit codes, never a traceback."""
+    exit codes, never a traceback; click's usage errors are shown in Norwegian (toolkit.cli_errors)."""
 
     def list_commands(self, ctx):
         return sorted({*self.commands, *COMMANDS})
