@@ -13,7 +13,7 @@ from toolkit import markup
 from toolkit.emails import build_email
 from toolkit.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
 from toolkit.letters import Letter, lookup_names, render_letter, variant_numbers
-from toolkit.model import Campaign, Recipient
+from toolkit.model import LANGUAGES, Campaign, Recipient
 from toolkit.tabular import write_csv
 from toolkit.templates import Templates
 
@@ -36,7 +36,7 @@ class LetterPackReport:
 def templates_for(campaign: Campaign) -> dict[str, Templates]:
     """One template set per written standard; a language with no folder falls back to the shared one."""
     if not campaign.templates:
-        campaign.templates.update({language: Templates(campaign.templates_dir, language) for language in ("nb", "nn")})
+        campaign.templates.update({language: Templates(campaign.templates_dir, language) for language in LANGUAGES})
     return campaign.templates
 
 

@@ -10,6 +10,7 @@ from toolkit.errors import Problem
 
 RECIPIENT_KINDS = ("minister", "ministry", "mp", "committee", "other")
 LANGUAGES = ("nb", "nn")
+LANGUAGE_NAMES = {"nb": "bokmål", "nn": "nynorsk"}  # as the plans and exports name them
 
 
 @dataclass(frozen=True)

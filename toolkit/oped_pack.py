@@ -9,10 +9,10 @@ from pathlib import Path
 from toolkit import markup
 from toolkit.errors import ToolkitError
 from toolkit.fsutil import atomic_write_bytes, safe_stem
-from toolkit.model import Campaign
+from toolkit.model import LANGUAGE_NAMES, Campaign
 from toolkit.oped_plan import Plan, hold_end, make_plan
 from toolkit.oped_status import STATUS_NAMES, Submission, status_bytes
-from toolkit.opeds import LANGUAGE_NAMES, STATUS_FILE, fact_contexts, format_count, render_piece
+from toolkit.opeds import STATUS_FILE, fact_contexts, format_count, render_piece
 from toolkit.outlets import KIND_NAMES, UNIT_NAMES, VERSION_NAMES
 
 OPEDS_DIR = "opeds"

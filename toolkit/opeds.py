@@ -16,7 +16,7 @@ from datetime import date
 from toolkit import markup
 from toolkit.campaign import ID_PATTERN, _Fields
 from toolkit.errors import Problems
-from toolkit.model import LANGUAGES, Campaign
+from toolkit.model import LANGUAGE_NAMES, LANGUAGES, Campaign
 from toolkit.outlets import (
     UNIT_NAMES,
     VERSION_NAMES,
@@ -35,7 +35,6 @@ DEFAULT_WAIT_DAYS = 3
 COUNTED_STYLES = frozenset({"Title", "Ingress", "Body", "Heading2", "ListBullet"})
 # Variables every op-ed template may use; `validate` reports any other name a template uses.
 OPED_VARIABLES = {"piece", "demand", "demands", "facts", "signatory", "organisation", "campaign", "language"}
-LANGUAGE_NAMES = {"nb": "bokmål", "nn": "nynorsk"}
 PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
 
 

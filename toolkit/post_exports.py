@@ -14,8 +14,7 @@ from pathlib import Path
 
 from toolkit.counting import PLATFORM_NAMES
 from toolkit.fsutil import atomic_write_bytes
-from toolkit.model import Campaign, PostCalendar, SocialPost
-from toolkit.opeds import LANGUAGE_NAMES
+from toolkit.model import LANGUAGE_NAMES, Campaign, PostCalendar, SocialPost
 from toolkit.posts import URL
 from toolkit.tabular import write_csv
 from toolkit.templates import weekday
