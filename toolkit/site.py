@@ -36,9 +36,9 @@ EXAMPLES_FILE = "site_examples.txt"
 MUNICIPALITIES_FILE = "kommuner.csv"
 MAX_SITE_BYTES = 1_000_000
 
-# Mail programs cut or refuse long mailto: links (Outlook on Windows at about 2,000 characters); above
-# this the page leaves the body out of the link and offers "Kopier brevet".
-MAILTO_LIMIT = 1800
+# Some mail programs and browsers on Windows cut or refuse mailto: links longer than about 2,000
+# characters; above this the page leaves the body out of the link and offers "Kopier brevet".
+MAILTO_LIMIT = 2000
 # The Storting's official route for a representative without a verified address: the general inbox and
 # the postal address (../shared/reference/facts-2026.md, "The Storting", read on stortinget.no).
 STORTINGET_POSTAL = ("Stortinget", "Karl Johans gate 22", "0026 Oslo")

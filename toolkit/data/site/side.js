@@ -262,7 +262,8 @@
       day.className = "date";
       day.textContent = norwegianDate(new Date(), texts.months);
       printed.appendChild(day);
-      var heading = document.createElement("h1");
+      var heading = document.createElement("p");
+      heading.className = "subject";
       heading.textContent = built.subject;
       printed.appendChild(heading);
       var body = document.createElement("div");
