@@ -12,7 +12,7 @@ from helpers import read_rows, run, write_rows
 VERIFIED_IN_OSLO = 3
 HOSTILE_NAME = "Åse <script>alert('navn')</script> & «Ærlig»"
 HOSTILE_TITLE = "Forebygg <img src=x onerror=alert('krav')> & «mer»"
-MUNICIPALITIES = "kommune;valgdistrikt\nLunner;Akershus\nBærum;Ak\nSandefjord;Vestfold\nÅs;Akershus\n"
+MUNICIPALITIES = "kommune;valgdistrikt\nLunner;Akershus\nBærum;Ak\nSandefjord;Vestfold\nÅs;Akershus\nVåler;Østfold\nVåler;He\n"
 
 
 def site_campaign(folder: Path, hostile: bool = False, municipalities: bool = True) -> Path:

@@ -156,7 +156,15 @@ def test_choose_a_district_by_name_and_by_municipality(page, site):
     page.get_by_label("Valgdistrikt eller kommune").fill("Viken")
     page.get_by_label("Valgdistrikt eller kommune").press("Enter")
     assert "Fant ikke «Viken»" in page.locator("#sok-svar").text_content()
-    assert page.url.endswith("representanter.html")
+    assert page.url.endswith("representanter.html") and page.locator("#sok-valg li").count() == 0
+    # A name in two districts (Våler): the page offers both, and the supporter picks one.
+    page.get_by_label("Valgdistrikt eller kommune").fill("våler")
+    page.get_by_label("Valgdistrikt eller kommune").press("Enter")
+    assert "flere valgdistrikter" in page.locator("#sok-svar").text_content()
+    assert page.locator("#sok-valg a").all_text_contents() == ["Hedmark", "Østfold"]
+    page.locator("#sok-valg").get_by_role("link", name="Østfold").click()
+    page.wait_for_url("**/distrikt/ostfold.html")
+    assert names_on_page(page) == sorted(row["name"] for row in representatives(campaign.folder, "Øs"))
     # The hostile name is shown as text in Oslo's list (the fixture puts it there).
     page.goto(origin + "distrikt/oslo.html")
     assert HOSTILE_NAME in names_on_page(page)

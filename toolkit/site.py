@@ -96,8 +96,9 @@ def read_examples(campaign: Campaign, language: str) -> list[str]:
     return [" ".join(block.split()) for block in "\n".join(lines).split("\n\n") if block.strip()]
 
 
-def read_municipalities(campaign: Campaign) -> dict[str, str]:
-    """Municipality name → district id from the campaign's optional kommuner.csv (columns kommune, valgdistrikt)."""
+def read_municipalities(campaign: Campaign) -> dict[str, list[str]]:
+    """Municipality name → district ids from the campaign's optional kommuner.csv (columns kommune,
+    valgdistrikt). A name may stand in more than one district (Våler, Herøy): the page offers each."""
     from toolkit.sources import read_csv
 
     path = campaign.folder / MUNICIPALITIES_FILE
@@ -107,7 +108,7 @@ def read_municipalities(campaign: Campaign) -> dict[str, str]:
     table = read_csv(path, problems, MUNICIPALITIES_FILE, ("kommune", "valgdistrikt"), ("kommune", "valgdistrikt"))
     by_name = {name.casefold(): district for district, name in DISTRICTS.items()}
     by_id = {district.casefold(): district for district in DISTRICTS}
-    found: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
     for number, row in table.rows if table else ():
         name, district = row["kommune"].strip(), row["valgdistrikt"].strip()
         district_id = by_id.get(district.casefold()) or by_name.get(district.casefold())
@@ -117,8 +118,8 @@ def read_municipalities(campaign: Campaign) -> dict[str, str]:
         elif district_id is None:
             problems.error(MUNICIPALITIES_FILE, f"«{district}» er ikke et valgdistrikt.",
                            f"Bruk et av de 19: {', '.join(DISTRICTS.values())}.", row=number, field="valgdistrikt")
-        else:
-            found[name] = district_id
+        elif district_id not in found.setdefault(name, []):
+            found[name].append(district_id)
     problems.raise_if_errors()
     return found
 
@@ -266,7 +267,7 @@ def build_site(campaign: Campaign, base_url: str = "", progress=None) -> SiteRep
         pages.append(_Page(f"{prefix}representanter.html", "finn.html.j2", {
             **common, "districts": districts,
             "search": {"districts": {d["name"]: d["slug"] for d in districts},
-                       "municipalities": {m: district_slug(d) for m, d in sorted(municipalities.items())},
+                       "municipalities": {m: sorted(district_slug(d) for d in ids) for m, ids in sorted(municipalities.items())},
                        "texts": {key: t["js"][key] for key in ("no_match", "several")}},
         }))
         pages.append(_Page(f"{prefix}personvern.html", "personvern.html.j2", common))

@@ -93,29 +93,46 @@
     var form = document.getElementById("sok");
     var field = document.getElementById("sok-felt");
     var answer = document.getElementById("sok-svar");
-    var names = {};
-    Object.keys(data.municipalities).forEach(function (name) { names[foldName(name)] = data.municipalities[name]; });
-    Object.keys(data.districts).forEach(function (name) { names[foldName(name)] = data.districts[name]; });
+    var choices = document.getElementById("sok-valg");
+    var names = {};  /* folded name -> district slugs */
+    var districtOf = {};  /* slug -> district name */
+    function add(name, slugs) {
+      var key = foldName(name);
+      names[key] = names[key] || [];
+      slugs.forEach(function (slug) { if (names[key].indexOf(slug) < 0) names[key].push(slug); });
+    }
+    Object.keys(data.districts).forEach(function (name) { districtOf[data.districts[name]] = name; add(name, [data.districts[name]]); });
+    Object.keys(data.municipalities).forEach(function (name) { add(name, data.municipalities[name]); });
     form.hidden = false;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var query = foldName(field.value);
       answer.textContent = "";
       answer.className = "message";
+      choices.textContent = "";
       if (!query) return;
-      var slug = names[query];
-      if (!slug) {
+      var slugs = names[query];
+      if (!slugs) {
         var found = {};
-        Object.keys(names).forEach(function (name) { if (name.indexOf(query) === 0) found[names[name]] = true; });
-        var slugs = Object.keys(found);
-        if (slugs.length === 1) slug = slugs[0];
-        else {
-          answer.className = "message bad";
-          answer.textContent = slugs.length ? data.texts.several : format(data.texts.no_match, { query: field.value.trim() });
-          return;
-        }
+        Object.keys(names).forEach(function (name) {
+          if (name.indexOf(query) === 0) names[name].forEach(function (slug) { found[slug] = true; });
+        });
+        slugs = Object.keys(found);
       }
-      window.location.href = "distrikt/" + slug + ".html";
+      if (slugs.length === 1) {
+        window.location.href = "distrikt/" + slugs[0] + ".html";
+        return;
+      }
+      answer.className = "message bad";
+      answer.textContent = slugs.length ? data.texts.several : format(data.texts.no_match, { query: field.value.trim() });
+      slugs.sort().forEach(function (slug) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = "distrikt/" + slug + ".html";
+        link.textContent = districtOf[slug];
+        item.appendChild(link);
+        choices.appendChild(item);
+      });
     });
   }
 
