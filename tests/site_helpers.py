@@ -12,6 +12,7 @@ from helpers import read_rows, run, write_rows
 VERIFIED_IN_OSLO = 3
 HOSTILE_NAME = "Åse <script>alert('navn')</script> & «Ærlig»"
 HOSTILE_TITLE = "Forebygg <img src=x onerror=alert('krav')> & «mer»"
+HOSTILE_EXAMPLE = "Et eksempel med <script>alert('eksempel')</script> og <b>fet</b> tekst & «sitat» i seg, langt nok til å telle med."
 MUNICIPALITIES = "kommune;valgdistrikt\nLunner;Akershus\nBærum;Ak\nSandefjord;Vestfold\nÅs;Akershus\nVåler;Østfold\nVåler;He\n"
 
 
@@ -32,6 +33,8 @@ def site_campaign(folder: Path, hostile: bool = False, municipalities: bool = Tr
         text = (campaign / "demands.yaml").read_text(encoding="utf-8")
         text = text.replace("title: Forebygg menneskehandel der den starter", f'title: "{HOSTILE_TITLE}"', 1)
         (campaign / "demands.yaml").write_text(text, encoding="utf-8")
+        examples = campaign / "letter_templates" / "nb" / "site_examples.txt"
+        examples.write_text(examples.read_text(encoding="utf-8") + "\n" + HOSTILE_EXAMPLE + "\n", encoding="utf-8")
     write_rows(path, rows)
     if municipalities:
         (campaign / "kommuner.csv").write_text(MUNICIPALITIES, encoding="utf-8")

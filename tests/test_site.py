@@ -21,7 +21,7 @@ from toolkit.validate import check_campaign
 
 from conftest import LETTER_DATE
 from helpers import run
-from site_helpers import HOSTILE_NAME, HOSTILE_TITLE, representatives, site_campaign
+from site_helpers import HOSTILE_EXAMPLE, HOSTILE_NAME, HOSTILE_TITLE, representatives, site_campaign
 
 
 class Page(HTMLParser):
@@ -193,7 +193,7 @@ def test_hostile_data_is_text(built):
                    for a in page.all("script"))
         assert not page.all("img")
     oslo = Page((folder / "distrikt" / "oslo.html").read_text(encoding="utf-8"))
-    assert HOSTILE_NAME in oslo.words
+    assert HOSTILE_NAME in oslo.words and HOSTILE_EXAMPLE in oslo.words
     assert HOSTILE_TITLE in Page((folder / "index.html").read_text(encoding="utf-8")).words
     # The JSON block cannot be closed early by a name: "<" is written as \u003c there.
     raw = (folder / "distrikt" / "oslo.html").read_text(encoding="utf-8")

@@ -215,6 +215,27 @@ def test_write_get_warned_for_copies_and_send_by_mail(page, site):
     assert copied.rstrip().endswith("Kari Nordmann\nGrünerløkka, Oslo")
 
 
+def test_keyboard_alone(page, site):
+    _, _, origin = site
+    page.goto(origin + "distrikt/oslo.html")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Gå til innholdet"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#innhold"
+    page.focus("#navn")
+    order = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    assert order == ["sted", "adresse", "avsnitt", "SUMMARY", "epost"]
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # opens the examples
+    assert page.locator(".questions details").get_attribute("open") is not None
+    page.focus("#kopier")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('sendevarsel').textContent.startsWith('Brevet er kopiert')")
+
+
 def test_districts_without_verified_addresses_show_the_stortings_route(page, site):
     _, _, origin = site
     page.goto(origin + "distrikt/finnmark.html")
