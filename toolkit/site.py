@@ -180,10 +180,17 @@ def letter_paragraphs(campaign: Campaign, templates, district_id: str, members: 
     return [{"style": p.style, "text": p.text} for p in markup.parse(text)]
 
 
-def _strings(language: str) -> dict:
-    from toolkit.site_texts import TEXTS
+def letter_context_view(campaign: Campaign, language: str) -> dict:
+    """The organisation and the demands as letter templates see them, for the front page's introduction."""
+    from toolkit.letters import demand_context, rank_demands
 
-    return TEXTS[language]
+    org = campaign.organisation
+    nobody = Recipient(id="nettside", kind="other", name="", language=language)
+    return {
+        "organisation": {"name": org.name, "address": list(org.address), "website": org.website, "email": org.email},
+        "demands": [demand_context(campaign, ranked, nobody, language, 0) for ranked in
+                    sorted(rank_demands(campaign, nobody), key=lambda r: r.demand.number)],
+    }
 
 
 @dataclass
@@ -193,12 +200,13 @@ class _Page:
     context: dict
 
 
-def build_site(campaign: Campaign, base_url: str = "", progress=None) -> SiteReport:
+def build_site(campaign: Campaign, base_url: str = "") -> SiteReport:
     """Write the whole site into ``<output>/side/`` and return what was written."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from toolkit.letter_pack import templates_for
-    from toolkit.letters import lookup_names, rank_demands
+    from toolkit.letters import campaign_context, lookup_names, rank_demands
+    from toolkit.site_texts import TEXTS
     from toolkit.templates import Templates, format_date, join_and
 
     folder = campaign.output_dir / SITE_FOLDER
@@ -248,14 +256,16 @@ def build_site(campaign: Campaign, base_url: str = "", progress=None) -> SiteRep
                       trim_blocks=True, lstrip_blocks=True)
     pages: list[_Page] = []
     for language in LANGUAGES:
-        t = _strings(language)
+        t = TEXTS[language]
         prefix = "" if language == "nb" else "nn/"
         demands = [d.in_language(language) for d in campaign.demands]
         demand_facts = {
             d.id: [campaign.facts[f].in_language(language) for f in d.facts if f in campaign.facts] for d in campaign.demands
         }
+        # The same view of the campaign the letter templates get, not the whole model (SMTP settings and all).
+        letter_view = letter_context_view(campaign, language)
         intro = markup.parse(templates[language].render(INTRO_TEMPLATE, {
-            "organisation": campaign.organisation, "campaign": campaign, "demands": demands,
+            "organisation": letter_view["organisation"], "campaign": campaign_context(campaign), "demands": letter_view["demands"],
         }))
         common = {"language": language, "t": t, "campaign": campaign, "organisation": campaign.organisation}
         pages.append(_Page(f"{prefix}index.html", "index.html.j2", {
