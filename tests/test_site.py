@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -129,8 +130,7 @@ def test_each_district_page_lists_exactly_its_representatives(built):
         shown = re.findall(r'<h2 class="name">(.*?)</h2>', (folder / "distrikt" / f"{district_slug(district)}.html").read_text(encoding="utf-8"))
         expected = representatives(campaign.folder, district)
         assert len(shown) == len(expected) > 0
-        import html as html_module
-        assert sorted(html_module.unescape(s) for s in shown) == sorted(row["name"] for row in expected)
+        assert sorted(html.unescape(s) for s in shown) == sorted(row["name"] for row in expected)
         assert f"Stortingsrepresentantene fra {title}" in page.words
         for row in expected:
             member = by_name[row["name"]]
