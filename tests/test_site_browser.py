@@ -21,10 +21,11 @@ import pytest
 
 from toolkit.outlets import DISTRICTS
 from toolkit.similarity import fingerprint
-from toolkit.site import build_site, copy_score, district_slug, read_examples, reference_texts
+from toolkit.site import copy_score, district_slug, read_examples, reference_texts
 from toolkit.validate import check_campaign
 
 from conftest import LETTER_DATE
+from helpers import run
 from site_helpers import HOSTILE_NAME, representatives, site_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,11 +47,13 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The shipped campaign with 169 representatives (and some hostile data), its site built and served."""
+    """The shipped campaign with 169 representatives (and some hostile data), built by `toolkit build`, served."""
     campaign_dir = site_campaign(tmp_path_factory.mktemp("nettside") / "kampanje", hostile=True)
+    result = run("build", "--campaign", str(campaign_dir), "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    assert "Nettside: 44 sider" in result.output
     campaign, problems = check_campaign(campaign_dir, LETTER_DATE)
     assert problems.errors == []
-    build_site(campaign)
     folder = campaign.output_dir / "side"
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
