@@ -184,6 +184,8 @@ def test_write_get_warned_for_copies_and_send_by_mail(page, site):
     paragraph = page.get_by_label("Ditt eget avsnitt")
     warning = page.locator("#varsel")
     assert warning.get_attribute("role") == "status" and warning.get_attribute("aria-live") == "polite"
+    paragraph.fill("Jeg er enig i kravene.")
+    assert warning.text_content() == "Skriv noen setninger med dine egne ord."
     paragraph.fill(OWN_WORDS)
     assert warning.text_content() == "Avsnittet er skrevet med dine egne ord."
     assert page.locator("#teller").text_content() == f"{len(OWN_WORDS)} av 1500 tegn"

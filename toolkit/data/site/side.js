@@ -244,7 +244,7 @@
       else {
         var score = copyScore(own, references);
         if (score > data.threshold) announce("copied", format(texts.copied_warning, { percent: Math.round(score * 100) }), "bad");
-        else if (fingerprint(own).size === 0 && Array.from(normalise(own)).length < 2 * WINDOW) announce("short", texts.too_short, "");
+        else if (Array.from(normalise(own)).length < 2 * WINDOW) announce("short", texts.too_short, "");
         else announce("own", texts.own_words, "good");
       }
       var built = letter();
