@@ -321,6 +321,12 @@ def test_every_page_works_without_javascript(browser, site, requests_seen):
             assert page.locator(".person").count() == len(representatives(campaign.folder, district)), name
         if name.endswith("representanter.html"):
             assert page.locator("#sok").is_hidden() and page.locator("#distrikter a").count() == 19
+    # Printed without the script, a district page still carries the whole draft.
+    from pypdf import PdfReader
+
+    page.goto(origin + "distrikt/oslo.html")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True))).pages)
+    assert "Kjære stortingsrepresentanter fra Oslo" in text and "Med vennlig hilsen" in " ".join(text.split())
     context.close()
 
 
