@@ -155,18 +155,24 @@ def test_the_letter_ranks_demands_by_the_district_committees(built):
     group = group_recipient("Os", members)
     lead = [r.demand.title for r in rank_demands(campaign, group) if r.score > 0]
     others = [r.demand.title for r in rank_demands(campaign, group) if r.score == 0]
-    data = Page((folder / "distrikt" / "oslo.html").read_text(encoding="utf-8")).json["brevdata"]
-    bullets = [p["text"] for p in data["paragraphs"] if p["style"] == "ListBullet"]
-    assert [b.split(" (")[0] for b in bullets] == lead and lead
-    assert all(title[:1].lower() + title[1:] in " ".join(p["text"] for p in data["paragraphs"]) for title in others)
-    texts = [p["text"] for p in data["paragraphs"]]
-    assert texts[0] == "Kjære stortingsrepresentanter fra Oslo"
-    assert TOKENS["paragraph"] in texts and any(TOKENS["name"] in t for t in texts)
-    assert data["subject"] == f"Menneskehandel er vold mot kvinner: brev fra {TOKENS['name']}"
-    nn = Page((folder / "nn" / "distrikt" / "oslo.html").read_text(encoding="utf-8")).json["brevdata"]
-    assert nn["paragraphs"][0]["text"] == "Kjære stortingsrepresentantar frå Oslo"
-    assert any(p["text"].startswith("Eg skriv til dykk") for p in nn["paragraphs"])
-    assert nn["paragraphs"][-2]["text"] == "Med venleg helsing"
+    variants = Page((folder / "distrikt" / "oslo.html").read_text(encoding="utf-8")).json["brevdata"]["variants"]
+    assert len(variants) == 3
+    for data in variants:
+        bullets = [p["text"] for p in data["paragraphs"] if p["style"] == "ListBullet"]
+        assert [b.split(" (")[0] for b in bullets] == lead and lead
+        assert all(title[:1].lower() + title[1:] in " ".join(p["text"] for p in data["paragraphs"]) for title in others)
+        texts = [p["text"] for p in data["paragraphs"]]
+        assert texts[0] == "Kjære stortingsrepresentanter fra Oslo"
+        assert TOKENS["paragraph"] in texts and any(TOKENS["name"] in t for t in texts)
+        assert data["subject"] == f"Menneskehandel er vold mot kvinner: brev fra {TOKENS['name']}"
+    # Three wordings: the opening, the sentence before the demands and the closing differ.
+    for position in (1, 3, -3):
+        assert len({data["paragraphs"][position]["text"] for data in variants}) == 3, position
+    nn = Page((folder / "nn" / "distrikt" / "oslo.html").read_text(encoding="utf-8")).json["brevdata"]["variants"]
+    assert [v["paragraphs"][1]["text"].split(" ")[0] for v in nn] == ["Eg", "I", "Temaet"]
+    for data in nn:
+        assert data["paragraphs"][0]["text"] == "Kjære stortingsrepresentantar frå Oslo"
+        assert data["paragraphs"][-2]["text"] == "Med venleg helsing"
 
 
 def test_draft_without_javascript_is_complete(built):

@@ -47,6 +47,9 @@ STORTINGET_EMAIL = "postmottak@stortinget.no"
 # in campaign text, so a template cannot produce one by accident.
 TOKENS = {"name": "\ue000navn\ue000", "place": "\ue000sted\ue000", "paragraph": "\ue000avsnitt\ue000"}
 ASSETS = ("side.css", "side.js")
+# Wordings of the letter (`variant` in site_letter.j2); the page picks one by the supporter's name, so
+# one representative's letters from different people differ beyond their own paragraphs.
+VARIANTS = 3
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'none'; "
        "connect-src 'none'; form-action 'none'; base-uri 'none'")
 
@@ -168,12 +171,14 @@ def group_recipient(district_id: str, members: list[Recipient]) -> Recipient:
     )
 
 
-def letter_paragraphs(campaign: Campaign, templates, district_id: str, members: list[Recipient], language: str, names) -> list[dict]:
+def letter_paragraphs(
+    campaign: Campaign, templates, district_id: str, members: list[Recipient], language: str, names, variant: int = 0
+) -> list[dict]:
     """The district's letter as paragraphs ``{"style", "text"}`` with the stand-ins in ``TOKENS``."""
     from toolkit.letters import letter_context
 
     recipient = replace(group_recipient(district_id, members), language=language)
-    context = letter_context(campaign, recipient, date.today(), names, variant=0)
+    context = letter_context(campaign, recipient, date.today(), names, variant=variant)
     context["signer"] = {"name": TOKENS["name"], "place": TOKENS["place"]}
     context["personal_paragraph"] = TOKENS["paragraph"]
     text = templates[language].render(LETTER_TEMPLATE, context)
@@ -292,12 +297,17 @@ def build_site(campaign: Campaign, base_url: str = "") -> SiteReport:
                     "demands": owned,
                     "email": member.email if member.email and member.email_verified else "",
                 })
-            paragraphs = letter_paragraphs(campaign, templates, district["id"], members, language, names)
-            subject = next((p["text"] for p in paragraphs if p["style"] == "Heading1"), "")
-            body = [p for p in paragraphs if p["style"] != "Heading1"]
+            variants = []
+            for variant in range(VARIANTS):
+                paragraphs = letter_paragraphs(campaign, templates, district["id"], members, language, names, variant)
+                subject = next((p["text"] for p in paragraphs if p["style"] == "Heading1"), "")
+                body = [p for p in paragraphs if p["style"] != "Heading1"]
+                if {"subject": subject, "paragraphs": body} not in variants:  # a template may not vary its words
+                    variants.append({"subject": subject, "paragraphs": body})
+            subject, body = variants[0]["subject"], variants[0]["paragraphs"]
             draft = _draft_text(body, t)
             data = {
-                "subject": subject, "paragraphs": body, "tokens": TOKENS,
+                "variants": variants, "tokens": TOKENS,
                 "addresses": [p["email"] for p in people if p["email"]],
                 "limit": MAX_PARAGRAPH_CHARS, "mailtoLimit": MAILTO_LIMIT, "threshold": threshold,
                 "recipientLines": [t["to_representatives"].format(district=district["name"]), *STORTINGET_POSTAL],

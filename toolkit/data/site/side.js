@@ -173,8 +173,9 @@
       var where = place.value.trim().replace(/\s+/g, " ");
       var own = ownParagraphs();
       var shown = { name: who || data.placeholders.name, place: where, paragraph: own.length ? own : [data.placeholders.paragraph] };
+      var chosen = data.variants[variantFor(who)];
       var out = [];
-      data.paragraphs.forEach(function (p) {
+      chosen.paragraphs.forEach(function (p) {
         if (p.text === data.tokens.paragraph) {
           shown.paragraph.forEach(function (text) { out.push({ style: "Body", text: text }); });
           return;
@@ -184,7 +185,13 @@
         text = text.split(data.tokens.place).join(shown.place);
         out.push({ style: p.style, text: text });
       });
-      return { subject: data.subject.split(data.tokens.name).join(shown.name), paragraphs: out };
+      return { subject: chosen.subject.split(data.tokens.name).join(shown.name), paragraphs: out };
+    }
+
+    function variantFor(who) {
+      /* The same name always gets the same wording; different names spread over the wordings. */
+      var bytes = new TextEncoder().encode(who.toLowerCase());
+      return crc32(bytes, 0, bytes.length) % data.variants.length;
     }
 
     function plainText(paragraphs) {
