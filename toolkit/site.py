@@ -92,10 +92,15 @@ def _json_for_html(value) -> str:
 
 def read_examples(campaign: Campaign, language: str) -> list[str]:
     """The example paragraphs the page shows (and warns about when pasted), one per block of text."""
+    from toolkit.sources import read_text
+
     path = campaign.templates_dir / language / EXAMPLES_FILE
     if not path.is_file():
         return []
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")]
+    problems = Problems()
+    text = read_text(path, problems, f"letter_templates/{language}/{EXAMPLES_FILE}")
+    problems.raise_if_errors()
+    lines = ["" if not line.strip() else line for line in text.splitlines() if not line.lstrip().startswith("#")]
     return [" ".join(block.split()) for block in "\n".join(lines).split("\n\n") if block.strip()]
 
 
