@@ -69,6 +69,12 @@ def opeds_step(campaign: Campaign, when: date, progress_bar) -> str:
     return write_opeds(campaign, when, progress_bar)
 
 
+def site_step(campaign: Campaign, when: date, progress_bar) -> str:
+    from toolkit.site import build_site
+
+    return build_site(campaign).summary()
+
+
 def send_step(campaign: Campaign, when: date, progress_bar) -> str:
     """Nothing is sent by a build: say what is ready and how to look at it before sending."""
     from toolkit.outbox import ready_summary
@@ -78,7 +84,7 @@ def send_step(campaign: Campaign, when: date, progress_bar) -> str:
 
 # Supporters' letters come last of the writers: a batch with near-copies fails the build after
 # everything else is written. send_step only reads what the others wrote.
-BUILD_STEPS: list[BuildStep] = [letters_step, opeds_step, calendar_step, supporters_step, send_step]
+BUILD_STEPS: list[BuildStep] = [letters_step, opeds_step, calendar_step, site_step, supporters_step, send_step]
 
 
 def run_build(campaign: Campaign, when: date, progress_bar, echo: Callable[[str], None] = print) -> None:

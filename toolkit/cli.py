@@ -34,6 +34,8 @@ COMMANDS = {
               "Planlegg kronikker og debattinnlegg: hvilken avis, hvilken dag og hvem som skriver under."),
     "recipients": ("toolkit.cli_recipients",
                    "Mottakerlisten: hent stortingsrepresentantene og se hvem som får hvilke krav først."),
+    "site": ("toolkit.cli_site",
+             "Lag kampanjens nettside: supportere finner representantene sine og skriver til dem selv."),
     "send": ("toolkit.cli_send", "Send e-postene som «toolkit build» laget. Uten --send er det en prøvekjøring."),
     "validate": ("toolkit.cli_pack", "Sjekk kampanjefilene og vis alle problemer på én gang."),
 }
