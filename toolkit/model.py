@@ -22,12 +22,27 @@ class Organisation:
     address: tuple[str, ...]
     website: str
     email: str
+    phone: str = ""  # optional, shown in the letterhead
+
+
+@dataclass(frozen=True)
+class LetterSettings:
+    """The `letters:` keys of campaign.yaml that decide who gets a letter and what it says."""
+
+    inform_others: bool = False  # letters "til orientering" to recipients that own no demand
+    ministry_letter_to: str = "ministry"  # a ministry and its ministers share an inbox: "ministry" or "minister"
+    reply_within_days: int = 21
+    attach_case: bool = True  # kampanjens-krav.docx attached to every e-mail and printed after each letter
+    reference: str = ""  # "Vår referanse"
+    budget_adopted_on: date | None = None  # when the Storting adopts next year's budget (default 15 December)
+    subjects: dict = field(default_factory=dict)  # subject template by language, where it differs from nb
 
 
 @dataclass(frozen=True)
 class Signatory:
     name: str
     role: str
+    role_nn: str = ""  # the role in nynorsk ("leiar"); empty = the same word in both standards
 
 
 @dataclass(frozen=True)
@@ -95,9 +110,11 @@ class Demand:
     ministries: tuple[str, ...]
     committees: tuple[str, ...]
     facts: tuple[str, ...]
-    # Other written standards: {"nn": {"title": …, "summary": …, "arguments": […], "ask": …}}.
+    # Other written standards: {"nn": {"title": …, "summary": …, "arguments": […], "ask": …, "angles": {…}}}.
     translations: dict = field(default_factory=dict, compare=False, hash=False)
     line: int = 0
+    # What the demand asks of each owner, by ministry or committee id: {"JD": "…", "JUSTIS": "…"}.
+    angles: dict = field(default_factory=dict, compare=False, hash=False)
 
     def in_language(self, language: str) -> "Demand":
         """This demand in another written standard (nynorsk), where the campaign files give one."""
@@ -108,7 +125,12 @@ class Demand:
             self.id, self.number, extra.get("title", self.title), extra.get("summary", self.summary),
             tuple(extra.get("arguments", self.arguments)), extra.get("ask", self.ask),
             self.ministries, self.committees, self.facts, line=self.line,
+            angles={**self.angles, **extra.get("angles", {})},
         )
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return self.ministries + self.committees
 
 
 @dataclass(frozen=True)
@@ -135,6 +157,21 @@ class Recipient:
     source: str = ""
     notes: str = ""
     row: int = 0
+    # The official nynorsk forms, for letters in nynorsk (empty = the same as the bokmål column).
+    name_nn: str = ""
+    title_nn: str = ""
+    organisation_nn: str = ""
+
+    def in_language(self, language: str) -> "Recipient":
+        """The recipient's name, title and body as a letter in ``language`` writes them."""
+        if language != "nn" or not (self.name_nn or self.title_nn or self.organisation_nn):
+            return self
+        from dataclasses import replace
+
+        return replace(
+            self, name=self.name_nn or self.name, title=self.title_nn or self.title,
+            organisation=self.organisation_nn or self.organisation, name_nn="", title_nn="", organisation_nn="",
+        )
 
 
 @dataclass(frozen=True)
@@ -238,6 +275,8 @@ class Campaign:
     attach_docx: bool
     smtp: SmtpSettings
     similarity_threshold: float = 0.5
+    letters: LetterSettings = field(default_factory=LetterSettings)
+    max_fact_age_years: int = 4
     demands: tuple[Demand, ...] = ()
     facts: dict[str, Fact] = field(default_factory=dict)
     recipients: tuple[Recipient, ...] = ()
