@@ -124,12 +124,12 @@ def build_email(
         f"Date: {format_datetime(sent_at)}",
         f"Message-ID: {message_id(campaign, recipient.id, sender[1] if sender else '')}",
         f"X-Toolkit-Recipient: {recipient.id}",
+        f"Content-Language: {'nn-NO' if language == 'nn' else 'nb-NO'}",
         "MIME-Version: 1.0",
     ]
     text_part = [
         'Content-Type: text/plain; charset="utf-8"',
         "Content-Transfer-Encoding: quoted-printable",
-        f"Content-Language: {'nn-NO' if language == 'nn' else 'nb-NO'}",
     ]
     head = "\r\n".join(headers).encode("ascii")
     payload = quoted_printable(body)
