@@ -84,7 +84,13 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
     assert message["Reply-To"].addresses[0].addr_spec == row["email"]
     assert message["Reply-To"].addresses[0].display_name == row["name"]
     body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert body.startswith("Kvinnenettverket") and "16 dager mot vold mot kvinner" in body
+    # The supporter's letter is the supporter's: their name heads it, not the organisation's letterhead;
+    # the organisation appears once, as the campaign the supporter joins.
+    assert body.startswith(row["name"]) and "16 dager mot vold mot kvinner" in body
+    assert body.count("Kvinnenettverket") == 1 and "Postboks 0000" not in body and "Vår referanse" not in body
+    assert message["From"].addresses[0].display_name == f"{row['name']} via Kvinnenettverket (eksempel)"
+    assert message["From"].addresses[0].addr_spec == "post@example.org"  # sent from the organisation, so it is delivered
+    assert "Kvinnenettverket" not in message["Subject"] and "krav fra" not in message["Subject"]
     assert row["personal_paragraph"] in body
     assert body.rstrip().endswith(f"{row['name']}\n{mps[entry['recipient']]['county_name']}")
     document = docx.Document(folder / f"{entry['recipient']}.docx")
@@ -104,6 +110,12 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
     bodies = {(out / r["id"] / f"{recipient}.txt").read_text(encoding="utf-8").split("Kjære", 1)[1].rsplit("Med vennlig hilsen")[0]
               .replace(r["personal_paragraph"], "") for r in same_district}
     assert len(bodies) > 1
+    # … nor under the same subject: each writes as a voter of the district, in words that vary.
+    subjects = {
+        email.message_from_bytes((out / r["id"] / f"{recipient}.eml").read_bytes(), policy=policy.default)["Subject"]
+        for r in same_district
+    }
+    assert len(subjects) > 1 and not any("Kvinnenettverket" in subject for subject in subjects)
 
     overview = (out / "oversikt-underskrivere.csv").read_bytes().decode("utf-8-sig").splitlines()
     assert len(overview) == SUPPORTERS + 1 and overview[0].startswith("id;navn")

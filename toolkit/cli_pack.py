@@ -140,15 +140,20 @@ def check(campaign_dir: Path, letter_date: str | None):
     """
     from toolkit.check import REPORT_FILE, check_similarity, write_report
     from toolkit.letter_pack import letter_fingerprint, templates_for
-    from toolkit.letters import lookup_names, render_letter, variant_numbers
+    from toolkit.letters import lookup_names, plan_letters, render_letter, variant_numbers
 
     when = parse_letter_date(letter_date)
     campaign = load_valid(campaign_dir, when)
     templates, names = templates_for(campaign), lookup_names(campaign)
-    variants = variant_numbers(campaign.recipients)
+    # The letters the pack writes: one per inbox, to the recipients `toolkit letters` writes to.
+    planned = plan_letters(campaign).letters
+    variants = variant_numbers([p.recipient for p in planned])
     items = [
-        letter_fingerprint(render_letter(campaign, templates, r, when, names, variant=variants[r.id]), group=r.id)
-        for r in campaign.recipients
+        letter_fingerprint(
+            render_letter(campaign, templates, p.recipient, when, names, variant=variants[p.recipient.id], planned=p),
+            group=p.recipient.id,
+        )
+        for p in planned
     ]
     report = check_similarity(items, campaign.similarity_threshold)
     write_report(report, campaign.output_dir / REPORT_FILE)

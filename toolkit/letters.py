@@ -371,12 +371,17 @@ def render_letter(
     )
     engine = templates[language]
     text = engine.render(LETTER_TEMPLATES[recipient.kind], context)
-    subject_template = campaign.letters.subjects.get(language, campaign.letter_subject)
-    subject = " ".join(engine.from_string(subject_template).render(context).split())
+    paragraphs = markup.parse(text)
+    if context.get("signer"):
+        # A supporter's e-mail carries the subject of their own letter, in a voter's voice.
+        subject = next((p.text for p in paragraphs if p.style == "Heading1"), campaign.letter_subject)
+    else:
+        subject_template = campaign.letters.subjects.get(language, campaign.letter_subject)
+        subject = " ".join(engine.from_string(subject_template).render(context).split())
     return Letter(
         recipient=recipient,
         subject=subject,
-        paragraphs=markup.parse(text),
+        paragraphs=paragraphs,
         lead=tuple(d["id"] for d in context["lead"]),
         others=tuple(d["id"] for d in context["others"]),
         language=language,

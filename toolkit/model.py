@@ -320,3 +320,4 @@ class Supporter:
     personal_paragraph: str = ""
     language: str = ""
     row: int = 0
+    address: str = ""  # optional postal address, one line ("Storgata 1, 0155 Oslo"), shown under the name
