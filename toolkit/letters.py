@@ -415,7 +415,8 @@ def _committee_group(members: list[Recipient], number: int) -> Recipient:
     names = tuple(m.name for m in members for _ in m.committees)
     return replace(
         first,
-        id="komiteene" if number == 1 else f"komiteene-{number}",
+        # The first committee's id: the letter is that row's in the outbox and the send journal.
+        id=first.id,
         name="Stortingets komiteer",
         organisation=first.organisation or "Stortinget",
         committees=committees,
@@ -470,8 +471,10 @@ def plan_letters(campaign: Campaign, selectors: tuple[str, ...] = ()) -> LetterP
         elif key[0] == "committee" and len(members) > 1:
             committee_groups += 1
             addressee = _committee_group(members, committee_groups)
+            first_member = members[0]
             for m in members:
-                plan.left_out.append((m, f"får fellesbrevet {addressee.id} til komiteene (samme e-postadresse)"))
+                if m is not first_member:
+                    plan.left_out.append((m, f"får fellesbrevet til komiteene, {addressee.id} (samme e-postadresse)"))
             letter = PlannedLetter(addressee, tuple(members), info)
         else:
             letter = PlannedLetter(members[0], tuple(members), info)
