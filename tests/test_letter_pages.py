@@ -53,6 +53,7 @@ def pages(pdf) -> list[str]:
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 
+@pytest.mark.case_pdf
 def test_letters_fit_two_pages_keep_the_signature_with_the_text_and_restart_page_numbers(renderer, campaign_dir, tmp_path):
     rows = read_rows(campaign_dir / "recipients.csv")
     # Members of the Storting on the committees that own the most demands, one writing nynorsk.
