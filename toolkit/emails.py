@@ -57,39 +57,13 @@ def header_text(text: str) -> str:
     return encoded_words(text)
 
 
-def _phrase(name: str) -> str:
-    """A display name with non-ASCII words: those words encoded, the ASCII words around them quoted.
-
-    Adjacent encoded words are read back without the whitespace between them (RFC 2047), and some
-    parsers add a space there instead; so the encoded runs are as few as possible and each stretch of
-    ASCII words ("Nordmann via Kvinnenettverket (eksempel)") stays a quoted string of its own.
-    """
-    pieces: list[tuple[bool, list[str]]] = []
-    for word in name.split(" "):
-        plain = word.isascii()
-        if pieces and pieces[-1][0] == plain:
-            pieces[-1][1].append(word)
-        else:
-            pieces.append((plain, [word]))
-    out = []
-    for plain, words in pieces:
-        text = " ".join(words)
-        if not plain:
-            out.append(encoded_words(text))
-        elif ATEXT.match(text):
-            out.append(text)
-        else:
-            out.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
-    return " ".join(out)
-
-
 def mailbox(name: str, email: str) -> str:
     """``Name <address>`` with the name quoted or encoded as it needs."""
     name = one_line(name)
     if not name:
         return f"<{email}>"
     if not name.isascii():
-        return f"{_phrase(name)} <{email}>"
+        return f"{encoded_words(name)} <{email}>"
     if ATEXT.match(name):
         return f"{name} <{email}>"
     escaped = name.replace("\\", "\\\\").replace('"', '\\"')
