@@ -343,7 +343,8 @@ def letter_context(
         "others": others,
         "demands": sorted(lead + others, key=lambda d: d["number"]),
         "notes": notes,
-        "informational": informational or not lead,
+        # An MP gets a letter whatever their committees; it is "til orientering" only for other bodies.
+        "informational": informational or (not lead and recipient.kind != "mp"),
         "attachment": f"{CASE_STEM}.docx" if campaign.letters.attach_case else "",
         "language": language,
     }
