@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import base64
 import csv
 import io
+import json
 import sqlite3
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
