@@ -44,6 +44,18 @@ def check_letter_plan(campaign: Campaign, problems: Problems) -> None:
             )
 
 
+def check_case_template(campaign: Campaign, problems: Problems) -> None:
+    """The case attachment's template, in each written standard the letters use, when it is attached."""
+    from toolkit.case import CASE_TEMPLATE, CASE_VARIABLES
+    from toolkit.templates import Templates
+
+    if not campaign.letters.attach_case or not campaign.templates_dir.is_dir():
+        return
+    languages = sorted({r.language or campaign.language for r in campaign.recipients} | {campaign.language})
+    for language in languages:
+        Templates(campaign.templates_dir, language).check([CASE_TEMPLATE], CASE_VARIABLES, problems)
+
+
 def fact_uses(campaign: Campaign) -> dict[str, list[str]]:
     """Where each fact is used: letters (through demands.yaml), op-ed templates, posts."""
     uses: dict[str, list[str]] = {}

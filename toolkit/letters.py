@@ -437,11 +437,13 @@ def plan_letters(campaign: Campaign, selectors: tuple[str, ...] = ()) -> LetterP
     e-mail address share one letter where they can (a ministry and its ministers, committees);
     addresses that still carry two letters are listed in ``shared``.
     """
-    chosen = select_recipients(campaign.recipients, selectors) if selectors else list(campaign.recipients)
+    chosen = {r.id for r in select_recipients(campaign.recipients, selectors)} if selectors else None
     named = {s.lower() for s in selectors if ":" not in s}
     plan = LetterPlan()
     included: list[tuple[Recipient, bool]] = []
-    for recipient in chosen:
+    # The inboxes are worked out over every recipient, so that `--to minister-jd` writes the one
+    # letter that ministry and minister share, not a second letter to the same inbox.
+    for recipient in campaign.recipients:
         if recipient.kind == "mp" or owns_demand(campaign, recipient):
             included.append((recipient, False))
         elif campaign.letters.inform_others or recipient.id in named:
@@ -484,6 +486,9 @@ def plan_letters(campaign: Campaign, selectors: tuple[str, ...] = ()) -> LetterP
     for inbox, letters in letters_by_inbox.items():
         if len(letters) > 1 and not inbox.startswith("post:"):
             plan.shared.append((letters[0].recipient.email, tuple(l.recipient.id for l in letters)))
+    if chosen is not None:
+        plan.letters = [p for p in plan.letters if chosen & set(p.member_ids)]
+        plan.left_out = [(r, why) for r, why in plan.left_out if r.id in chosen]
     order = {r.id: i for i, r in enumerate(campaign.recipients)}
     plan.letters.sort(key=lambda l: order.get(l.members[0].id, 0))
     return plan

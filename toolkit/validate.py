@@ -41,9 +41,10 @@ def _check_sending(campaign: Campaign, problems: Problems) -> None:
 
 
 def _check_letters(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.letter_checks import check_fact_age, check_letter_plan
+    from toolkit.letter_checks import check_case_template, check_fact_age, check_letter_plan
 
     check_letter_plan(campaign, problems)
+    check_case_template(campaign, problems)
     check_fact_age(campaign, problems)
 
 
