@@ -102,6 +102,12 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
     text = "\n".join(p.text for p in document.paragraphs)
     assert row["personal_paragraph"] in text and row["name"] in text
     assert f"Kjære {entry['name']}" in text
+    # The DOCX and the text copy are the supporter's too: their name first, no letterhead.
+    assert document.paragraphs[0].text.startswith(row["name"]) and document.paragraphs[0].style.name == "Address"
+    assert not any(p.style.name in ("Letterhead", "LetterheadDetail") for p in document.paragraphs)
+    assert "Postboks 0000" not in text and text.count("Kvinnenettverket") == 1
+    plain = (folder / f"{entry['recipient']}.txt").read_text(encoding="utf-8")
+    assert plain.startswith(row["name"]) and "Postboks 0000" not in plain
     printed = docx.Document(folder / "alle-brev.docx")
     assert sum(bool(p.paragraph_format.page_break_before) for p in printed.paragraphs) == len(list(folder.glob("*.eml"))) - 1
 
