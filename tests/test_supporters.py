@@ -109,7 +109,7 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
     plain = (folder / f"{entry['recipient']}.txt").read_text(encoding="utf-8")
     assert plain.startswith(row["name"]) and "Postboks 0000" not in plain
     printed = docx.Document(folder / "alle-brev.docx")
-    assert sum(bool(p.paragraph_format.page_break_before) for p in printed.paragraphs) == len(list(folder.glob("*.eml"))) - 1
+    assert len(printed.sections) == len(list(folder.glob("*.eml")))
 
     # A supporter who writes nynorsk gets nynorsk letters, whatever the representative's language.
     nynorsk = (out / rows[7]["id"]).glob("*.txt")

@@ -287,7 +287,8 @@ def _write_supporter(run: _Run, supporter: Supporter) -> _Written:
             manifest.append(entry)
             fingerprints.append(letter_fingerprint(letter, group=supporter.id, key=f"{supporter.id}/{recipient.id}"))
         first, *rest = letter.paragraphs
-        printed.append(markup.Paragraph(first.style, first.runs, page_break_before=bool(printed)))
+        # A section per letter, so each printed letter's pages are numbered from 1.
+        printed.append(markup.Paragraph(first.style, first.runs, new_section=bool(printed)))
         printed.extend(rest)
     keep = {f"{stem}{suffix}" for stem in stems for suffix in (".docx", ".txt", ".eml")}
     if stems:
