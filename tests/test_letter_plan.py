@@ -266,3 +266,21 @@ def test_nynorsk_letters_are_nynorsk_throughout(campaign_dir):
     assert "Utanriksdepartementet\nv/ statsrådane Espen Barth Eide og Åsmund Aukrust" in ud
     assert "Utanriksdepartementet har ansvar for eitt av dei fem krava, og det står først" in ud
     assert (out / "kampanjens-krav-nn.docx").is_file() and (out / "kampanjens-krav.docx").is_file()
+
+
+def test_print_file_holds_a_copy_per_postal_address_of_a_shared_letter(campaign_dir):
+    rows = read_rows(campaign_dir / "recipients.csv")
+    for row in rows:
+        if row["id"] == "minister-jd":
+            row["postal_address"] = "Gullhaug torg 4A / 0484 Oslo"  # a test address, not the ministry's
+    write_rows(campaign_dir / "recipients.csv", rows)
+    result = run("letters", "--campaign", str(campaign_dir), "--date", "2026-11-25", "--to", "jd")
+    assert result.exit_code == 0, result.output
+    out = campaign_dir / "ut"
+    manifest = json.loads((out / "emails" / "manifest.json").read_text(encoding="utf-8"))
+    assert [entry["recipient"] for entry in manifest] == ["jd"], "one e-mail to the shared inbox"
+    printed = docx.Document(out / "alle-brev.docx")
+    addresses = [p.text for p in printed.paragraphs if p.style.name == "Address"]
+    assert len(addresses) == 2 and "Postboks 8005 Dep" in addresses[0] and "Gullhaug torg 4A" in addresses[1]
+    # Each copy is followed by the case, each in a section of its own.
+    assert len(printed.sections) == 4
