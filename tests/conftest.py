@@ -47,3 +47,11 @@ def no_real_home(tmp_path_factory, monkeypatch):
     # Nor the real keyring, nor a password the developer's shell happens to hold.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("TOOLKIT_SMTP_PASSWORD", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def no_case_pdf(request, monkeypatch):
+    """The case attachment's PDF costs a LibreOffice start (seconds) on every letters run; only tests
+    marked ``case_pdf`` make it, so the suite stays fast where LibreOffice is installed."""
+    if request.node.get_closest_marker("case_pdf") is None:
+        monkeypatch.setattr("toolkit.case.CONVERT_TO_PDF", False)

@@ -114,7 +114,8 @@ def test_what_arrives_is_the_rendered_file_byte_for_byte(campaign):
     hostile = server.received[2].message
     assert server.received[2].header("To") == f"{HOSTILE_NAME} <hostile@example.org>"
     assert HOSTILE_NAME in hostile.get_body(("plain",)).get_content()
-    assert not list(hostile.iter_attachments())
+    # The only attachment is the campaign's case (letters.attach_case), the same file for everyone.
+    assert [a.get_filename() for a in hostile.iter_attachments()] == ["kampanjens-krav.docx"]
 
 
 def test_attachment_arrives_intact(campaign_dir):
@@ -126,8 +127,9 @@ def test_attachment_arrives_intact(campaign_dir):
     with SmtpServer() as server:
         send(campaign, server, messages_of(campaign, ["jd"]))
     attachments = list(server.received[0].message.iter_attachments())
-    assert [a.get_filename() for a in attachments] == ["brev-jd.docx"]
+    assert [a.get_filename() for a in attachments] == ["brev-jd.docx", "kampanjens-krav.docx"]
     assert attachments[0].get_content() == (campaign.output_dir / "letters" / "jd.docx").read_bytes()
+    assert attachments[1].get_content() == (campaign.output_dir / "kampanjens-krav.docx").read_bytes()
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])

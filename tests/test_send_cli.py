@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import sqlite3
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -166,7 +167,8 @@ def test_build_says_what_is_ready_to_send(campaign_dir):
     make_sendable(campaign_dir, verified=3)
     result = run("build", "--campaign", str(campaign_dir), "--date", "2026-11-25")
     assert result.exit_code == 0, result.output
-    total = len(read_rows(campaign_dir / "recipients.csv"))
+    # One e-mail per letter: the recipients that own a demand, and the MPs.
+    total = len(json.loads((campaign_dir / "ut" / "emails" / "manifest.json").read_text(encoding="utf-8")))
     assert (f"E-post: 3 klare til sending. Se dem med «toolkit send», send med «toolkit send --send». "
             f"{total - 3} e-poster til uverifiserte adresser sendes ikke uten --include-unverified.") in result.output
 

@@ -84,15 +84,32 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
     assert message["Reply-To"].addresses[0].addr_spec == row["email"]
     assert message["Reply-To"].addresses[0].display_name == row["name"]
     body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert body.startswith("Kvinnenettverket") and "16 dager mot vold mot kvinner" in body
+    # The supporter's letter is the supporter's: their name heads it, not the organisation's letterhead;
+    # the organisation appears once, as the campaign the supporter joins.
+    assert body.startswith(row["name"]) and "16 dager mot vold mot kvinner" in body
+    assert body.count("Kvinnenettverket") == 1 and "Postboks 0000" not in body and "Vår referanse" not in body
+    # Decoded as RFC 2047 says (adjacent encoded words join without the space between them), as
+    # mail programs show it; the standard library's newer parser would add a space inside the name.
+    from toolkit.outbox import _decoded
+
+    sender = email.message_from_bytes((folder / entry["file"]).read_bytes(), policy=policy.compat32)["From"]
+    assert _decoded(sender) == f"{row['name']} via Kvinnenettverket (eksempel) <post@example.org>"
+    assert message["From"].addresses[0].addr_spec == "post@example.org"  # sent from the organisation, so it is delivered
+    assert "Kvinnenettverket" not in message["Subject"] and "krav fra" not in message["Subject"]
     assert row["personal_paragraph"] in body
     assert body.rstrip().endswith(f"{row['name']}\n{mps[entry['recipient']]['county_name']}")
     document = docx.Document(folder / f"{entry['recipient']}.docx")
     text = "\n".join(p.text for p in document.paragraphs)
     assert row["personal_paragraph"] in text and row["name"] in text
     assert f"Kjære {entry['name']}" in text
+    # The DOCX and the text copy are the supporter's too: their name first, no letterhead.
+    assert document.paragraphs[0].text.startswith(row["name"]) and document.paragraphs[0].style.name == "Address"
+    assert not any(p.style.name in ("Letterhead", "LetterheadDetail") for p in document.paragraphs)
+    assert "Postboks 0000" not in text and text.count("Kvinnenettverket") == 1
+    plain = (folder / f"{entry['recipient']}.txt").read_text(encoding="utf-8")
+    assert plain.startswith(row["name"]) and "Postboks 0000" not in plain
     printed = docx.Document(folder / "alle-brev.docx")
-    assert sum(bool(p.paragraph_format.page_break_before) for p in printed.paragraphs) == len(list(folder.glob("*.eml"))) - 1
+    assert len(printed.sections) == len(list(folder.glob("*.eml")))
 
     # A supporter who writes nynorsk gets nynorsk letters, whatever the representative's language.
     nynorsk = (out / rows[7]["id"]).glob("*.txt")
@@ -104,6 +121,12 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
     bodies = {(out / r["id"] / f"{recipient}.txt").read_text(encoding="utf-8").split("Kjære", 1)[1].rsplit("Med vennlig hilsen")[0]
               .replace(r["personal_paragraph"], "") for r in same_district}
     assert len(bodies) > 1
+    # … nor under the same subject: each writes as a voter of the district, in words that vary.
+    subjects = {
+        email.message_from_bytes((out / r["id"] / f"{recipient}.eml").read_bytes(), policy=policy.default)["Subject"]
+        for r in same_district
+    }
+    assert len(subjects) > 1 and not any("Kvinnenettverket" in subject for subject in subjects)
 
     overview = (out / "oversikt-underskrivere.csv").read_bytes().decode("utf-8-sig").splitlines()
     assert len(overview) == SUPPORTERS + 1 and overview[0].startswith("id;navn")

@@ -15,10 +15,15 @@ BuildStep = Callable[[Campaign, date, Callable], str]
 def letters_step(campaign: Campaign, when: date, progress_bar) -> str:
     from toolkit.letter_pack import write_letter_pack
 
-    with progress_bar(len(campaign.recipients), "Brev") as bar:
-        report = write_letter_pack(campaign, list(campaign.recipients), when, progress=bar.update)
+    from toolkit.cli_pack import plan_lines
+    from toolkit.letters import plan_letters
+
+    with progress_bar(len(plan_letters(campaign).letters), "Brev") as bar:
+        report = write_letter_pack(campaign, None, when, progress=bar.update)
     unverified = f" ({len(report.unverified)} med uverifisert e-postadresse)" if report.unverified else ""
     lines = [f"Brev: {report.letters} brev som DOCX, tekst og e-post{unverified}; utskriftsfil og oversikt."]
+    lines.extend("  " + line for line in plan_lines(report.plan))
+    lines.extend("  " + note for note in report.notes)
     lines.extend(similarity_lines(campaign, report.fingerprints, "organisasjonens brev"))
     lines.append("  Organisasjonens brev til ulike mottakere deler tekst med vilje; likheten her er bare til orientering.")
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from toolkit.model import (
     Campaign,
     Demand,
     Fact,
+    LetterSettings,
     Organisation,
     Recipient,
     SendWindow,
@@ -35,11 +36,13 @@ TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 RECIPIENT_COLUMNS = (
     "id", "kind", "name", "title", "organisation", "ministry", "committees", "committee_names", "party", "party_name",
     "county", "county_name", "email", "email_verified", "email_verified_on", "postal_address",
-    "language", "person_id", "verified_on", "source", "notes",
+    "language", "person_id", "verified_on", "source", "notes", "name_nn", "title_nn", "organisation_nn",
 )
 RECIPIENT_REQUIRED = ("id", "kind", "name")
 # Fields that reach e-mail headers or a letter's address block: a line break there could forge headers.
-ONE_LINE_FIELDS = ("id", "kind", "name", "title", "organisation", "email", "party_name", "county_name")
+ONE_LINE_FIELDS = (
+    "id", "kind", "name", "title", "organisation", "email", "party_name", "county_name", "name_nn", "title_nn", "organisation_nn",
+)
 
 
 def parse_date(value) -> date | None:
@@ -186,7 +189,11 @@ class _Fields:
 
 CAMPAIGN_KEYS = {
     "organisation", "signatories", "year", "period", "timezone", "language", "hashtags", "link",
-    "output", "stale_after_days", "letters", "smtp", "platforms", "opeds", "calendar",
+    "output", "stale_after_days", "letters", "smtp", "platforms", "opeds", "calendar", "facts",
+}
+LETTERS_KEYS = {
+    "subject", "attach_docx", "similarity_threshold", "inform_others", "ministry_letter_to", "reply_within_days",
+    "attach_case", "reference", "budget_adopted_on",
 }
 
 
@@ -206,6 +213,7 @@ def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
         address=org.text_list("address"),
         website=org.text("website", required=False),
         email=org.text("email"),
+        phone=org.text("phone", required=False),
     )
     if organisation.email and not EMAIL_PATTERN.match(organisation.email):
         org.error("email", f"«{organisation.email}» er ikke en gyldig e-postadresse.")
@@ -236,6 +244,11 @@ def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
     output = root.text("output", required=False, default="ut")
     output_dir = (folder / output).resolve()
     letters = root.mapping("letters")
+    letters.unknown_keys(LETTERS_KEYS)
+    subject, subjects = _letter_subjects(letters)
+    letter_settings = _letter_settings(letters, subjects)
+    facts_settings = root.mapping("facts")
+    facts_settings.unknown_keys({"max_age_years"})
     smtp = _smtp(root.mapping("smtp"))
     campaign = Campaign(
         folder=folder,
@@ -250,10 +263,12 @@ def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
         link=root.text("link", required=False),
         output_dir=output_dir,
         stale_after_days=root.integer("stale_after_days", 180, 1, 3650),
-        letter_subject=letters.text("subject", required=False, default="Fem krav mot menneskehandel"),
+        letter_subject=subject,
         attach_docx=letters.boolean("attach_docx", False),
         smtp=smtp,
         similarity_threshold=letters.number("similarity_threshold", 0.5, 0.0, 1.0),
+        letters=letter_settings,
+        max_fact_age_years=facts_settings.integer("max_age_years", 4, 0, 100),
         config=dict(data),
     )
     for tag in campaign.hashtags:
@@ -267,6 +282,38 @@ def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
     return campaign
 
 
+def _letter_subjects(letters: _Fields) -> tuple[str, dict]:
+    """`letters.subject`: one template, or one per written standard ({nb: …, nn: …})."""
+    default = "Fem krav mot menneskehandel"
+    value = letters.data.get("subject")
+    if isinstance(value, dict):
+        by_language = letters.mapping("subject")
+        subjects = {language: by_language.text(language, required=False) for language in LANGUAGES}
+        for key in value:
+            if key not in LANGUAGES:
+                by_language.error(str(key), f"Ukjent språk «{key}».", "Bruk nb og nn.")
+        nb = subjects.get("nb") or default
+        return nb, {language: text for language, text in subjects.items() if text and language != "nb"}
+    return letters.text("subject", required=False, default=default), {}
+
+
+def _letter_settings(letters: _Fields, subjects: dict) -> LetterSettings:
+    ministry_letter_to = letters.text("ministry_letter_to", required=False, default="ministry")
+    if ministry_letter_to not in ("ministry", "minister"):
+        letters.error("ministry_letter_to", f"«{ministry_letter_to}» er verken ministry eller minister.",
+                      "Skriv ministry (brevet til departementet v/ statsråden) eller minister (brevet til statsråden).")
+        ministry_letter_to = "ministry"
+    return LetterSettings(
+        inform_others=letters.boolean("inform_others", False),
+        ministry_letter_to=ministry_letter_to,
+        reply_within_days=letters.integer("reply_within_days", 21, 1, 365),
+        attach_case=letters.boolean("attach_case", True),
+        reference=letters.text("reference", required=False),
+        budget_adopted_on=letters.date("budget_adopted_on") if "budget_adopted_on" in letters.data else None,
+        subjects=subjects,
+    )
+
+
 def _signatories(root: _Fields, problems: Problems, label: str) -> tuple[Signatory, ...]:
     value = root.data.get("signatories")
     if not isinstance(value, list) or not value:
@@ -275,7 +322,9 @@ def _signatories(root: _Fields, problems: Problems, label: str) -> tuple[Signato
     people = []
     for index, item in enumerate(value):
         fields = _Fields(problems, label, item, f"signatories[{index + 1}]", value.line_of(index))
-        people.append(Signatory(name=fields.text("name"), role=fields.text("role", required=False)))
+        people.append(Signatory(
+            name=fields.text("name"), role=fields.text("role", required=False), role_nn=fields.text("role_nn", required=False),
+        ))
     return tuple(people)
 
 
@@ -351,6 +400,7 @@ def load_facts(folder: Path, problems: Problems) -> dict[str, Fact]:
             url=fields.text("url", required=False),
             translations=translations,
             line=fields.line,
+            dated=fields.boolean("dated", True),
         )
         if fact_id:
             facts[fact_id] = fact
@@ -398,6 +448,7 @@ def load_demands(folder: Path, problems: Problems, facts: dict[str, Fact]) -> tu
                 facts=tuple(f for f in fact_ids if f in facts),
                 translations=translations,
                 line=fields.line,
+                angles=_angles(fields),
             )
         )
     return tuple(sorted(demands, key=lambda d: d.number))
@@ -411,12 +462,32 @@ def _demand_translation(fields: _Fields) -> dict:
     if not isinstance(arguments, list) or not all(isinstance(a, str) and a.strip() for a in arguments):
         fields.error("arguments", "Mangler argumentet på nynorsk.", "Skriv minst éin formulering under «arguments:».")
         arguments = []
-    return {
+    result = {
         "title": fields.text("title"),
         "summary": fields.text("summary"),
         "arguments": tuple(" ".join(a.split()) for a in arguments),
         "ask": " ".join(fields.text("ask", one_line=False).split()),
     }
+    if "angles" in fields.data:
+        result["angles"] = _angles(fields)
+    return result
+
+
+def _angles(fields: _Fields) -> dict[str, str]:
+    """`angles`: one or two sentences per ministry or committee id on that body's part of the demand."""
+    value = fields.data.get("angles")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fields.error("angles", "Skal være en liste av id: tekst.", "Skriv for eksempel «JD: Departementet har …».")
+        return {}
+    angles = {}
+    inner = fields.mapping("angles")
+    for key in value:
+        text = inner.text(str(key), one_line=False)
+        if text:
+            angles[str(key)] = " ".join(text.split())
+    return angles
 
 
 def check_languages(campaign: Campaign, problems: Problems) -> None:
@@ -537,6 +608,9 @@ def load_recipients(path: Path, problems: Problems, label: str = "recipients.csv
                 source=row.get("source", ""),
                 notes=row.get("notes", ""),
                 row=number,
+                name_nn=row.get("name_nn", ""),
+                title_nn=row.get("title_nn", ""),
+                organisation_nn=row.get("organisation_nn", ""),
             )
         )
     return tuple(recipients)
@@ -567,6 +641,22 @@ def check_references(campaign: Campaign, problems: Problems) -> None:
                     "demands.yaml", f"Kravet «{demand.id}» viser til komiteen «{committee}», som ikke finnes i recipients.csv.",
                     "Bruk Stortingets komite-id fra en rad av typen committee.", field="committees",
                 )
+        for language, angles in (("nb", demand.angles), *((lang, t.get("angles", {})) for lang, t in demand.translations.items())):
+            where = "angles" if language == "nb" else f"{language}.angles"
+            for owner in angles:
+                if owner not in demand.owners:
+                    problems.error(
+                        "demands.yaml", f"Kravet «{demand.id}» har en vinkling for «{owner}», som ikke eier kravet.",
+                        "Legg id-en til under ministries eller committees, eller fjern vinklingen.",
+                        line=demand.line or None, field=where,
+                    )
+        missing = [owner for owner in demand.owners if owner not in demand.angles]
+        if demand.angles and missing:
+            problems.warning(
+                "demands.yaml", f"Kravet «{demand.id}» mangler vinkling for {', '.join(missing)}.",
+                "Skriv én eller to setninger under angles om hva kravet betyr for hver eier.",
+                line=demand.line or None, field="angles",
+            )
     for recipient in campaign.recipients:
         if recipient.kind == "minister" and recipient.ministry and recipient.ministry not in ministries:
             problems.error(

@@ -73,12 +73,37 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
 
         write_supporters_pack(campaign, supporters_file, when, selectors, ministries)
         return
-    chosen = select_recipients(campaign.recipients, selectors)
-    with progress_bar(len(chosen), "Brev") as bar:
-        report = write_letter_pack(campaign, chosen, when, full_run=not selectors, progress=bar.update)
+    from toolkit.letters import plan_letters
+
+    select_recipients(campaign.recipients, selectors)  # an unknown selector is an error before anything is written
+    count = len(plan_letters(campaign, selectors).letters)
+    with progress_bar(count, "Brev") as bar:
+        report = write_letter_pack(campaign, None, when, full_run=not selectors, progress=bar.update, selectors=selectors)
     click.echo(f"{report.letters} brev skrevet i {campaign.output_dir}.")
+    for line in plan_lines(report.plan):
+        click.echo(line)
+    for note in report.notes:
+        click.secho(note, fg="yellow")
     if report.unverified:
         click.echo(f"{len(report.unverified)} e-postadresser er ikke verifisert og blir ikke sendt til uten --include-unverified.")
+
+
+def plan_lines(plan) -> list[str]:
+    """Who did not get a letter of their own, and why, for `letters` and `build`."""
+    lines = []
+    merged = [(r, why) for r, why in plan.left_out if why != "eier ingen av kravene"]
+    owners_none = [r.id for r, why in plan.left_out if why == "eier ingen av kravene"]
+    if merged:
+        lines.append(f"{len(merged)} mottakere deler e-postadresse med et annet brev og får det i stedet:")
+        lines.extend(f"  {r.id}: {why}" for r, why in merged)
+    if owners_none:
+        lines.append(
+            f"{len(owners_none)} mottakere fikk ikke brev fordi de ikke eier noen av kravene: {', '.join(owners_none)}. "
+            "Sett letters.inform_others: true i campaign.yaml, eller bruk --to ID, for et brev til orientering."
+        )
+    for email, ids in plan.shared:
+        lines.append(f"ADVARSEL: {email} får {len(ids)} ulike brev ({', '.join(ids)}); toolkit send sender bare ett av dem uten --allow-shared-inbox.")
+    return lines
 
 
 @click.command(cls=ToolkitCommand)
@@ -115,15 +140,20 @@ def check(campaign_dir: Path, letter_date: str | None):
     """
     from toolkit.check import REPORT_FILE, check_similarity, write_report
     from toolkit.letter_pack import letter_fingerprint, templates_for
-    from toolkit.letters import lookup_names, render_letter, variant_numbers
+    from toolkit.letters import lookup_names, plan_letters, render_letter, variant_numbers
 
     when = parse_letter_date(letter_date)
     campaign = load_valid(campaign_dir, when)
     templates, names = templates_for(campaign), lookup_names(campaign)
-    variants = variant_numbers(campaign.recipients)
+    # The letters the pack writes: one per inbox, to the recipients `toolkit letters` writes to.
+    planned = plan_letters(campaign).letters
+    variants = variant_numbers([p.recipient for p in planned])
     items = [
-        letter_fingerprint(render_letter(campaign, templates, r, when, names, variant=variants[r.id]), group=r.id)
-        for r in campaign.recipients
+        letter_fingerprint(
+            render_letter(campaign, templates, p.recipient, when, names, variant=variants[p.recipient.id], planned=p),
+            group=p.recipient.id,
+        )
+        for p in planned
     ]
     report = check_similarity(items, campaign.similarity_threshold)
     write_report(report, campaign.output_dir / REPORT_FILE)

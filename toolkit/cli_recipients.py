@@ -150,20 +150,33 @@ def list_recipients(campaign_dir: Path, selectors: tuple[str, ...]):
       toolkit recipients list --to kind:mp --to county:Oslo
       toolkit recipients list --to committee:JUSTIS
     """
-    from toolkit.letters import lookup_names, rank_demands, select_recipients
+    from toolkit.letters import lookup_names, plan_letters, rank_demands, select_recipients
 
     campaign = load_valid(campaign_dir)
     chosen = select_recipients(campaign.recipients, selectors)
     names = lookup_names(campaign)
-    header = ("id", "type", "navn", "parti", "valgdistrikt", "krav først")
+    # Whether the organisation's letters reach each recipient, as `toolkit letters` would write them.
+    plan = plan_letters(campaign)
+    letter_of = {
+        p.recipient.id: ("til orientering" if p.informational else "eget brev")
+        + (f", felles for {len(p.members)} mottakere" if len(p.members) > 1 else "")
+        for p in plan.letters
+    }
+    letter_of.update({r.id: why for r, why in plan.left_out})
+    header = ("id", "type", "navn", "parti", "valgdistrikt", "krav først", "brev")
     rows = []
     for recipient in chosen:
         lead = [str(r.demand.number) for r in rank_demands(campaign, recipient, names) if r.score > 0]
         name = recipient.name if len(recipient.name) <= NAME_WIDTH else recipient.name[: NAME_WIDTH - 1] + "…"
-        rows.append((recipient.id, recipient.kind, name, recipient.party, recipient.county_name or recipient.county, ", ".join(lead) or "–"))
+        rows.append((recipient.id, recipient.kind, name, recipient.party, recipient.county_name or recipient.county,
+                     ", ".join(lead) or "–", letter_of.get(recipient.id, "–")))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    left_out = sum(1 for r, why in plan.left_out if why == "eier ingen av kravene")
+    if left_out:
+        click.echo(f"\n{left_out} mottakere eier ingen av kravene og får ikke brev (letters.inform_others: true "
+                   "i campaign.yaml gir dem et brev til orientering).")
     click.echo(f"\n{len(rows)} mottakere. Kravene: " + "; ".join(f"{d.number} {d.title}" for d in campaign.demands) + ".")
 
 

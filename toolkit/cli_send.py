@@ -31,9 +31,11 @@ from toolkit.errors import ToolkitError
 @click.option("--smtp-port", type=click.IntRange(1, 65535), default=None, metavar="PORT", help="Porten (overstyrer smtp.port).")
 @click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default=None, help="Kryptering (overstyrer smtp.security).")
 @click.option("--smtp-user", default=None, metavar="BRUKER", help="Brukernavnet (overstyrer smtp.user).")
+@click.option("--allow-shared-inbox", is_flag=True,
+              help="Send selv om én adresse får flere ulike brev fra organisasjonen.")
 def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: bool, resend: bool,
          resend_uncertain: bool, status: bool, rate: int | None, wait: bool, smtp_host: str | None,
-         smtp_port: int | None, security: str | None, smtp_user: str | None):
+         smtp_port: int | None, security: str | None, smtp_user: str | None, allow_shared_inbox: bool = False):
     """Send e-postene som «toolkit build» laget. Uten --send er det en prøvekjøring.
 
     Prøvekjøringen viser hver e-post som ville blitt sendt (mottaker, emne, størrelse, vedlegg).
@@ -65,6 +67,7 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
         rate_per_minute=campaign.smtp.rate_per_minute if rate is None else rate,
     )
     outbox = load_outbox(campaign)
+    _check_shared_inboxes(outbox, allow_shared_inbox)
     password = None
     if really_send:
         password = _server_password(settings)
@@ -97,6 +100,24 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
         raise report.stop
     if report.failed:
         raise click.exceptions.Exit(1)
+
+
+def _check_shared_inboxes(outbox, allowed: bool) -> None:
+    """Refuse two different letters from the organisation to one inbox, unless the user allows it."""
+    from toolkit.outbox import shared_inboxes
+
+    shared = shared_inboxes(outbox)
+    if not shared:
+        return
+    lines = [f"  {address}: {', '.join(m.recipient for m in messages)}" for address, messages in sorted(shared.items())]
+    if allowed:
+        click.secho("Disse adressene får flere ulike brev fra organisasjonen (--allow-shared-inbox):\n" + "\n".join(lines), fg="yellow")
+        return
+    raise ToolkitError(
+        "Disse adressene ville fått flere ulike brev fra organisasjonen:\n" + "\n".join(lines)
+        + "\nGi mottakerne som deler adresse ett felles brev (se docs/letters.md), eller bruk --allow-shared-inbox "
+        "hvis hvert brev skal fram."
+    )
 
 
 def _server_password(settings) -> str | None:

@@ -56,6 +56,12 @@ STYLES = frozenset(
 
 DOCUMENT_HEAD, SECTION_PROPERTIES = PARTS["document.xml"].decode().split("<w:sectPr>")
 DOCUMENT_TAIL = "<w:sectPr>" + SECTION_PROPERTIES
+# A section whose page numbers start at 1: closes each letter of a print file (see _document_xml).
+RESTART_NUMBERING = '<w:pgNumType w:start="1"/>'
+SECTION_INNER = SECTION_PROPERTIES.split("</w:sectPr>")[0]
+SECTION_BREAK = f"<w:sectPr>{SECTION_INNER}{RESTART_NUMBERING}</w:sectPr>"
+DOCUMENT_TAIL_RESTARTING = DOCUMENT_TAIL.replace("</w:sectPr>", RESTART_NUMBERING + "</w:sectPr>", 1)
+KEEP_NEXT = "<w:keepNext/>"
 CORE = PARTS["core.xml"].decode()
 BASE_LANGUAGE = b'<w:lang w:val="nb-NO"'
 
@@ -124,11 +130,24 @@ def _unknown_style(style: str) -> ValueError:
 def _document_xml(paragraphs: Sequence[Paragraph]) -> bytes:
     out = [DOCUMENT_HEAD]
     append = out.append
-    for paragraph in paragraphs:
+    last_opening = -1  # index in ``out`` of the previous paragraph's opening
+    sections = False
+    count = len(paragraphs)
+    for index, paragraph in enumerate(paragraphs):
         openings = PARAGRAPH_OPENINGS.get(paragraph.style)
         if openings is None:
             raise _unknown_style(paragraph.style)
-        append(openings[paragraph.page_break_before])
+        if paragraph.new_section and last_opening >= 0:
+            # A section ends with the paragraph whose properties hold its w:sectPr: the previous one.
+            out[last_opening] = out[last_opening].replace("</w:pPr>", SECTION_BREAK + "</w:pPr>", 1)
+            sections = True
+        opening = openings[paragraph.page_break_before and not paragraph.new_section]
+        if index + 1 < count and paragraphs[index + 1].style == "Closing" and paragraph.style != "Closing":
+            # The last paragraph of the text stays on the page of the closing and the signatures,
+            # so a signature block is never alone on a page.
+            opening = opening.replace("</w:pPr>", KEEP_NEXT + "</w:pPr>", 1)
+        last_opening = len(out)
+        append(opening)
         for run in paragraph.runs:
             append(RUN_OPENINGS[2 * run.bold + run.italic])
             text = _escape(clean_text(run.text))
@@ -139,7 +158,7 @@ def _document_xml(paragraphs: Sequence[Paragraph]) -> bytes:
             append(text)
             append(RUN_CLOSING)
         append("</w:p>")
-    append(DOCUMENT_TAIL)
+    append(DOCUMENT_TAIL_RESTARTING if sections else DOCUMENT_TAIL)
     # Breaks and tabs at the edges of a run leave empty w:t elements behind; drop them.
     return "".join(out).replace(EMPTY_TEXT, "").encode()
 
@@ -224,12 +243,15 @@ def reference_docx(paragraphs: Sequence[Paragraph], *, title: str = "", language
 
     document = docx.Document(io.BytesIO(build_docx((), language=language)))
     styles = {style.style_id: style for style in document.styles}
-    for paragraph in paragraphs:
+    for index, paragraph in enumerate(paragraphs):
         if paragraph.style not in STYLES:
             raise _unknown_style(paragraph.style)
         added = document.add_paragraph(style=styles[paragraph.style])
         if paragraph.page_break_before:
             added.paragraph_format.page_break_before = True
+        following = paragraphs[index + 1].style if index + 1 < len(paragraphs) else ""
+        if following == "Closing" and paragraph.style != "Closing":
+            added.paragraph_format.keep_with_next = True
         for run in paragraph.runs:
             # python-docx turns "\n" into w:br and "\t" into w:tab itself.
             added_run = added.add_run(clean_text(run.text))

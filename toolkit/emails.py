@@ -103,12 +103,18 @@ def build_email(
     language: str = "nb",
     sender: tuple[str, str] | None = None,
     attachment: tuple[str, bytes] | None = None,
+    attachments: list[tuple[str, bytes]] | None = None,
 ) -> bytes:
-    """Build one message as bytes with CRLF line ends; ``sender`` is (name, e-mail) of a supporter who signs."""
+    """Build one message as bytes with CRLF line ends; ``sender`` is (name, e-mail) of a supporter who signs.
+
+    A supporter's letter is sent from the organisation's address, so that it is delivered, but it
+    shows the supporter: "Kari Eksempel via Kvinnenettverket" in From, the supporter in Reply-To.
+    """
     org = campaign.organisation
     sent_at = datetime.combine(letter_date, time(8, 0), tzinfo=ZoneInfo(campaign.timezone))
+    display = f"{one_line(sender[0])} via {org.name}" if sender else org.name
     headers = [
-        f"From: {mailbox(org.name, org.email)}",
+        f"From: {mailbox(display, org.email)}",
         f"Reply-To: {mailbox(*sender) if sender else mailbox(org.name, org.email)}",
     ]
     if recipient.email:
@@ -118,29 +124,31 @@ def build_email(
         f"Date: {format_datetime(sent_at)}",
         f"Message-ID: {message_id(campaign, recipient.id, sender[1] if sender else '')}",
         f"X-Toolkit-Recipient: {recipient.id}",
+        f"Content-Language: {'nn-NO' if language == 'nn' else 'nb-NO'}",
         "MIME-Version: 1.0",
     ]
     text_part = [
         'Content-Type: text/plain; charset="utf-8"',
         "Content-Transfer-Encoding: quoted-printable",
-        f"Content-Language: {'nn-NO' if language == 'nn' else 'nb-NO'}",
     ]
     head = "\r\n".join(headers).encode("ascii")
     payload = quoted_printable(body)
     if not payload.endswith(b"\r\n"):
         payload += b"\r\n"
-    if not attachment:
+    files = list(attachments or ()) + ([attachment] if attachment else [])
+    if not files:
         return head + b"\r\n" + "\r\n".join(text_part).encode("ascii") + b"\r\n\r\n" + payload
-    filename, data = attachment
-    boundary = "=_toolkit_" + hashlib.sha256(payload + data).hexdigest()[:24]
-    encoded = base64.encodebytes(data).replace(b"\n", b"\r\n")
+    boundary = "=_toolkit_" + hashlib.sha256(payload + b"".join(data for _, data in files)).hexdigest()[:24]
     parts = [
         head,
         f'\r\nContent-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n--{boundary}\r\n'.encode("ascii"),
         "\r\n".join(text_part).encode("ascii"), b"\r\n\r\n", payload,
-        f"--{boundary}\r\nContent-Type: {DOCX_TYPE}\r\nContent-Transfer-Encoding: base64\r\n"
-        f"Content-Disposition: attachment; {attachment_filename(filename)}\r\n\r\n".encode("ascii"),
-        encoded,
-        f"--{boundary}--\r\n".encode("ascii"),
     ]
+    for filename, data in files:
+        parts += [
+            f"--{boundary}\r\nContent-Type: {DOCX_TYPE}\r\nContent-Transfer-Encoding: base64\r\n"
+            f"Content-Disposition: attachment; {attachment_filename(filename)}\r\n\r\n".encode("ascii"),
+            base64.encodebytes(data).replace(b"\n", b"\r\n"),
+        ]
+    parts.append(f"--{boundary}--\r\n".encode("ascii"))
     return b"".join(parts)

@@ -12,7 +12,11 @@ from typing import Callable
 from toolkit import markup
 from toolkit.emails import build_email
 from toolkit.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
-from toolkit.letters import Letter, lookup_names, render_letter, variant_numbers
+from toolkit.errors import ToolkitError
+from toolkit.letters import (
+    CASE_STEM, Letter, PlannedLetter, address_lines, language_of, letter_context, lookup_names, plan_letters,
+    render_letter, variant_numbers,
+)
 from toolkit.model import LANGUAGES, Campaign, Recipient
 from toolkit.tabular import write_csv
 from toolkit.templates import Templates
@@ -31,6 +35,8 @@ class LetterPackReport:
     unverified: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     fingerprints: list = field(default_factory=list)  # similarity.Item per letter, for `toolkit check`
+    plan: object = None  # toolkit.letters.LetterPlan: who got a letter, who did not and why
+    notes: list[str] = field(default_factory=list)  # things the user should know (a PDF that failed)
 
 
 def templates_for(campaign: Campaign) -> dict[str, Templates]:
@@ -50,9 +56,12 @@ def docx_filename(recipient: Recipient) -> str:
 
 def write_letter_files(
     campaign: Campaign, letter: Letter, letters_dir: Path, emails_dir: Path, letter_date: date, sender=None,
-    with_email: bool = True,
+    with_email: bool = True, case: tuple[str, bytes] | None = None,
 ) -> dict:
-    """Write one letter's DOCX, text copy and (unless it is a draft) .eml; return its manifest entry."""
+    """Write one letter's DOCX, text copy and (unless it is a draft) .eml; return its manifest entry.
+
+    ``case`` is the case attachment (file name and DOCX bytes) the e-mail carries, if any.
+    """
     from toolkit.docx import build_docx
 
     recipient = letter.recipient
@@ -66,13 +75,17 @@ def write_letter_files(
         # A draft still missing the signer's own words: nothing that could be sent is written.
         (emails_dir / f"{stem}.eml").unlink(missing_ok=True)
         return {"recipient": recipient.id, "name": recipient.name, "file": None, "draft": True}
-    attachment = (docx_filename(recipient), docx_bytes) if campaign.attach_docx else None
+    attachments = []
+    if campaign.attach_docx:
+        attachments.append((docx_filename(recipient), docx_bytes))
+    if case:
+        attachments.append(case)
     eml = build_email(
         campaign, recipient, letter.subject, text, letter_date,
-        language=letter.language, sender=sender, attachment=attachment,
+        language=letter.language, sender=sender, attachments=attachments,
     )
     atomic_write_bytes(emails_dir / f"{stem}.eml", eml, durable=False)
-    return {
+    entry = {
         "recipient": recipient.id,
         "name": recipient.name,
         "kind": recipient.kind,
@@ -85,6 +98,12 @@ def write_letter_files(
         "language": letter.language,
         "lead": list(letter.lead),
     }
+    if len(letter.members) > 1:
+        entry["members"] = list(letter.members)
+    if sender is None:
+        # The organisation's own letter: `toolkit send` keeps two of them out of one inbox.
+        entry["from_organisation"] = True
+    return entry
 
 
 def letter_fingerprint(letter: Letter, group: str, key: str | None = None):
@@ -109,50 +128,82 @@ def remove_stale(folder: Path, keep: set[str], suffixes: tuple[str, ...]) -> Non
 
 def write_letter_pack(
     campaign: Campaign,
-    recipients: list[Recipient],
+    recipients: list[Recipient] | None,
     letter_date: date,
     *,
     full_run: bool = True,
     progress: Callable[[int], None] | None = None,
+    selectors: tuple[str, ...] = (),
 ) -> LetterPackReport:
-    """Render and write every selected recipient's letter, the print file and the overview."""
+    """Render and write the organisation's letters (see ``plan_letters``), the case, the print file and the overview.
+
+    ``recipients`` narrows the plan to letters that go to at least one of them (None: the plan as it is).
+    """
+    from toolkit.case import case_filename, convert_to_pdf, render_case
     from toolkit.docx import build_docx
 
     out = campaign.output_dir
     letters_dir, emails_dir = out / "letters", out / "emails"
     templates = templates_for(campaign)
     names = lookup_names(campaign)
+    plan = plan_letters(campaign, selectors)
+    if recipients is not None:
+        wanted = {r.id for r in recipients}
+        plan.letters = [p for p in plan.letters if wanted & set(p.member_ids)]
+    report = LetterPackReport(plan=plan)
     # Numbered over every recipient, so that a run with --to gives the same letters as a full run.
-    variants = variant_numbers(campaign.recipients)
-    report = LetterPackReport()
+    variants = variant_numbers([p.recipient for p in plan_letters(campaign).letters])
     manifest: list[dict] = []
     combined: list[markup.Paragraph] = []
     overview_rows = []
-    ministries, committees = names
-    for recipient in recipients:
-        letter = render_letter(campaign, templates, recipient, letter_date, names, variant=variants.get(recipient.id))
-        entry = write_letter_files(campaign, letter, letters_dir, emails_dir, letter_date)
+    # The case, once per written standard in use: its DOCX, its paragraphs for the print file.
+    cases: dict[str, tuple[str, bytes, list[markup.Paragraph]]] = {}
+    if campaign.letters.attach_case and plan.letters:
+        languages = sorted({language_of(campaign, p.recipient) for p in plan.letters})
+        for language in languages:
+            paragraphs = render_case(campaign, templates, letter_date, language)
+            data = build_docx(paragraphs, title=paragraphs_title(paragraphs), language=language)
+            name = case_filename(campaign, language)
+            atomic_write_bytes(out / name, data, durable=False)
+            report.files.append(out / name)
+            cases[language] = (name, data, paragraphs)
+    titles = {d.id: f"{d.number}. {d.title}" for d in campaign.demands}
+    for planned in plan.letters:
+        recipient = planned.recipient
+        letter = render_letter(
+            campaign, templates, recipient, letter_date, names, variant=variants.get(recipient.id), planned=planned,
+        )
+        case = cases.get(letter.language)
+        entry = write_letter_files(
+            campaign, letter, letters_dir, emails_dir, letter_date,
+            case=(f"{CASE_STEM}.docx", case[1]) if case else None,
+        )
         manifest.append(entry)
         report.fingerprints.append(letter_fingerprint(letter, group=recipient.id))
-        first, *rest = letter.paragraphs
-        combined.append(markup.Paragraph(first.style, first.runs, page_break_before=bool(combined)))
-        combined.extend(rest)
+        # The print file: one section per letter, so its pages are numbered from 1, then the case.
+        for copy in print_copies(campaign, templates, planned, letter, letter_date, names, variants):
+            first, *rest = copy.paragraphs
+            combined.append(markup.Paragraph(first.style, first.runs, new_section=bool(combined)))
+            combined.extend(rest)
+            if case:
+                first, *rest = case[2]
+                combined.append(markup.Paragraph(first.style, first.runs, new_section=True))
+                combined.extend(rest)
         report.letters += 1
         if recipient.email:
             report.with_email += 1
             if not recipient.email_verified:
                 report.unverified.append(recipient.id)
-        titles = {d.id: f"{d.number}. {d.title}" for d in campaign.demands}
         overview_rows.append([
             recipient.id, recipient.kind, recipient.name, recipient.title,
             recipient.email, "ja" if recipient.email_verified else "nei", letter.language,
             " | ".join(titles[d] for d in letter.lead), " | ".join(titles[d] for d in letter.others),
-            f"letters/{entry['file'][:-4]}.docx", f"emails/{entry['file']}",
+            f"letters/{entry['file'][:-4]}.docx", f"emails/{entry['file']}", ", ".join(planned.member_ids),
         ])
         if progress:
             progress(1)
     if full_run:
-        stems = {file_stem(r) for r in recipients}
+        stems = {file_stem(p.recipient) for p in plan.letters}
         remove_stale(letters_dir, {f"{s}.docx" for s in stems} | {f"{s}.txt" for s in stems}, (".docx", ".txt"))
         remove_stale(emails_dir, {f"{s}.eml" for s in stems}, (".eml",))
     else:
@@ -160,14 +211,39 @@ def write_letter_pack(
     atomic_write_text(emails_dir / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     if combined:
         atomic_write_bytes(out / PRINT_FILE, build_docx(combined, title=f"Brev – 16 dager {campaign.year}", language=campaign.language), durable=False)
+    if cases:
+        try:
+            report.files.extend(convert_to_pdf([out / name for name, _, _ in cases.values()], out))
+        except ToolkitError as exc:
+            report.notes.append(f"{exc} DOCX-filen er skrevet; PDF-en mangler.")
     write_csv(
         out / OVERVIEW_FILE,
-        ["id", "type", "navn", "tittel", "e-post", "e-post verifisert", "språk", "krav som leder", "andre krav", "brev", "e-post-fil"],
+        ["id", "type", "navn", "tittel", "e-post", "e-post verifisert", "språk", "krav som leder", "andre krav", "brev", "e-post-fil", "går til"],
         overview_rows,
         excel=True,
     )
-    report.files = [out / PRINT_FILE, out / OVERVIEW_FILE, emails_dir / MANIFEST_FILE]
+    report.files += [out / PRINT_FILE, out / OVERVIEW_FILE, emails_dir / MANIFEST_FILE]
     return report
+
+
+def paragraphs_title(paragraphs: list[markup.Paragraph]) -> str:
+    return next((p.text for p in paragraphs if p.style == "Heading1"), "")
+
+
+def print_copies(campaign, templates, planned: PlannedLetter, letter: Letter, letter_date, names, variants) -> list[Letter]:
+    """The letter once per distinct postal address among those it goes to (one copy when they share one)."""
+    copies = [letter]
+    seen = {planned.recipient.postal_address}
+    for member in planned.members:
+        if member.postal_address and member.postal_address not in seen:
+            seen.add(member.postal_address)
+            context = letter_context(
+                campaign, planned.recipient, letter_date, names, variants.get(planned.recipient.id),
+                planned.members, planned.informational,
+            )
+            context["recipient"]["address_lines"] = address_lines(member.in_language(letter.language))
+            copies.append(render_letter(campaign, templates, planned.recipient, letter_date, names, context=context, planned=planned))
+    return copies
 
 
 def _merge_manifest(path: Path, entries: list[dict]) -> list[dict]:

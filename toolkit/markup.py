@@ -40,6 +40,8 @@ class Paragraph:
     style: str
     runs: tuple[Run, ...]
     page_break_before: bool = False
+    # Starts a new section on a new page whose page numbers restart at 1 (a letter in a print file).
+    new_section: bool = False
 
     @property
     def text(self) -> str:

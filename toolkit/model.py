@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from toolkit.errors import Problem
+
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")  # a four-digit year in a source's name
 
 RECIPIENT_KINDS = ("minister", "ministry", "mp", "committee", "other")
 LANGUAGES = ("nb", "nn")
@@ -19,12 +22,27 @@ class Organisation:
     address: tuple[str, ...]
     website: str
     email: str
+    phone: str = ""  # optional, shown in the letterhead
+
+
+@dataclass(frozen=True)
+class LetterSettings:
+    """The `letters:` keys of campaign.yaml that decide who gets a letter and what it says."""
+
+    inform_others: bool = False  # letters "til orientering" to recipients that own no demand
+    ministry_letter_to: str = "ministry"  # a ministry and its ministers share an inbox: "ministry" or "minister"
+    reply_within_days: int = 21
+    attach_case: bool = True  # kampanjens-krav.docx attached to every e-mail and printed after each letter
+    reference: str = ""  # "Vår referanse"
+    budget_adopted_on: date | None = None  # when the Storting adopts next year's budget (default 15 December)
+    subjects: dict = field(default_factory=dict)  # subject template by language, where it differs from nb
 
 
 @dataclass(frozen=True)
 class Signatory:
     name: str
     role: str
+    role_nn: str = ""  # the role in nynorsk ("leiar"); empty = the same word in both standards
 
 
 @dataclass(frozen=True)
@@ -56,18 +74,27 @@ class Fact:
     # Other written standards: {"nn": {"text": …, "source": …}}; missing keys fall back to bokmål.
     translations: dict = field(default_factory=dict, compare=False, hash=False)
     line: int = 0
+    # False for what does not go out of date (a law, a ratification): the fact-age check skips it.
+    dated: bool = True
 
     def in_language(self, language: str) -> "Fact":
         """This fact in another written standard (nynorsk), where the campaign files give one."""
         extra = self.translations.get(language)
         if not extra:
             return self
-        return Fact(self.id, extra.get("text", self.text), extra.get("source", self.source), self.year, self.url)
+        return Fact(
+            self.id, extra.get("text", self.text), extra.get("source", self.source), self.year, self.url,
+            line=self.line, dated=self.dated,
+        )
 
     @property
     def citation(self) -> str:
-        """The source as it is named in a text: "ILO (2022)"."""
-        if self.year and str(self.year) not in self.source:
+        """The source as it is named in a text, with one year: "ILO (2022)".
+
+        A source that already names a year ("… «Stopp menneskehandel» (2022)", "tilstandsrapport for
+        2021") is printed as it is; the fact's own year is added only to a source without one.
+        """
+        if self.year and not YEAR_IN_TEXT.search(self.source):
             return f"{self.source} ({self.year})"
         return self.source
 
@@ -83,9 +110,11 @@ class Demand:
     ministries: tuple[str, ...]
     committees: tuple[str, ...]
     facts: tuple[str, ...]
-    # Other written standards: {"nn": {"title": …, "summary": …, "arguments": […], "ask": …}}.
+    # Other written standards: {"nn": {"title": …, "summary": …, "arguments": […], "ask": …, "angles": {…}}}.
     translations: dict = field(default_factory=dict, compare=False, hash=False)
     line: int = 0
+    # What the demand asks of each owner, by ministry or committee id: {"JD": "…", "JUSTIS": "…"}.
+    angles: dict = field(default_factory=dict, compare=False, hash=False)
 
     def in_language(self, language: str) -> "Demand":
         """This demand in another written standard (nynorsk), where the campaign files give one."""
@@ -96,7 +125,12 @@ class Demand:
             self.id, self.number, extra.get("title", self.title), extra.get("summary", self.summary),
             tuple(extra.get("arguments", self.arguments)), extra.get("ask", self.ask),
             self.ministries, self.committees, self.facts, line=self.line,
+            angles={**self.angles, **extra.get("angles", {})},
         )
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return self.ministries + self.committees
 
 
 @dataclass(frozen=True)
@@ -123,6 +157,21 @@ class Recipient:
     source: str = ""
     notes: str = ""
     row: int = 0
+    # The official nynorsk forms, for letters in nynorsk (empty = the same as the bokmål column).
+    name_nn: str = ""
+    title_nn: str = ""
+    organisation_nn: str = ""
+
+    def in_language(self, language: str) -> "Recipient":
+        """The recipient's name, title and body as a letter in ``language`` writes them."""
+        if language != "nn" or not (self.name_nn or self.title_nn or self.organisation_nn):
+            return self
+        from dataclasses import replace
+
+        return replace(
+            self, name=self.name_nn or self.name, title=self.title_nn or self.title,
+            organisation=self.organisation_nn or self.organisation, name_nn="", title_nn="", organisation_nn="",
+        )
 
 
 @dataclass(frozen=True)
@@ -226,6 +275,8 @@ class Campaign:
     attach_docx: bool
     smtp: SmtpSettings
     similarity_threshold: float = 0.5
+    letters: LetterSettings = field(default_factory=LetterSettings)
+    max_fact_age_years: int = 4
     demands: tuple[Demand, ...] = ()
     facts: dict[str, Fact] = field(default_factory=dict)
     recipients: tuple[Recipient, ...] = ()
@@ -269,3 +320,4 @@ class Supporter:
     personal_paragraph: str = ""
     language: str = ""
     row: int = 0
+    address: str = ""  # optional postal address, one line ("Storgata 1, 0155 Oslo"), shown under the name

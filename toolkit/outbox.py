@@ -82,6 +82,18 @@ class Outbox:
     no_address: list[Skipped] = field(default_factory=list)
 
 
+def shared_inboxes(outbox: Outbox) -> dict[str, list[Message]]:
+    """Addresses that would get two or more different letters from the organisation itself.
+
+    Supporters' letters are not counted: many supporters may write to one representative.
+    """
+    by_address: dict[str, list[Message]] = {}
+    for message in outbox.messages:
+        if not message.sender:
+            by_address.setdefault(message.address.casefold(), []).append(message)
+    return {address: messages for address, messages in by_address.items() if len(messages) > 1}
+
+
 def find_manifests(output_dir: Path) -> list[Path]:
     """Every manifest of rendered messages in the output folder, the organisation's first."""
     found: list[Path] = []

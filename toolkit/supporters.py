@@ -24,7 +24,7 @@ from toolkit.model import LANGUAGES, Campaign, Recipient, Supporter
 from toolkit.sources import read_csv
 
 SUPPORTERS_FILE = "supporters.csv"
-SUPPORTER_COLUMNS = ("id", "name", "email", "county", "place", "personal_paragraph", "language")
+SUPPORTER_COLUMNS = ("id", "name", "email", "county", "place", "personal_paragraph", "language", "address")
 SUPPORTER_REQUIRED = ("id", "name", "email", "county")
 MAX_PARAGRAPH_CHARS = 1500
 OUTPUT_FOLDER = "supporters"
@@ -115,7 +115,7 @@ def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: s
         supporter_id = row["id"].lower()
         check_row_id(supporter_id, seen_ids, number, bad, each="Hver underskriver",
                      missing_hint="Gi raden en id med små bokstaver, tall og bindestrek.")
-        one_line_cells(row, ("name", "email", "county", "place"), bad)
+        one_line_cells(row, ("name", "email", "county", "place", "address"), bad)
         if not row["name"]:
             bad("name", "Mangler navn.", "Skriv navnet slik det skal stå under brevene.")
         email = row["email"]
@@ -150,6 +150,7 @@ def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: s
             county=district[0] if district else row["county"],
             county_name=district[1] if district else row["county"],
             place=row.get("place", ""),
+            address=row.get("address", ""),
             personal_paragraph=paragraph,
             language=language,
             row=number,
@@ -256,7 +257,11 @@ def supporter_letters(run: _Run, supporter: Supporter):
         # The supporter writes in their own written standard, whatever the representative's.
         recipient = replace(recipient, language=supporter.language or recipient.language or campaign.language)
         context = letter_context(campaign, recipient, run.letter_date, run.names, run.variants[supporter.id])
-        context["signer"] = {"name": supporter.name, "place": supporter.place or supporter.county_name}
+        # The supporter's letter is headed by the supporter, not by the organisation (see _letter.j2).
+        context["signer"] = {
+            "name": supporter.name, "place": supporter.place or supporter.county_name,
+            "address": supporter.address, "county": supporter.county_name,
+        }
         context["personal_paragraph"] = supporter.personal_paragraph
         yield recipient, render_letter(campaign, run.templates, recipient, run.letter_date, run.names, context)
 
@@ -282,7 +287,8 @@ def _write_supporter(run: _Run, supporter: Supporter) -> _Written:
             manifest.append(entry)
             fingerprints.append(letter_fingerprint(letter, group=supporter.id, key=f"{supporter.id}/{recipient.id}"))
         first, *rest = letter.paragraphs
-        printed.append(markup.Paragraph(first.style, first.runs, page_break_before=bool(printed)))
+        # A section per letter, so each printed letter's pages are numbered from 1.
+        printed.append(markup.Paragraph(first.style, first.runs, new_section=bool(printed)))
         printed.extend(rest)
     keep = {f"{stem}{suffix}" for stem in stems for suffix in (".docx", ".txt", ".eml")}
     if stems:

@@ -40,7 +40,15 @@ def _check_sending(campaign: Campaign, problems: Problems) -> None:
     check_smtp_settings(campaign, problems)
 
 
-FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending])
+def _check_letters(campaign: Campaign, problems: Problems) -> None:
+    from toolkit.letter_checks import check_case_template, check_fact_age, check_letter_plan
+
+    check_letter_plan(campaign, problems)
+    check_case_template(campaign, problems)
+    check_fact_age(campaign, problems)
+
+
+FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending, _check_letters])
 
 
 def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
