@@ -163,13 +163,15 @@ class Planner:
                 return Submission(day, outlet.id, spec.id, chosen[0], chosen[1], person.name)
         return None
 
-    def _first(self, spec, start: date, byline: str, tried: set[str], spread: bool) -> Submission | None:
-        """The earliest allowed pitch from ``start``; with ``spread``, on a day no other new pitch has."""
+    def _first(self, spec, start: date, byline: str, tried: set[str], spread: bool, order=()) -> Submission | None:
+        """The earliest allowed pitch from ``start``; with ``spread``, on a day no other new pitch has.
+        On one day, the outlets in ``order`` come first, then the others in the order of outlets.csv."""
         last = max((self.last_day(spec, o) or date.min for o in self.outlets), default=date.min)
+        outlets = sorted(self.outlets, key=lambda o: order.index(o.id) if o.id in order else len(order))
         day = start
         while day <= last:
             if not (spread and day in self.new_days):
-                for outlet in self.outlets:
+                for outlet in outlets:
                     pitch = self._pitch(spec, outlet, day, byline, tried)
                     if pitch:
                         return pitch
@@ -257,8 +259,10 @@ class Planner:
                 continue
             tried = {s.outlet for s in pp.earlier}
             start = max(self.today, spec.send_from, *(closed_on(s) for s in pp.earlier))
-            pitch = self._first(spec, start, pp.byline, tried, spread=not pp.earlier)
-            pitch = pitch or self._first(spec, start, pp.byline, tried, spread=False)
+            # After a decline or a withdrawal, the fall-backs the last plan showed come first, in their order.
+            order = [f.outlet for f in self._chain(spec, pp.earlier[-1], pp.byline, tried)] if pp.earlier else []
+            pitch = self._first(spec, start, pp.byline, tried, spread=not pp.earlier, order=order)
+            pitch = pitch or self._first(spec, start, pp.byline, tried, spread=False, order=order)
             if pitch is None:
                 pp.not_pitched = self._why_not(spec, pp, start)
                 continue
@@ -276,14 +280,17 @@ class Planner:
         return plan
 
     def _fallbacks(self, spec, pp: PiecePlan) -> list[Submission]:
-        """Where the piece goes if the current outlet says no or does not answer in time: each
-        fall-back on the day after the previous one's answer is due, at the earliest."""
-        tried = {s.outlet for s in pp.earlier} | {pp.current.outlet}
+        """Where the piece goes if the current outlet says no or does not answer in time."""
+        return self._chain(spec, pp.current, pp.byline, {s.outlet for s in pp.earlier}, today=self.today)
+
+    def _chain(self, spec, current: Submission, byline: str, tried: set[str], today: date = date.min) -> list[Submission]:
+        """The fall-backs after ``current``: each on the day the previous one's answer is due, at the earliest."""
+        tried = set(tried) | {current.outlet}
         chain: list[Submission] = []
-        previous, answer_by = pp.current, pp.answer_by
-        byline = pp.byline
+        previous = current
+        answer_by = current.day + timedelta(days=self.setup.answer_days(self.setup.outlet(current.outlet)))
         while len(chain) < MAX_FALLBACKS:
-            start = max(answer_by, self.today)
+            start = max(answer_by, today)
             pitch = self._first(spec, start, byline, tried, spread=False)
             if pitch is None:
                 break
