@@ -351,6 +351,7 @@ def load_facts(folder: Path, problems: Problems) -> dict[str, Fact]:
             url=fields.text("url", required=False),
             translations=translations,
             line=fields.line,
+            dated=fields.boolean("dated", True),
         )
         if fact_id:
             facts[fact_id] = fact

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from toolkit.errors import Problem
+
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")  # a four-digit year in a source's name
 
 RECIPIENT_KINDS = ("minister", "ministry", "mp", "committee", "other")
 LANGUAGES = ("nb", "nn")
@@ -56,18 +59,27 @@ class Fact:
     # Other written standards: {"nn": {"text": …, "source": …}}; missing keys fall back to bokmål.
     translations: dict = field(default_factory=dict, compare=False, hash=False)
     line: int = 0
+    # False for what does not go out of date (a law, a ratification): the fact-age check skips it.
+    dated: bool = True
 
     def in_language(self, language: str) -> "Fact":
         """This fact in another written standard (nynorsk), where the campaign files give one."""
         extra = self.translations.get(language)
         if not extra:
             return self
-        return Fact(self.id, extra.get("text", self.text), extra.get("source", self.source), self.year, self.url)
+        return Fact(
+            self.id, extra.get("text", self.text), extra.get("source", self.source), self.year, self.url,
+            line=self.line, dated=self.dated,
+        )
 
     @property
     def citation(self) -> str:
-        """The source as it is named in a text: "ILO (2022)"."""
-        if self.year and str(self.year) not in self.source:
+        """The source as it is named in a text, with one year: "ILO (2022)".
+
+        A source that already names a year ("… «Stopp menneskehandel» (2022)", "tilstandsrapport for
+        2021") is printed as it is; the fact's own year is added only to a source without one.
+        """
+        if self.year and not YEAR_IN_TEXT.search(self.source):
             return f"{self.source} ({self.year})"
         return self.source
 
