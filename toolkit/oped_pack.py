@@ -98,12 +98,12 @@ def history_lines(setup, piece_plan, language: str) -> list[str]:
 def local_context(campaign: Campaign, outlet, language: str, room: int | None, facts: dict) -> dict | None:
     """The local paragraph of a piece for a local or regional outlet: facts tagged with one of the
     outlet's counties in facts.yaml (``county``), or, without them, a marked place the signatory fills."""
-    from toolkit.outlets import DISTRICTS
+    from toolkit.outlets import DISTRICTS, districts_of
 
     if not outlet.is_local:
         return None
     counties = {DISTRICTS[d] for d in outlet.coverage}
-    found = [f for f in campaign.facts.values() if getattr(f, "county", "") in counties or getattr(f, "county", "") in outlet.coverage]
+    found = [f for f in campaign.facts.values() if f.county and set(districts_of(f.county)) & set(outlet.coverage)]
     facts = [facts[language][f.id] for f in found]
     return {
         "county": " og ".join(sorted(counties)), "outlet": outlet.name, "facts": facts, "write": not facts,

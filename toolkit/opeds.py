@@ -338,6 +338,13 @@ def check_opeds(campaign: Campaign, problems: Problems) -> None:
     report_unknown_rules(outlets, problems)
     signatories = load_signatories(folder / SIGNATORIES_FILE, problems, outlets, campaign.language)
     setup = OpedSetup(wait, pieces, outlets, signatories, lead_days=lead, gap_days=gap)
+    from toolkit.outlets import COUNTIES, districts_of
+
+    for fact in campaign.facts.values():
+        if fact.county and not districts_of(fact.county):
+            problems.error("facts.yaml", f"«{fact.county}» er verken et fylke eller en valgkrets.",
+                           f"Skriv et fylke ({', '.join(COUNTIES)}) eller en valgkrets-id som NT.",
+                           line=fact.line or None, field="county")
     _check_templates(campaign, setup, problems)
     _check_lengths(campaign, setup, problems)
     from toolkit.oped_status import load_status

@@ -21,6 +21,28 @@ DISTRICTS = {
     "ST": "Sør-Trøndelag", "NT": "Nord-Trøndelag", "No": "Nordland", "Tr": "Troms", "Fi": "Finnmark",
 }
 
+# Today's counties (2024) by the electoral districts they cover, so a fact tagged «Trøndelag» in
+# facts.yaml reaches a paper covering Nord- or Sør-Trøndelag.
+COUNTIES = {
+    "Østfold": ("Øs",), "Akershus": ("Ak",), "Buskerud": ("Bu",), "Oslo": ("Os",), "Innlandet": ("He", "Op"),
+    "Vestfold": ("Ve",), "Telemark": ("Te",), "Agder": ("AA", "VA"), "Rogaland": ("Ro",), "Vestland": ("Ho", "SF"),
+    "Møre og Romsdal": ("MR",), "Trøndelag": ("ST", "NT"), "Nordland": ("No",), "Troms": ("Tr",), "Finnmark": ("Fi",),
+}
+
+
+def districts_of(area: str) -> tuple[str, ...]:
+    """The electoral districts an area names: a district id or name, or one of today's counties."""
+    area = area.strip()
+    if area in DISTRICTS:
+        return (area,)
+    lowered = area.lower()
+    for name, districts in COUNTIES.items():
+        if name.lower() == lowered:
+            return districts
+    district = DISTRICT_BY_NAME.get(lowered)
+    return (district,) if district else ()
+
+
 # Kinds of outlet; local and regional papers print local writers (their `coverage`).
 OUTLET_KINDS = {
     "national": "national", "nasjonal": "national", "riksavis": "national",
