@@ -249,8 +249,8 @@ def test_nothing_goes_where_the_rules_are_unknown_or_not_met():
 def test_a_local_outlet_leaves_room_for_the_local_paragraph():
     local = outlet("lokal", kind="local", coverage=("NT",), limits={"debatt": Limit(None, 3000)})
     people = [person("Steinkjer", "NT")]
-    assert make_plan(setup_with([local], [piece("p")], people, chars=2500), START, PERIOD).submissions == []
-    assert make_plan(setup_with([local], [piece("p")], people, chars=2400), START, PERIOD).submissions
+    assert make_plan(setup_with([local], [piece("p")], people, chars=2501), START, PERIOD).submissions == []
+    assert make_plan(setup_with([local], [piece("p")], people, chars=2500), START, PERIOD).submissions
 
 
 def test_kronikk_where_the_outlet_takes_one_else_the_debate_piece():

@@ -104,6 +104,8 @@ def local_context(campaign: Campaign, outlet, language: str, room: int | None, f
         return None
     counties = {DISTRICTS[d] for d in outlet.coverage}
     found = [f for f in campaign.facts.values() if f.county and set(districts_of(f.county)) & set(outlet.coverage)]
+    # A nynorsk piece takes only facts written in nynorsk too (facts.yaml's nn:), never bokmål in their place.
+    found = [f for f in found if language != "nn" or "nn" in f.translations]
     facts = [facts[language][f.id] for f in found]
     return {
         "county": " og ".join(sorted(counties)), "outlet": outlet.name, "facts": facts, "write": not facts,

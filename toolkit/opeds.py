@@ -41,7 +41,7 @@ OPED_VARIABLES = {"piece", "demand", "demands", "facts", "signatory", "organisat
 PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
 LOCAL_TEMPLATE = "oped_local.j2"
 # Room a piece for a local or regional outlet leaves within the limit for its local paragraph.
-LOCAL_ROOM = {"chars": 600, "words": 100}
+LOCAL_ROOM = {"chars": 500, "words": 80}
 
 
 @dataclass(frozen=True)
@@ -203,28 +203,40 @@ YEAR_PARENTHESIS = re.compile(r"\s*\((?:[^()]*\d{4}[^()]*|[a-zæøå][^()]*)\)")
 
 
 def source_name(source: str) -> str:
-    """Who a source is, as a newspaper names it in a sentence: the part before the first comma,
-    without the year or a lower-case remark in parentheses. "ILO, Global Estimates … (2022)" -> "ILO";
-    "EUs Daphne-program (studie), gjengitt i …" -> "EUs Daphne-program"."""
-    head = source.split(",")[0]
-    return YEAR_PARENTHESIS.sub("", head).strip() or source.strip()
+    """Who a source is, as a newspaper names it in a sentence: the part before the first comma or
+    semicolon, without the year or a lower-case remark in parentheses, and a web site's owner rather
+    than its page. "ILO, Global Estimates … (2022)" -> "ILO"; "EUs Daphne-program (studie), gjengitt
+    i …" -> "EUs Daphne-program"; "regjeringen.no: Nasjonal strategi …" -> "regjeringen"."""
+    head = re.split(r"[,;]", source)[0]
+    head = YEAR_PARENTHESIS.sub("", head).strip()
+    site = re.match(r"^([a-zæøå0-9-]+)\.no(?::|\s+om\s)", head)
+    if site:
+        return site.group(1) if ":" in head[: site.end()] else f"{site.group(1)}.no"
+    return head or source.strip()
 
 
-def sourced_sentence(text: str, source: str, year: int | None, language: str) -> str:
-    """The fact as one sentence that names its source and its year once, the way newspapers do:
-    the text as it is when it already names both, otherwise "…, ifølge ILO (2022)."."""
+def _names(who: str, text: str) -> bool:
+    """True when ``text`` already names the source ``who``: its acronym (as written, also in the
+    genitive: "KOMs", "ILOs"), or, without one, a longer word of its name."""
+    words = [w.strip("()«»'\".,:") for w in who.split()]
+    acronyms = [w[:-1] if w.endswith("s") and w[:-1].isupper() else w for w in words]
+    acronyms = [w for w in acronyms if len(w) >= 2 and w.isupper()]
+    if acronyms:
+        return any(re.search(rf"\b{re.escape(a)}s?\b", text) for a in acronyms)
+    keys = [w for w in words if len(w) >= 4]
+    return any(re.search(rf"\b{re.escape(k)}", text, re.IGNORECASE) for k in keys)
+
+
+def sourced_sentence(text: str, source: str, year: int | None, language: str, dated: bool = True) -> str:
+    """The fact as one sentence that names its source once, the way newspapers write: the text as it
+    is when it already names the source, otherwise "…, ifølge ILO (2022)." (the year only where the
+    text gives none, and never for what does not date, such as a law)."""
     who = source_name(source)
-    words = who.replace("'", " ").replace("«", " ").replace("»", " ").split()
-    key = next((w for w in words if w.isupper() and len(w) > 1), words[0] if words else who)
     body = text[:-1] if text.endswith(".") else text
-    names_source = key.lower() in text.lower()
-    names_year = year is not None and str(year) in text
-    if names_source and (names_year or year is None):
+    if _names(who, text):
         return body + "."
     according = "ifølgje" if language == "nn" else "ifølge"
-    if names_source:
-        return f"{body} ({year})."
-    if year and not names_year:
+    if year and dated and str(year) not in text:
         who = f"{who[:-1]}, {year})" if who.endswith(")") else f"{who} ({year})"
     return f"{body}, {according} {who}."
 
@@ -247,7 +259,8 @@ def fact_contexts(campaign: Campaign) -> dict[str, dict[str, dict]]:
             context["statement"] = text[:-1] if text.endswith(".") else text
             context["ref"] = PARENTHESIS.sub(r", \1", context["source"])
             context["who"] = source_name(context["source"])
-            context["sourced"] = sourced_sentence(text, context["source"], context["year"], language)
+            context["sourced"] = sourced_sentence(text, context["source"], context["year"], language,
+                                                  getattr(campaign.facts[fact_id], "dated", True))
             contexts[fact_id] = context
         by_language[language] = contexts
     return by_language
