@@ -378,28 +378,23 @@ def _check_templates(campaign: Campaign, setup: OpedSetup, problems: Problems) -
     facts = fact_contexts(campaign)
     from toolkit.oped_pack import COVER_TEMPLATE
 
-    # The cover note is written in each language a piece is sent in.
-    for language in sorted({"nb"} | {language for spec in setup.pieces for language in spec.languages}):
-        if not templates[language].exists(COVER_TEMPLATE):
-            problems.error(f"{folder.name}/{language}/{COVER_TEMPLATE}", "Malen for følgebrevet finnes ikke.",
-                           f"Lag {COVER_TEMPLATE} i letter_templates/{language}/ (se letter_templates/nb/{COVER_TEMPLATE}).")
-            continue
-        try:
-            templates[language].get(COVER_TEMPLATE)
-        except TemplateProblem as exc:
-            place, _, message = str(exc).partition(": ")
-            problems.error(place, message)
-    if any(o.is_local for o in setup.outlets):
-        for language in sorted({language for spec in setup.pieces for language in spec.languages}):
-            if not templates[language].exists(LOCAL_TEMPLATE):
-                problems.error(f"{folder.name}/{language}/{LOCAL_TEMPLATE}", "Malen for det lokale avsnittet finnes ikke.",
-                               f"Lag {LOCAL_TEMPLATE} i letter_templates/{language}/ (se letter_templates/nb/{LOCAL_TEMPLATE}).")
+    def check_shared(name: str, what: str, languages) -> None:
+        for language in sorted(languages):
+            if not templates[language].exists(name):
+                problems.error(f"{folder.name}/{language}/{name}", f"Malen for {what} finnes ikke.",
+                               f"Lag {name} i letter_templates/{language}/ (se letter_templates/nb/{name}).")
                 continue
             try:
-                templates[language].get(LOCAL_TEMPLATE)
+                templates[language].get(name)
             except TemplateProblem as exc:
                 place, _, message = str(exc).partition(": ")
                 problems.error(place, message)
+
+    written_in = {language for spec in setup.pieces for language in spec.languages}
+    # The cover note is written in each language a piece is sent in.
+    check_shared(COVER_TEMPLATE, "følgebrevet", {"nb"} | written_in)
+    if any(o.is_local for o in setup.outlets):
+        check_shared(LOCAL_TEMPLATE, "det lokale avsnittet", written_in)
     # Rendering both lengths runs every branch a piece has, so a strict render finds what
     # Templates.check would (an unknown variable, with the template's line) at half the cost.
     for spec in setup.pieces:
