@@ -101,6 +101,8 @@ class Planner:
         self.outlet_days: dict[str, list[tuple[date, str]]] = {}
         self.signer_days: dict[str, list[tuple[date, str]]] = {}
         self.new_days: set[date] = set()  # days a new pitch was planned on, to spread them out
+        self.able: dict[tuple[str, str], list] = {}  # who could sign a piece for an outlet, whatever the day
+        self.nodes = 0  # (outlet, day) pairs tried: the planner's work, for bench/bench_opeds.py
 
     # -- the rules --------------------------------------------------------------------------------
 
@@ -135,29 +137,35 @@ class Planner:
                     return version, language
         return None
 
-    def _signers(self, outlet: Outlet, spec, day: date, byline: str) -> list:
+    def _signers(self, outlet: Outlet, spec, day: date, byline: str, free: set[str] | None = None) -> list:
         """Who may sign ``spec`` for ``outlet`` on ``day``, best first. A piece with a byline keeps it,
         unless the outlet is local and the organiser named a signatory from its area for it."""
-        people = [s for s in self.setup.signatories if any(can_sign(s, outlet, l) for l in spec.languages)]
+        key = (outlet.id, spec.id)
+        if key not in self.able:
+            self.able[key] = [s for s in self.setup.signatories if any(can_sign(s, outlet, l) for l in spec.languages)]
+        people = self.able[key]
         if byline:
             keeper = self.setup.signatory(byline)
             if keeper is not None and keeper in people:
                 return [keeper] if self.signer_free(keeper.name, day, spec.id) else []
             named = [s for s in people if outlet.is_local and outlet.id in s.preferred_outlets]
             return [s for s in named if self.signer_free(s.name, day, spec.id)]
+        if free is None:
+            free = {s.name for s in people if self.signer_free(s.name, day, spec.id)}
+        people = [s for s in people if s.name in free]
         load = {s.name: len(self.signer_days.get(s.name.lower(), ())) for s in people}
-        people = [s for s in people if self.signer_free(s.name, day, spec.id)]
         return sorted(people, key=lambda s: (outlet.id not in s.preferred_outlets, load[s.name], s.row))
 
-    def _pitch(self, spec, outlet: Outlet, day: date, byline: str, tried: set[str]) -> Submission | None:
+    def _pitch(self, spec, outlet: Outlet, day: date, byline: str, tried: set[str], free: set[str] | None = None) -> Submission | None:
         """The submission of ``spec`` to ``outlet`` on ``day`` if every rule allows it."""
+        self.nodes += 1
         last = self.last_day(spec, outlet)
         if (
             last is None or not spec.send_from <= day <= last or outlet.id in tried or not outlet.takes(spec.id)
             or not self.outlet_free(outlet.id, day, spec.id)
         ):
             return None
-        for person in self._signers(outlet, spec, day, byline):
+        for person in self._signers(outlet, spec, day, byline, free):
             chosen = self._version(outlet, spec, person)
             if chosen:
                 return Submission(day, outlet.id, spec.id, chosen[0], chosen[1], person.name)
@@ -170,9 +178,11 @@ class Planner:
         outlets = sorted(self.outlets, key=lambda o: order.index(o.id) if o.id in order else len(order))
         day = start
         while day <= last:
-            if not (spread and day in self.new_days):
+            # Who is free to sign that day, found once for every outlet (a new piece only; a byline is checked as it is).
+            free = None if byline else {s.name for s in self.setup.signatories if self.signer_free(s.name, day, spec.id)}
+            if not (spread and day in self.new_days) and (free is None or free):
                 for outlet in outlets:
-                    pitch = self._pitch(spec, outlet, day, byline, tried)
+                    pitch = self._pitch(spec, outlet, day, byline, tried, free)
                     if pitch:
                         return pitch
             day += ONE_DAY
