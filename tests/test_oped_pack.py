@@ -322,3 +322,15 @@ def test_a_piece_sent_outside_the_plan_is_respected(campaign_dir):
     assert opening == [("2026-11-25", "aftenposten")]
     _, piece, cover = piece_and_cover(campaign_dir / "ut" / "opeds" / "2026-11-25-aftenposten-apning.docx")
     assert "kronikk på bokmål, grensen er ukjent. Teksten har" in "\n".join(p.text for p in cover)
+
+
+def test_after_the_period_nothing_is_planned_and_a_later_day_starts_there(campaign_dir):
+    assert run("opeds", "--campaign", str(campaign_dir), "--date", "2026-12-07").exit_code == 0
+    rows = plan_rows(campaign_dir)
+    sent = [r for r in rows if r["status"] == "planlagt"]
+    assert sent and all(r["dato"] >= "2026-12-07" for r in sent)
+    # The closing piece belongs to 10 December: with five lead days it is too late on 7 December.
+    closing = next(r for r in rows if r["innlegg"] == "avslutning")
+    assert closing["status"] == "ikke sendt" and "10. desember" in closing["merknad"]
+    after = run("opeds", "--campaign", str(campaign_dir), "--date", "2026-12-11")
+    assert after.exit_code == 0 and "perioden er over" in after.output
