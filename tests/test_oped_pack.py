@@ -334,3 +334,27 @@ def test_after_the_period_nothing_is_planned_and_a_later_day_starts_there(campai
     assert closing["status"] == "ikke sendt" and "10. desember" in closing["merknad"]
     after = run("opeds", "--campaign", str(campaign_dir), "--date", "2026-12-11")
     assert after.exit_code == 0 and "perioden er over" in after.output
+
+
+def test_a_sent_piece_past_its_answer_date_stays_and_the_run_says_what_to_do(planned):
+    row = mark(planned, "forebygging", "sendt", "")
+    later = (date.fromisoformat(row["date"]) + timedelta(days=5)).isoformat()
+    result = run("opeds", "--campaign", str(planned), "--date", later)
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if l.strip().startswith("forebygging:"))
+    assert "(sendt," in line and "svarfristen er passert" in line and "«trukket»" in line
+    plan_row = next(r for r in plan_rows(planned) if r["innlegg"] == "forebygging")
+    assert plan_row["status"] == "sendt" and plan_row["dato"] == row["date"] and "svarfristen er passert" in plan_row["merknad"]
+    assert [r["status"] for r in status_rows(planned) if r["piece"] == "forebygging"] == ["sendt"]
+
+
+def test_two_pieces_to_one_outlet_within_the_gap_in_the_status_file_are_reported(campaign_dir):
+    (campaign_dir / "opeds-status.csv").write_text(
+        "date;outlet;piece;version;language;signatory;status;answered_on;notes\n"
+        "2026-11-25;vg;slaveri;debatt;nb;Kari Eksempel;sendt;;\n"
+        "2026-11-29;vg;rettsvern;debatt;nb;Åse Øvrebø-Eksempel;sendt;;\n",
+        encoding="utf-8",
+    )
+    result = run("opeds", "--campaign", str(campaign_dir), "--date", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    assert "vg fikk to innlegg med under 7 dagers mellomrom" in result.output

@@ -19,6 +19,7 @@ OPEDS_DIR = "opeds"
 PLAN_FILE = "plan.csv"
 COVER_TEMPLATE = "oped_cover.j2"
 LOCAL_TEMPLATE = "oped_local.j2"
+OVERDUE_NOTE = "svarfristen er passert: spør avisa, eller trekk innlegget og skriv «trukket» med datoen i opeds-status.csv"
 PLAN_HEADER = [
     "innlegg", "tittel", "trykkes", "avis", "status", "dato", "ukedag", "svar ventet", "versjon", "språk",
     "underskriver", "rolle", "lengde", "grense", "send til", "adresse verifisert", "bilde", "eksklusiv",
@@ -220,7 +221,8 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
             outlet.submission_email or outlet.submission_form, "ja" if outlet.submission_verified else "nei",
             "ja" if outlet.photo_required else "nei", "ja" if outlet.exclusive else "nei",
             ("skrives av underskriveren" if local["write"] else "fra facts.yaml") if local else "",
-            "; ".join(history_lines(setup, piece_plan, "nb")), later, "",
+            "; ".join(history_lines(setup, piece_plan, "nb")), later,
+            OVERDUE_NOTE if plan.overdue(piece_plan) else "",
             f"{OPEDS_DIR}/{stem}.docx" if stem else "",
         ])
     return files, rows
@@ -282,6 +284,8 @@ def plan_lines(report) -> list[str]:
         text = f"  {p.piece}: {setup_outlet(s.outlet)} {format_date(s.day, with_year=False)} ({status}, {s.signatory}{day})"
         if p.answer_by and not s.placed:
             text += f"; svar ventet {format_date(p.answer_by, with_year=False)}"
+            if plan.overdue(p):
+                text += f" ({OVERDUE_NOTE})"
         if p.fallbacks:
             text += "; deretter " + ", ".join(f"{setup_outlet(f.outlet)} {format_date(f.day, with_year=False)}" for f in p.fallbacks)
         lines.append(text + ".")

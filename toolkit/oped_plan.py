@@ -64,6 +64,13 @@ class Plan:
     dropped: list[tuple[Submission, str]] = field(default_factory=list)  # planned rows that broke a rule, and why
     unconfirmed: list[Submission] = field(default_factory=list)  # planned for a day gone by, not marked as sent
     exhaustive: bool = True  # kept for callers of the former search; a greedy plan is always complete
+    today: date | None = None
+
+    def overdue(self, piece_plan: PiecePlan) -> bool:
+        """True when a sent piece's answer date has passed without an answer."""
+        current = piece_plan.current
+        return (current is not None and current.status in ("pitched", "planned") and piece_plan.answer_by is not None
+                and self.today is not None and current.day < self.today and piece_plan.answer_by <= self.today)
 
     @property
     def submissions(self) -> list[Submission]:
@@ -222,7 +229,7 @@ class Planner:
         # before the period for a piece that belongs to its first day), to the period's last day.
         start = max(self.today, min((p.send_from for p in self.pieces), default=self.today))
         last = max([*self.period, *(p.send_until for p in self.pieces)], default=start)
-        plan = Plan([], [start + timedelta(days=i) for i in range((last - start).days + 1)])
+        plan = Plan([], [start + timedelta(days=i) for i in range((last - start).days + 1)], today=self.today)
         history = sorted(self.setup.history, key=lambda s: (s.day, s.row))
         rows = {p.id: [s for s in history if s.piece == p.id] for p in self.pieces}
         by_piece: dict[str, PiecePlan] = {}

@@ -128,13 +128,13 @@ def load_status(path: Path, problems: Problems, setup, label: str = "opeds-statu
                 extra=tuple((column, row[column]) for column in table.header if column and column not in STATUS_COLUMNS),
             )
         )
-    _report_conflicts(rows, problems, label, setup.wait_days)
+    _report_conflicts(rows, problems, label, setup.gap_days)
     return tuple(rows), table.separator
 
 
-def _report_conflicts(rows: list[Submission], problems: Problems, label: str, wait_days: int) -> None:
+def _report_conflicts(rows: list[Submission], problems: Problems, label: str, gap_days: int) -> None:
     """Warn where the organiser's own record has a piece with two outlets at once, or an outlet with two
-    pieces close together (the planner's spacing is checked in days by toolkit.oped_plan)."""
+    pieces fewer than ``gap_days`` days apart."""
     done = [r for r in rows if r.status != "planned"]
     for index, first in enumerate(done):
         for second in done[index + 1:]:
@@ -147,6 +147,12 @@ def _report_conflicts(rows: list[Submission], problems: Problems, label: str, wa
                         "Si fra til en av avisene, så innlegget ikke trykkes to steder. Skriv «trukket» med dato på raden "
                         "til avisa som ikke skal ha det.", row=later.row, field="outlet",
                     )
+            if first.outlet == second.outlet and first.piece != second.piece and abs((first.day - second.day).days) < gap_days:
+                problems.warning(
+                    label, f"{first.outlet} fikk to innlegg med under {gap_days} dagers mellomrom (også rad {first.row}).",
+                    "Aviser tar sjelden to innlegg fra samme avsender så tett; neste innlegg dit planlegges med avstand.",
+                    row=second.row, field="date",
+                )
 
 
 def status_bytes(rows: list[Submission], separator: str) -> bytes:
