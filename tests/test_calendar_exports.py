@@ -178,12 +178,12 @@ def test_formulas_are_neutralised_in_every_csv_export(campaign_dir):
 def test_invalid_calendar_is_not_exported_unless_allowed(campaign_dir):
     add_post(campaign_dir, f"- {{id: for-lang, date: 2026-11-27, text: Kort., variants: {{x: {'ø' * 270}}}}}")
     out = campaign_dir / "ut" / "calendar"
-    result = run("calendar", "--campaign", str(campaign_dir))
+    result = run("calendar", "--campaign", str(campaign_dir), "--from", "2026-11-20")
     assert result.exit_code == 2
     assert "X: 39 tegn for mye (319 av 280)" in result.output and "linje" in result.output
     assert not out.exists()
 
-    result = run("calendar", "--campaign", str(campaign_dir), "--allow-invalid")
+    result = run("calendar", "--campaign", str(campaign_dir), "--allow-invalid", "--from", "2026-11-20")
     assert result.exit_code == 0, result.output
     assert "1 ugyldig innlegg er merket UGYLDIG" in result.output
     assert "ADVARSEL: posts.yaml" in result.output and "FEIL:" not in result.output
@@ -201,7 +201,7 @@ def test_invalid_calendar_is_not_exported_unless_allowed(campaign_dir):
 
 def test_allow_invalid_does_not_let_other_errors_through(campaign_dir):
     add_post(campaign_dir, "- {id: bilde, date: 2026-11-26, text: Hei, image: https://example.org/a.png}")
-    result = run("calendar", "--campaign", str(campaign_dir), "--allow-invalid")
+    result = run("calendar", "--campaign", str(campaign_dir), "--allow-invalid", "--from", "2026-11-20")
     assert result.exit_code == 2 and "alt-tekst" in result.output
 
 
@@ -217,7 +217,7 @@ def test_cli_exit_code_and_message_without_traceback(campaign_dir):
 
 def test_calendar_without_posts_yaml_says_what_to_do(campaign_dir):
     (campaign_dir / "posts.yaml").unlink()
-    result = run("calendar", "--campaign", str(campaign_dir))
+    result = run("calendar", "--campaign", str(campaign_dir), "--from", "2026-11-20")
     assert result.exit_code == 1 and "posts.yaml" in result.output
 
 
@@ -319,3 +319,130 @@ def test_ics_text_escaping_and_folding_match_icalendar(parts):
     line = "DESCRIPTION:" + escaped
     assert ics.fold(line).encode("utf-8") == Contentline(line).to_ical()
     assert all(len(part.encode("utf-8")) < 76 for part in ics.fold(line).split("\r\n"))
+
+
+# --- A calendar that knows what day it is ---------------------------------------------------------
+
+DEC3 = date(2026, 12, 3)
+DEC3_START = datetime(2026, 12, 3, tzinfo=OSLO)
+
+
+def bulk_dates(out: Path) -> list[datetime]:
+    """Every publishing time in the Buffer, Hootsuite and Sprout files, as Oslo times."""
+    found = []
+    for path in (out / "buffer").glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        found += [datetime.strptime(v, "%Y-%m-%d %H:%M").replace(tzinfo=OSLO) for v in frame["Posting Time"]]
+    for path in (out / "hootsuite").glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, header=None)
+        found += [datetime.strptime(v, "%d/%m/%Y %H:%M").replace(tzinfo=OSLO) for v in frame[0]]
+    for path in (out / "sprout").glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        found += [datetime.strptime(f"{d} {t}", "%d/%m/%Y %H:%M").replace(tzinfo=OSLO)
+                  for d, t in zip(frame["date"], frame["time_24hr"])]
+    return found
+
+
+@pytest.mark.parametrize("command", [
+    ("calendar", "--from", "2026-12-03"),
+    ("build", "--date", "2026-12-03"),
+])
+def test_on_3_december_past_posts_leave_the_bulk_files_and_the_command_says_how_many(campaign_dir, command):
+    result = run(command[0], "--campaign", str(campaign_dir), *command[1:])
+    assert result.exit_code == 0, result.output
+    campaign, _ = check_campaign(campaign_dir, DEC3)
+    out = campaign_dir / "ut" / "calendar"
+    posts = campaign.calendar.posts
+    # On the machine's own 3 December a build counts from the present moment, else from midnight.
+    past = [p for p in posts if p.publish_at < DEC3_START]
+    times = bulk_dates(out)
+    assert times and min(times) >= DEC3_START, "no post before 3 December in a bulk-upload file"
+    assert len(times) == 3 * sum(1 for p in posts if p.publish_at >= DEC3_START and p.valid) or command[0] == "build"
+    assert f"{len(past)} innlegg hadde tidspunkt før 3. desember 2026" in result.output or (
+        command[0] == "build" and "innlegg hadde tidspunkt før 3. desember 2026 kl." in result.output)
+    assert "fra 25. november kl. 07:45" in result.output
+    # The CSV keeps every post, the past ones marked.
+    frame = pd.read_csv(out / "posts.csv", dtype=str, keep_default_na=False)
+    assert len(frame) == len(posts)
+    marked = frame[frame["status"] == "publisert/passert"]
+    stamps = [datetime.fromisoformat(f"{d}T{t}").replace(tzinfo=OSLO) for d, t in zip(marked["dato"], marked["klokkeslett"])]
+    assert len(marked) >= len(past) and all(s < DEC3_START or command[0] == "build" for s in stamps)
+    assert set(frame[frame["dato"] < "2026-12-03"]["status"]) == {"publisert/passert"}
+
+
+def test_on_3_december_the_ics_keeps_past_posts_marked(campaign_dir):
+    import icalendar
+
+    assert run("calendar", "--campaign", str(campaign_dir), "--from", "2026-12-03").exit_code == 0
+    cal = icalendar.Calendar.from_ical((campaign_dir / "ut" / "calendar" / "posts.ics").read_bytes())
+    events = [e for e in cal.walk("VEVENT") if isinstance(e.start, datetime)]
+    campaign, _ = check_campaign(campaign_dir, DEC3)
+    assert len(events) == len(campaign.calendar.posts)
+    for event in events:
+        past = event.start < DEC3_START
+        assert ("Status: publisert/passert" in str(event["DESCRIPTION"])) == past, event.start
+    # Rerunning on the same day gives the same bytes.
+    before = (campaign_dir / "ut" / "calendar" / "posts.ics").read_bytes()
+    assert run("calendar", "--campaign", str(campaign_dir), "--from", "2026-12-03").exit_code == 0
+    assert (campaign_dir / "ut" / "calendar" / "posts.ics").read_bytes() == before
+
+
+def test_on_3_december_the_page_shows_past_posts_and_opens_on_today(campaign_dir):
+    from html.parser import HTMLParser
+
+    assert run("calendar", "--campaign", str(campaign_dir), "--from", "2026-12-03").exit_code == 0
+    html = (campaign_dir / "ut" / "calendar" / "index.html").read_text(encoding="utf-8")
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, dict(attrs)))
+
+    parser = Tags()
+    parser.feed(html)
+    campaign, _ = check_campaign(campaign_dir, DEC3)
+    cards = [a for t, a in parser.tags if t == "li" and "card" in a.get("class", "").split()]
+    past_cards = [a for a in cards if "past" in a["class"].split()]
+    assert len(past_cards) == sum(1 for p in campaign.calendar.posts if p.publish_at < DEC3_START)
+    today = [a for t, a in parser.tags if t == "td" and a.get("aria-current") == "date"]
+    assert len(today) == 1 and "today" in today[0]["class"]
+    past_days = [a for t, a in parser.tags if t == "td" and "past" in a.get("class", "").split()]
+    assert len(past_days) == 8, "25 November – 2 December"
+    # The page opens with today's box, before the overview, linking to today's posts.
+    assert html.index('id="i-dag"') < html.index('id="oversikt"')
+    assert "I dag: <time datetime=\"2026-12-03\">torsdag 3. desember 2026</time>, dag 9" in html
+    assert 'href="#dag-9"' in html and "Publisert/passert" in html
+    # Before the period nothing is past and there is no today box.
+    assert run("calendar", "--campaign", str(campaign_dir), "--from", "2026-11-20").exit_code == 0
+    before = (campaign_dir / "ut" / "calendar" / "index.html").read_text(encoding="utf-8")
+    assert 'id="i-dag"' not in before and "Publisert/passert" not in before
+
+
+def test_from_must_be_a_date(campaign_dir):
+    result = run("calendar", "--campaign", str(campaign_dir), "--from", "3. desember")
+    assert result.exit_code == 2 and "--from" in result.output and "Traceback" not in result.output
+
+
+def test_one_text_on_more_than_three_platforms_is_a_warning(campaign_dir):
+    add_post(campaign_dir, "- {id: lik-overalt, date: 2026-11-27, time: '06:15', text: Samme tekst overalt.}")
+    result = run("calendar", "--campaign", str(campaign_dir), "--from", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert "Innlegget «lik-overalt» 27. november 2026 har samme tekst på 7 plattformer" in result.output
+    add_post(campaign_dir, textwrap.dedent("""\
+        - id: egne-former
+          date: 2026-11-28
+          time: '06:15'
+          text: Tekst for Mastodon, Threads og Instagram.
+          short: Kort tekst for X og Bluesky.
+          long: En lengre tekst for Facebook og LinkedIn, med mer forklaring.
+        """))
+    result = run("calendar", "--campaign", str(campaign_dir), "--from", "2026-11-20")
+    assert "«egne-former»" not in result.output
+    campaign, _ = check_campaign(campaign_dir, DEC3)
+    texts = {p.platform: p.text.split("\n\n")[0] for p in campaign.calendar.posts if p.id == "egne-former"}
+    assert texts["x"] == texts["bluesky"] == "Kort tekst for X og Bluesky."
+    assert texts["facebook"] == texts["linkedin"].split("\n\n")[0] == "En lengre tekst for Facebook og LinkedIn, med mer forklaring."
+    assert texts["mastodon"] == texts["threads"] == texts["instagram"] == "Tekst for Mastodon, Threads og Instagram."

@@ -73,7 +73,7 @@ def test_page_is_semantic_and_shows_every_post(shipped):
     assert (len(days), len(outside)) == (16, 5)
     text = "".join(elements.text)
     assert "FNs internasjonale dag for avskaffelse av slaveri" in text
-    assert "230 av 280 tegn" in text  # the X opening post, counted as X counts it
+    assert "214 av 280 tegn" in text  # the X opening post, counted as X counts it
     assert "Trenger bilde" in text
 
 
@@ -158,3 +158,31 @@ def test_page_in_a_real_headless_browser(shipped, tmp_path):
     cards = [a for t, a in elements.tags if t == "li" and "card" in a.get("class", "")]
     assert len(cards) == len(campaign.calendar.posts)
     assert "Postkalender: 16 dager mot vold mot kvinner 2026" in dom
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
+def test_page_on_3_december_in_a_real_headless_browser(campaign_dir, tmp_path):
+    """Run on 3 December, the browser shows today's box first and the week's past posts as past."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from toolkit.post_exports import calendar_now
+
+    campaign, problems = check_campaign(campaign_dir, date(2026, 12, 3))
+    assert problems.errors == []
+    now = calendar_now(campaign, date(2026, 12, 3), exact=True)
+    assert now == datetime(2026, 12, 3, tzinfo=ZoneInfo("Europe/Oslo"))
+    write_calendar(campaign, campaign.calendar, now)
+    page = campaign_dir / "ut" / "calendar" / "index.html"
+    flags = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profil'}",
+    ]
+    dom = subprocess.run(flags + ["--dump-dom", page.as_uri()], capture_output=True, timeout=120, check=True, text=True).stdout
+    elements = parse(dom)
+    past = [a for t, a in elements.tags if t == "li" and "past" in a.get("class", "").split()]
+    assert len(past) == sum(1 for p in campaign.calendar.posts if p.publish_at < now) > 0
+    assert dom.index("I dag:") < dom.index("Oversikt")
+    today = [a for t, a in elements.tags if t == "td" and a.get("aria-current") == "date"]
+    assert len(today) == 1

@@ -222,3 +222,40 @@ def test_campaign_without_posts_yaml_still_validates(campaign_dir):
     campaign, problems = check(campaign_dir)
     assert problems.errors == [] and campaign.calendar is None
     assert any(p.file == "posts.yaml" for p in problems.warnings)
+
+
+def test_shipped_posts_are_written_for_their_platform(campaign_dir):
+    """No text goes out word for word on more than three platforms on a day: X and Bluesky get the
+    short form, Facebook and LinkedIn the fuller one, and the rest the post's text."""
+    from toolkit.posts import SAME_TEXT_PLATFORMS
+
+    campaign, problems = check(campaign_dir)
+    assert not [p for p in problems.warnings if "samme tekst" in p.message]
+    uses: dict[tuple, set[str]] = {}
+    for post in campaign.calendar.posts:
+        body = post.text.split("\n\n")[0]  # the words, before the source, link and hashtags
+        uses.setdefault((post.date, post.language, post.text.rsplit("\n\n", 2)[0] if post.fact_id else body), set()).add(post.platform)
+    assert max(len(platforms) for platforms in uses.values()) <= SAME_TEXT_PLATFORMS
+    by_post: dict[str, dict[str, str]] = {}
+    for post in campaign.calendar.posts:
+        by_post.setdefault(post.id, {})[post.platform] = post.text
+    for post_id, texts in by_post.items():
+        assert len(set(texts.values())) >= 3, post_id
+        # The short form is shorter than the fuller one.
+        assert len(texts["x"]) < len(texts["linkedin"]), post_id
+
+
+def test_world_aids_day_and_3_december_say_what_links_them_to_trafficking(campaign_dir):
+    campaign, _ = check(campaign_dir)
+    posts = {(p.id, p.platform): p for p in campaign.calendar.posts}
+    aids = posts[("aidsdagen", "linkedin")]
+    assert "hiv" in aids.text and "seksuell utnytting" in aids.text and "90 prosent" in aids.text
+    assert aids.fact_id == "unodc-seksuell-utnyttelse" and "Kilde: FNs kontor for narkotika og kriminalitet (UNODC)" in aids.text
+    disability = posts[("funksjonsnedsettelse", "linkedin")]
+    assert "Menneskehandlere" in disability.text and "GRETA" in disability.text
+    assert disability.fact_id == "greta-2022-anbefalinger" and "Kilde: GRETA" in disability.text
+    # Every figure in a fact post carries its year.
+    for post in campaign.calendar.posts:
+        if post.fact_id and any(ch.isdigit() for ch in post.text.split("\n\n")[0].replace("16 dager", "")):
+            words = post.text.split("Kilde:")[0]
+            assert any(str(year) in words for year in range(1949, 2027)), (post.id, post.platform)

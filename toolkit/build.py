@@ -40,11 +40,12 @@ def similarity_lines(campaign: Campaign, fingerprints, label: str) -> list[str]:
 
 def calendar_step(campaign: Campaign, when: date, progress_bar) -> str:
     from toolkit.cli_calendar import calendar_summary
-    from toolkit.post_exports import write_calendar
+    from toolkit.post_exports import calendar_now, write_calendar
 
     if campaign.calendar is None:
         return "Postkalender: ingen posts.yaml, så ingen kalender."
-    return calendar_summary(write_calendar(campaign, campaign.calendar), campaign.output_dir)
+    # --date sets "today" for the calendar as for the letters and the op-eds.
+    return calendar_summary(write_calendar(campaign, campaign.calendar, calendar_now(campaign, when)), campaign.output_dir)
 
 
 def supporters_step(campaign: Campaign, when: date, progress_bar, echo=print) -> str:

@@ -70,11 +70,12 @@ def _image_src(post: SocialPost, campaign: Campaign, page_dir: Path) -> str:
     return Path(relative).as_posix()
 
 
-def render_page(campaign: Campaign, calendar: PostCalendar, page_dir: Path) -> str:
-    """The calendar page as HTML text, for a file in ``page_dir``."""
+def render_page(campaign: Campaign, calendar: PostCalendar, page_dir: Path, now=None) -> str:
+    """The calendar page as HTML text, for a file in ``page_dir``; posts before ``now`` are shown as past,
+    and during the period the page opens on ``now``'s day."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    from toolkit.post_exports import status
+    from toolkit.post_exports import is_past, status
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
@@ -86,6 +87,7 @@ def render_page(campaign: Campaign, calendar: PostCalendar, page_dir: Path) -> s
         ukedag=lambda d: weekday(d, language),
         platform=lambda p: PLATFORM_NAMES[p],
     )
+    env.tests["is_past"] = lambda post: is_past(post, now)
     by_day: dict[date, list[SocialPost]] = {}
     for post in calendar.posts:
         by_day.setdefault(post.date, []).append(post)
@@ -116,7 +118,11 @@ def render_page(campaign: Campaign, calendar: PostCalendar, page_dir: Path) -> s
         by_day=by_day,
         overview=overview,
         palette=PALETTE,
-        status=status,
+        status=lambda post: status(post, now),
+        is_past=lambda post: is_past(post, now),
+        today=now.date() if now is not None and campaign.start <= now.date() <= campaign.end else None,
+        now=now,
+        past_count=sum(1 for p in calendar.posts if is_past(p, now)),
         image_src=lambda post: _image_src(post, campaign, page_dir),
         invalid=[p for p in calendar.posts if not p.valid],
         need_image=[p for p in calendar.posts if p.platform == "instagram" and not p.image],

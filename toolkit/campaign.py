@@ -401,6 +401,7 @@ def load_facts(folder: Path, problems: Problems) -> dict[str, Fact]:
             translations=translations,
             line=fields.line,
             dated=fields.boolean("dated", True),
+            county=fields.text("county", required=False),
         )
         if fact_id:
             facts[fact_id] = fact

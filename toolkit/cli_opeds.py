@@ -15,10 +15,11 @@ from toolkit.cli import ToolkitCommand, campaign_option, load_valid, parse_lette
 def opeds(campaign_dir: Path, today: str | None):
     """Planlegg kronikker og debattinnlegg: hvilken avis, hvilken dag og hvem som skriver under.
 
-    Lager én DOCX per innsending i ut/opeds med innlegget og et følgenotat (adresse, lengde,
-    bildekrav og dato), en oversikt i ut/opeds/plan.csv, og oppdaterer opeds-status.csv i
-    kampanjemappen. Skriv «sendt», «antatt», «publisert» eller «avslått» der, så tar neste
-    kjøring hensyn til det.
+    Hvert innlegg ligger hos én avis om gangen. Lager én DOCX per innlegg for avisa det skal til nå
+    (med følgenotat: adresse, lengde, bildekrav, dato, svarfrist og hvor innlegget har vært før),
+    en oversikt i ut/opeds/plan.csv med én rad per innlegg og avisene det går videre til, og
+    oppdaterer opeds-status.csv i kampanjemappen. Skriv «sendt», «antatt», «publisert», «avslått»
+    eller «trukket» der; et innlegg går videre til neste avis bare ved «avslått» eller «trukket».
 
     \b
     Eksempel:

@@ -76,6 +76,8 @@ class Fact:
     line: int = 0
     # False for what does not go out of date (a law, a ratification): the fact-age check skips it.
     dated: bool = True
+    # A fact about one area ("Trøndelag", or a district id): used in op-eds for outlets there.
+    county: str = ""
 
     def in_language(self, language: str) -> "Fact":
         """This fact in another written standard (nynorsk), where the campaign files give one."""
@@ -84,7 +86,7 @@ class Fact:
             return self
         return Fact(
             self.id, extra.get("text", self.text), extra.get("source", self.source), self.year, self.url,
-            line=self.line, dated=self.dated,
+            line=self.line, dated=self.dated, county=self.county,
         )
 
     @property

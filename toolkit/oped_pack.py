@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from toolkit import markup
 from toolkit.errors import ToolkitError
 from toolkit.fsutil import atomic_write_bytes, safe_stem
 from toolkit.model import LANGUAGE_NAMES, Campaign
-from toolkit.oped_plan import Plan, hold_end, make_plan
+from toolkit.oped_plan import Plan, make_plan
 from toolkit.oped_status import STATUS_NAMES, Submission, status_bytes
 from toolkit.opeds import STATUS_FILE, fact_contexts, format_count, render_piece
 from toolkit.outlets import KIND_NAMES, UNIT_NAMES, VERSION_NAMES
@@ -18,21 +18,26 @@ from toolkit.outlets import KIND_NAMES, UNIT_NAMES, VERSION_NAMES
 OPEDS_DIR = "opeds"
 PLAN_FILE = "plan.csv"
 COVER_TEMPLATE = "oped_cover.j2"
+LOCAL_TEMPLATE = "oped_local.j2"
+OVERDUE_NOTE = "svarfristen er passert: spør avisa, eller trekk innlegget og skriv «trukket» med datoen i opeds-status.csv"
 PLAN_HEADER = [
-    "dato", "ukedag", "avis", "innlegg", "tittel", "versjon", "språk", "underskriver", "rolle", "lengde", "grense",
-    "send til", "adresse verifisert", "bilde", "eksklusiv", "hos avisa til", "neste avis", "status", "fil",
+    "innlegg", "tittel", "trykkes", "avis", "status", "dato", "ukedag", "svar ventet", "versjon", "språk",
+    "underskriver", "rolle", "lengde", "grense", "send til", "adresse verifisert", "bilde", "eksklusiv",
+    "lokalt avsnitt", "tidligere", "deretter", "merknad", "fil",
 ]
 
 
 # The cover note is written in the submission's language, so its words are too; the plan stays in bokmål.
 COVER_WORDS = {
     "nb": {"units": UNIT_NAMES, "versions": VERSION_NAMES, "kinds": KIND_NAMES, "statuses": STATUS_NAMES,
-           "at_most": "høyst", "unknown": "grensen er ukjent", "spaces": " inkludert mellomrom"},
+           "at_most": "høyst", "unknown": "grensen er ukjent", "spaces": " inkludert mellomrom",
+           "offered": "tilbudt", "closed": {"declined": "avslått", "withdrawn": "trukket"}},
     "nn": {"units": {"chars": "teikn", "words": "ord"}, "versions": {"kronikk": "kronikk", "debatt": "lesarinnlegg"},
            "kinds": {"national": "riksavis", "regional": "regionavis", "local": "lokalavis", "online": "nettavis"},
            "statuses": {"planned": "planlagd", "pitched": "sendt", "accepted": "antatt", "published": "publisert",
-                        "declined": "avslått"},
-           "at_most": "høgst", "unknown": "grensa er ukjend", "spaces": " medrekna mellomrom"},
+                        "declined": "avslått", "withdrawn": "trekt tilbake"},
+           "at_most": "høgst", "unknown": "grensa er ukjend", "spaces": " medrekna mellomrom",
+           "offered": "tilbode", "closed": {"declined": "avslått", "withdrawn": "trekt tilbake"}},
 }
 
 
@@ -51,6 +56,10 @@ class OpedReport:
     plan_folder: Path
     status_file: Path
     status_changed: bool
+    setup: object = None
+
+    def outlet_name(self, outlet_id: str) -> str:
+        return self.setup.outlet(outlet_id).name if self.setup else outlet_id
 
 
 def submission_stem(submission: Submission) -> str:
@@ -74,14 +83,51 @@ def cover_language(submission: Submission) -> str:
     return submission.language if submission.language in COVER_WORDS else "nb"
 
 
-def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission, rendered) -> dict:
+def history_lines(setup, piece_plan, language: str) -> list[str]:
+    """Where the piece has been, in words: "tilbudt VG 20. november, avslått 23. november"."""
+    from toolkit.templates import format_date
+
+    words = COVER_WORDS[language]
+    lines = []
+    for s in piece_plan.earlier:
+        outcome = words["closed"][s.status]
+        when = f" {format_date(s.answered_on, language, with_year=False)}" if s.answered_on else ""
+        lines.append(f"{words['offered']} {setup.outlet(s.outlet).name} {format_date(s.day, language, with_year=False)}, {outcome}{when}")
+    return lines
+
+
+def local_context(campaign: Campaign, outlet, language: str, room: int | None, facts: dict) -> dict | None:
+    """The local paragraph of a piece for a local or regional outlet: facts tagged with one of the
+    outlet's counties in facts.yaml (``county``), or, without them, a marked place the signatory fills."""
+    from toolkit.outlets import DISTRICTS, districts_of
+
+    if not outlet.is_local:
+        return None
+    counties = {DISTRICTS[d] for d in outlet.coverage}
+    found = [f for f in campaign.facts.values() if f.county and set(districts_of(f.county)) & set(outlet.coverage)]
+    # A nynorsk piece takes only facts written in nynorsk too (facts.yaml's nn:), never bokmål in their place.
+    found = [f for f in found if language != "nn" or "nn" in f.translations]
+    facts = [facts[language][f.id] for f in found]
+    return {
+        "county": " og ".join(sorted(counties)), "outlet": outlet.name, "facts": facts, "write": not facts,
+        "room": format_count(room) if room is not None else "", "unit": COVER_WORDS[language]["units"][outlet.unit],
+    }
+
+
+def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission, rendered, local=None) -> dict:
     """What the cover note template may use."""
     outlet = setup.outlet(submission.outlet)
     signatory = setup.signatory(submission.signatory)
-    following = plan.next_after(submission)
+    piece_plan = plan.piece_plan(submission.piece)
+    following = piece_plan.fallbacks[0] if piece_plan and piece_plan.fallbacks else None
     limit = outlet.limits.get(submission.version)
     language = cover_language(submission)
     words = COVER_WORDS[language]
+    spec = setup.piece(submission.piece)
+    calendar = getattr(campaign, "calendar", None)
+    # observances.yaml names the days in bokmål only, so a nynorsk note gives the date alone.
+    occasion = calendar.observance_on(spec.publish_on) if calendar is not None and spec.publish_on and language == "nb" else None
+    answer_by = piece_plan.answer_by if piece_plan and piece_plan.answer_by else submission.day + timedelta(days=setup.answer_days(outlet))
     return {
         "submission": {
             "date": submission.day,
@@ -101,8 +147,15 @@ def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission,
             "high": format_count(limit.high) if limit else "",
         },
         "title": rendered.title,
-        "free_from": hold_end(submission, setup.wait_days),
+        "publish_on": spec.publish_on,
+        "occasion": occasion.name if occasion else "",
+        "answer_by": answer_by,
+        "free_from": answer_by,
+        "history": history_lines(setup, piece_plan, language) if piece_plan else [],
+        "offered_before": bool(piece_plan and piece_plan.earlier),
+        "withdrawn_from": [setup.outlet(s.outlet).name for s in (piece_plan.earlier if piece_plan else []) if s.status == "withdrawn"],
         "next": {"outlet": setup.outlet(following.outlet).name, "date": following.day} if following else None,
+        "local": local,
         "signatory": {"name": signatory.name, "role": signatory.role} if signatory else {"name": submission.signatory, "role": ""},
         "status_file": STATUS_FILE,
         "language": submission.language,
@@ -111,7 +164,7 @@ def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission,
 
 
 def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes], list[list[str]]]:
-    """Render every open submission (planned or sent) into files, and the plan's rows; nothing is written yet."""
+    """Render each piece's open pitch (planned or sent) into files, and the plan's rows; nothing is written yet."""
     from toolkit.docx import build_docx
     from toolkit.letter_pack import templates_for
 
@@ -119,14 +172,26 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
     facts = fact_contexts(campaign)
     files: dict[str, bytes] = {}
     rows: list[list[str]] = []
-    for submission in plan.submissions:
+    for piece_plan in plan.pieces:
+        submission = piece_plan.current
+        spec = setup.piece(piece_plan.piece)
+        if submission is None:
+            rows.append([
+                spec.id, "", spec.publish_on.isoformat() if spec.publish_on else "", "", "ikke sendt", "", "", "", "", "", "",
+                "", "", "", "", "", "", "", "", "; ".join(history_lines(setup, piece_plan, "nb")), "",
+                piece_plan.not_pitched, "",
+            ])
+            continue
         outlet = setup.outlet(submission.outlet)
         signatory = setup.signatory(submission.signatory)
-        spec = next((p for p in setup.pieces if p.id == submission.piece), None)
-        rendered = None
-        if spec and submission.version and submission.language in spec.languages and signatory:
-            rendered = render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts)
         limit = outlet.limits.get(submission.version)
+        rendered = None
+        local = None
+        if submission.version and submission.language in spec.languages and signatory:
+            base = render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts)
+            room = limit.high - base.count(outlet.unit) if limit else None
+            local = local_context(campaign, outlet, submission.language, room, facts)
+            rendered = render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts, local) if local else base
         count = rendered.count(outlet.unit) if rendered else None
         stem = ""
         if rendered and submission.status in ("planned", "pitched"):
@@ -134,27 +199,30 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
                 unit = UNIT_NAMES[outlet.unit]
                 raise OpedTooLong(
                     f"«{rendered.title}» til {outlet.name} {submission.day:%d.%m.%Y} blir {format_count(count)} {unit} med "
-                    f"{signatory.name}s opplysninger, {format_count(count - limit.high)} {unit} over grensen. "
-                    "Malen bruker underskriveren i teksten som telles; flytt det til bylinen eller kort ned."
+                    f"{signatory.name}s opplysninger og det lokale avsnittet, {format_count(count - limit.high)} {unit} over grensen. "
+                    "Kort ned teksten eller de lokale faktaene."
                 )
             stem = submission_stem(submission)
-            cover_text = templates[cover_language(submission)].render(COVER_TEMPLATE, cover_context(campaign, setup, plan, submission, rendered))
-            cover = markup.parse(cover_text)
+            context = cover_context(campaign, setup, plan, submission, rendered, local)
+            cover = markup.parse(templates[cover_language(submission)].render(COVER_TEMPLATE, context))
             if cover:
                 cover[0] = markup.Paragraph(cover[0].style, cover[0].runs, page_break_before=True)
             files[f"{stem}.docx"] = build_docx(list(rendered.paragraphs) + cover, title=rendered.title, language=submission.language)
             files[f"{stem}.txt"] = markup.to_plain_text(list(rendered.paragraphs)).encode("utf-8")
-        following = plan.next_after(submission)
+        later = "; ".join(f"{setup.outlet(f.outlet).name} {f.day.isoformat()}" for f in piece_plan.fallbacks)
         rows.append([
-            submission.day.isoformat(), _weekday(submission.day), outlet.name, submission.piece,
-            rendered.title if rendered else "", VERSION_NAMES.get(submission.version, submission.version),
+            spec.id, rendered.title if rendered else "", spec.publish_on.isoformat() if spec.publish_on else "",
+            outlet.name, STATUS_NAMES[submission.status], submission.day.isoformat(), _weekday(submission.day),
+            piece_plan.answer_by.isoformat() if piece_plan.answer_by else "",
+            VERSION_NAMES.get(submission.version, submission.version),
             LANGUAGE_NAMES.get(submission.language, submission.language), submission.signatory,
             signatory.role if signatory else "",
             f"{count} {UNIT_NAMES[outlet.unit]}" if count is not None else "", limit_text(outlet, submission.version),
             outlet.submission_email or outlet.submission_form, "ja" if outlet.submission_verified else "nei",
             "ja" if outlet.photo_required else "nei", "ja" if outlet.exclusive else "nei",
-            "" if submission.placed else hold_end(submission, setup.wait_days).isoformat(),
-            setup.outlet(following.outlet).name if following else "", STATUS_NAMES[submission.status],
+            ("skrives av underskriveren" if local["write"] else "fra facts.yaml") if local else "",
+            "; ".join(history_lines(setup, piece_plan, "nb")), later,
+            OVERDUE_NOTE if plan.overdue(piece_plan) else "",
             f"{OPEDS_DIR}/{stem}.docx" if stem else "",
         ])
     return files, rows
@@ -190,33 +258,41 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
     changed = old_status != new_status
     if changed:
         atomic_write_bytes(status_path, new_status)
-    return OpedReport(plan, sum(1 for name in files if name.endswith(".docx")), folder, status_path, changed)
+    return OpedReport(plan, sum(1 for name in files if name.endswith(".docx")), folder, status_path, changed, setup)
 
 
 def plan_lines(report) -> list[str]:
-    """The summary a person reads after a run: what was planned, what is uncovered, what to do next."""
+    """The summary a person reads after a run: each piece, where it is, and what to do next."""
     from toolkit.templates import format_date
 
     plan = report.plan
-    planned = [s for s in plan.submissions if s.status == "planned" and s.day >= plan.days[0]] if plan.days else []
-    lines = []
+    setup_outlet = report.outlet_name
     if not plan.days:
         return ["Kronikker: kampanjeperioden er over; ingenting å planlegge."]
-    lines.append(
-        f"Kronikker: {len(planned)} innsendinger planlagt fra {format_date(plan.days[0])} til {format_date(plan.days[-1])}; "
-        f"{len(plan.days) - len(plan.uncovered)} av {len(plan.days)} dager har en innsending."
-    )
-    if plan.uncovered:
-        days = ", ".join(format_date(d, with_year=False) for d in plan.uncovered)
-        lines.append(
-            f"  Dager uten innsending: {days}. Hver avis tar bare ett innlegg i uka, og bare aviser med kjente "
-            "lengdegrenser får innlegg: fyll inn reglene for flere aviser i outlets.csv for å dekke dem."
-        )
-    if not plan.exhaustive:
-        lines.append("  Søket etter en plan ble stoppet ved grensen; dette er den beste planen som ble funnet.")
+    pitched = [p for p in plan.pieces if p.current is not None]
+    lines = [
+        f"Kronikker: {len(pitched)} av {len(plan.pieces)} innlegg har en avis "
+        f"(planlagt fra {format_date(plan.days[0])} til {format_date(plan.days[-1])}); ett innlegg hos én avis om gangen."
+    ]
+    for p in plan.pieces:
+        day = f", skal stå på trykk {format_date(p.publish_on, with_year=False)}" if p.publish_on else ""
+        if p.current is None:
+            lines.append(f"  {p.piece}: IKKE SENDT{day}: {p.not_pitched}.")
+            continue
+        s = p.current
+        status = STATUS_NAMES[s.status]
+        text = f"  {p.piece}: {setup_outlet(s.outlet)} {format_date(s.day, with_year=False)} ({status}, {s.signatory}{day})"
+        if p.answer_by and not s.placed:
+            text += f"; svar ventet {format_date(p.answer_by, with_year=False)}"
+            if plan.overdue(p):
+                text += f" ({OVERDUE_NOTE})"
+        if p.fallbacks:
+            text += "; deretter " + ", ".join(f"{setup_outlet(f.outlet)} {format_date(f.day, with_year=False)}" for f in p.fallbacks)
+        lines.append(text + ".")
     lines.append(f"  {report.documents} dokumenter i {report.plan_folder}, oversikt i plan.csv.")
     if report.status_changed:
-        lines.append(f"  Planen er skrevet i {report.status_file.name}: skriv «sendt», «antatt», «publisert» eller «avslått» der når noe skjer.")
+        lines.append(f"  Planen er skrevet i {report.status_file.name}: skriv «sendt», «antatt», «publisert», «avslått» eller «trukket» der "
+                     "når noe skjer. Et innlegg går videre til neste avis bare når det står «avslått» eller «trukket».")
     return lines
 
 

@@ -25,8 +25,14 @@ STATUS_WORDS = {
     "antatt": "accepted", "godtatt": "accepted", "accepted": "accepted",
     "publisert": "published", "på trykk": "published", "published": "published",
     "avslått": "declined", "avslatt": "declined", "refusert": "declined", "avvist": "declined", "declined": "declined",
+    "trukket": "withdrawn", "trukke": "withdrawn", "tatt tilbake": "withdrawn", "withdrawn": "withdrawn",
 }
-STATUS_NAMES = {"planned": "planlagt", "pitched": "sendt", "accepted": "antatt", "published": "publisert", "declined": "avslått"}
+STATUS_NAMES = {
+    "planned": "planlagt", "pitched": "sendt", "accepted": "antatt", "published": "publisert", "declined": "avslått",
+    "withdrawn": "trukket",
+}
+# A pitch that is over: the outlet said no, or the organiser took the piece back.
+CLOSED = ("declined", "withdrawn")
 VERSION_WORDS = {"kronikk": "kronikk", "debatt": "debatt", "debattinnlegg": "debatt", "innlegg": "debatt"}
 
 
@@ -88,7 +94,7 @@ def load_status(path: Path, problems: Problems, setup, label: str = "opeds-statu
             bad("piece", f"Innlegget «{piece}» finnes ikke.", f"Bruk en id fra opeds.pieces i campaign.yaml: {', '.join(sorted(pieces))}.")
         status = STATUS_WORDS.get(row["status"].lower())
         if status is None:
-            bad("status", f"Ukjent status «{row['status']}».", "Skriv planlagt, sendt, antatt, publisert eller avslått.")
+            bad("status", f"Ukjent status «{row['status']}».", "Skriv planlagt, sendt, antatt, publisert, avslått eller trukket.")
         version = VERSION_WORDS.get(row.get("version", "").lower(), "") if row.get("version") else ""
         if row.get("version") and not version:
             bad("version", f"Ukjent versjon «{row['version']}».", "Skriv kronikk eller debatt.")
@@ -111,7 +117,7 @@ def load_status(path: Path, problems: Problems, setup, label: str = "opeds-statu
                 bad("answered_on", f"Svaret ({answered:%d.%m.%Y}) kom før innlegget ble sendt ({day:%d.%m.%Y}).", "Rett en av datoene.")
             elif status in ("planned", "pitched"):
                 problems.warning(label, "Det står en svardato, men statusen sier ikke hva svaret var.",
-                                 "Skriv antatt, publisert eller avslått i status.", row=number, field="status")
+                                 "Skriv antatt, publisert, avslått eller trukket i status.", row=number, field="status")
         if day is None or outlet is None or piece not in pieces or status is None:
             continue
         rows.append(
@@ -122,28 +128,30 @@ def load_status(path: Path, problems: Problems, setup, label: str = "opeds-statu
                 extra=tuple((column, row[column]) for column in table.header if column and column not in STATUS_COLUMNS),
             )
         )
-    _report_conflicts(rows, problems, label, setup.wait_days)
+    _report_conflicts(rows, problems, label, setup.gap_days)
     return tuple(rows), table.separator
 
 
-def _report_conflicts(rows: list[Submission], problems: Problems, label: str, wait_days: int) -> None:
-    """Warn where the organiser's own record has a piece with two outlets at once, or an outlet with two pieces in a week."""
-    from toolkit.oped_plan import hold_end
-
+def _report_conflicts(rows: list[Submission], problems: Problems, label: str, gap_days: int) -> None:
+    """Warn where the organiser's own record has a piece with two outlets at once, or an outlet with two
+    pieces fewer than ``gap_days`` days apart."""
     done = [r for r in rows if r.status != "planned"]
     for index, first in enumerate(done):
         for second in done[index + 1:]:
             if first.piece == second.piece and first.outlet != second.outlet:
-                earlier, later = sorted((first, second), key=lambda r: r.day)
-                if earlier.placed or later.day < hold_end(earlier, wait_days):
+                earlier, later = sorted((first, second), key=lambda r: (r.day, r.row))
+                closed_on = earlier.answered_on or earlier.day if earlier.status in CLOSED else None
+                if closed_on is None or later.day < closed_on:
                     problems.warning(
                         label, f"«{later.piece}» ble sendt til {later.outlet} mens {earlier.outlet} fortsatt hadde det (rad {earlier.row}).",
-                        "Si fra til en av avisene, så innlegget ikke trykkes to steder.", row=later.row, field="outlet",
+                        "Si fra til en av avisene, så innlegget ikke trykkes to steder. Skriv «trukket» med dato på raden "
+                        "til avisa som ikke skal ha det.", row=later.row, field="outlet",
                     )
-            if first.outlet == second.outlet and first.piece != second.piece and first.day.isocalendar()[:2] == second.day.isocalendar()[:2]:
+            if first.outlet == second.outlet and first.piece != second.piece and abs((first.day - second.day).days) < gap_days:
                 problems.warning(
-                    label, f"{first.outlet} fikk to innlegg samme uke (også rad {first.row}).",
-                    "Aviser tar sjelden to innlegg fra samme avsender på en uke.", row=second.row, field="date",
+                    label, f"{first.outlet} fikk to innlegg med under {gap_days} dagers mellomrom (også rad {first.row}).",
+                    "Aviser tar sjelden to innlegg fra samme avsender så tett; neste innlegg dit planlegges med avstand.",
+                    row=second.row, field="date",
                 )
 
 

@@ -21,6 +21,28 @@ DISTRICTS = {
     "ST": "Sør-Trøndelag", "NT": "Nord-Trøndelag", "No": "Nordland", "Tr": "Troms", "Fi": "Finnmark",
 }
 
+# Today's counties (2024) by the electoral districts they cover, so a fact tagged «Trøndelag» in
+# facts.yaml reaches a paper covering Nord- or Sør-Trøndelag.
+COUNTIES = {
+    "Østfold": ("Øs",), "Akershus": ("Ak",), "Buskerud": ("Bu",), "Oslo": ("Os",), "Innlandet": ("He", "Op"),
+    "Vestfold": ("Ve",), "Telemark": ("Te",), "Agder": ("AA", "VA"), "Rogaland": ("Ro",), "Vestland": ("Ho", "SF"),
+    "Møre og Romsdal": ("MR",), "Trøndelag": ("ST", "NT"), "Nordland": ("No",), "Troms": ("Tr",), "Finnmark": ("Fi",),
+}
+
+
+def districts_of(area: str) -> tuple[str, ...]:
+    """The electoral districts an area names: a district id or name, or one of today's counties."""
+    area = area.strip()
+    if area in DISTRICTS:
+        return (area,)
+    lowered = area.lower()
+    for name, districts in COUNTIES.items():
+        if name.lower() == lowered:
+            return districts
+    district = DISTRICT_BY_NAME.get(lowered)
+    return (district,) if district else ()
+
+
 # Kinds of outlet; local and regional papers print local writers (their `coverage`).
 OUTLET_KINDS = {
     "national": "national", "nasjonal": "national", "riksavis": "national",
@@ -42,7 +64,7 @@ VERSION_NAMES = {"kronikk": "kronikk", "debatt": "debattinnlegg"}
 OUTLET_COLUMNS = (
     "id", "name", "kind", "coverage", "submission_email", "submission_form", "submission_verified",
     "language", "count_unit", "kronikk_min", "kronikk_max", "debate_min", "debate_max", "exclusive",
-    "photo_required", "pieces", "verified_on", "source", "notes",
+    "photo_required", "pieces", "verified_on", "source", "notes", "lead_days", "answer_days", "publish_date",
 )
 OUTLET_REQUIRED = ("id", "name", "kind")
 SIGNATORY_COLUMNS = ("name", "role", "town", "district", "language", "preferred_outlets", "notes")
@@ -77,6 +99,9 @@ class Outlet:
     source: str
     notes: str
     row: int
+    lead_days: int | None = None  # the outlet's own rule for how early a date-bound piece must come
+    answer_days: int | None = None  # the outlet's own rule for when to expect an answer
+    publish_date: bool = True  # False: the outlet gives no date, so no date-bound piece goes there
 
     @property
     def rules_known(self) -> bool:
@@ -197,13 +222,25 @@ def load_outlets(path: Path, problems: Problems, pieces: tuple[str, ...], label:
             verified_on = parse_date(row["verified_on"])
             if verified_on is None:
                 bad("verified_on", f"«{row['verified_on']}» er ikke en dato.", "Skriv datoen som 2026-11-20 eller 20.11.2026.")
+        days = {}
+        for column in ("lead_days", "answer_days"):
+            text = row.get(column, "")
+            days[column] = _number(text) if text else None
+            if text and (days[column] is None or days[column] > 60):
+                bad(column, f"«{text}» er ikke et antall dager.", "Skriv et helt tall fra 0 til 60, eller la feltet stå tomt.")
+                days[column] = None
+        publish_date = _yes_no(row.get("publish_date", "")) if row.get("publish_date", "") else True
+        if publish_date is None:
+            bad("publish_date", f"«{row['publish_date']}» er verken ja eller nei.",
+                "Skriv nei hvis avisa ikke lover en dato for publisering (tomt betyr ja).")
+            publish_date = True
         outlets.append(
             Outlet(
                 id=outlet_id, name=row["name"], kind=kind, coverage=coverage, submission_email=email,
                 submission_form=form, submission_verified=bool(verified) and bool(email or form),
                 languages=languages, unit=unit, limits=limits, exclusive=exclusive, photo_required=photo,
                 pieces=only, verified_on=verified_on, source=row.get("source", ""), notes=row.get("notes", ""),
-                row=number,
+                row=number, lead_days=days["lead_days"], answer_days=days["answer_days"] or None, publish_date=publish_date,
             )
         )
     return tuple(outlets)

@@ -31,6 +31,9 @@ SPROUT_HEADER = ["date", "time_24hr", "message_text"]
 BULK_TOOLS = ("buffer", "hootsuite", "sprout")
 
 
+PAST_STATUS = "publisert/passert"
+
+
 @dataclass
 class CalendarReport:
     """What a calendar run wrote."""
@@ -38,10 +41,21 @@ class CalendarReport:
     posts: int = 0
     invalid: int = 0
     files: list[Path] = field(default_factory=list)
+    now: datetime | None = None  # the moment the run counted from: posts before it are past
+    past: int = 0  # posts (one per platform) whose time had passed: not in the bulk-upload files
+    past_first: datetime | None = None
+    past_last: datetime | None = None
 
 
-def status(post: SocialPost) -> str:
+def is_past(post: SocialPost, now: datetime | None) -> bool:
+    """True when the post's time has come and gone at ``now`` (None: nothing is past)."""
+    return now is not None and post.publish_at <= now
+
+
+def status(post: SocialPost, now: datetime | None = None) -> str:
     """The post's state in words, for the CSV and the calendar page."""
+    if is_past(post, now):
+        return PAST_STATUS
     if post.problems:
         return "UGYLDIG: " + " ".join(post.problems)
     if post.platform == "instagram" and not post.image:
@@ -49,7 +63,7 @@ def status(post: SocialPost) -> str:
     return "ok"
 
 
-def ics_bytes(campaign: Campaign, calendar: PostCalendar) -> bytes:
+def ics_bytes(campaign: Campaign, calendar: PostCalendar, now: datetime | None = None) -> bytes:
     """The calendar as iCalendar: one event per post in the campaign's time zone, one per observance day."""
     from toolkit import ics
 
@@ -85,7 +99,7 @@ def ics_bytes(campaign: Campaign, calendar: PostCalendar) -> bytes:
     for post in calendar.posts:
         platform = PLATFORM_NAMES[post.platform]
         prefix = "UGYLDIG – " if post.problems else ""
-        details = [post.text, "", f"Tegn: {post.count} av {post.limit}, talt slik {platform} teller.", f"Status: {status(post)}"]
+        details = [post.text, "", f"Tegn: {post.count} av {post.limit}, talt slik {platform} teller.", f"Status: {status(post, now)}"]
         if post.image:
             details += [f"Bilde: {post.image}", f"Alt-tekst: {post.alt_text}"]
         if post.observance:
@@ -110,7 +124,7 @@ def ics_bytes(campaign: Campaign, calendar: PostCalendar) -> bytes:
     return ics.to_bytes(lines)
 
 
-def posts_rows(calendar: PostCalendar, campaign: Campaign) -> list[list]:
+def posts_rows(calendar: PostCalendar, campaign: Campaign, now: datetime | None = None) -> list[list]:
     """One row per post with every field, for posts.csv and its Excel variant."""
     rows = []
     for post in calendar.posts:
@@ -118,7 +132,7 @@ def posts_rows(calendar: PostCalendar, campaign: Campaign) -> list[list]:
             post.id, post.day, post.date.isoformat(), weekday(post.date, campaign.language),
             post.publish_at.strftime("%H:%M"), post.publish_utc.strftime("%Y-%m-%dT%H:%M:%SZ"), campaign.timezone,
             PLATFORM_NAMES[post.platform], LANGUAGE_NAMES[post.language], post.observance, post.title, post.text, post.count, post.limit,
-            " ".join(post.hashtags), post.link, post.image, post.alt_text, post.fact_id, post.demand_id, status(post),
+            " ".join(post.hashtags), post.link, post.image, post.alt_text, post.fact_id, post.demand_id, status(post, now),
         ])
     return rows
 
@@ -128,11 +142,12 @@ def _web_image(post: SocialPost) -> str:
     return post.image if URL.match(post.image) else ""
 
 
-def bulk_files(calendar: PostCalendar) -> dict[str, tuple[list[str] | None, list[list]]]:
-    """Every bulk-upload file as ``{relative path: (header or None, rows)}``; invalid posts are left out."""
+def bulk_files(calendar: PostCalendar, now: datetime | None = None) -> dict[str, tuple[list[str] | None, list[list]]]:
+    """Every bulk-upload file as ``{relative path: (header or None, rows)}``; invalid posts, and posts
+    whose time has passed at ``now`` (a tool would refuse them or publish them all at once), are left out."""
     files: dict[str, tuple[list[str] | None, list[list]]] = {}
     for platform in calendar.enabled:
-        posts = [p for p in calendar.posts if p.platform == platform.id and p.valid]
+        posts = [p for p in calendar.posts if p.platform == platform.id and p.valid and not is_past(p, now)]
         files[f"buffer/buffer-{platform.id}.csv"] = (BUFFER_HEADER, [
             [p.text, _web_image(p), "", p.publish_at.strftime("%Y-%m-%d %H:%M")] for p in posts
         ])
@@ -146,30 +161,38 @@ def bulk_files(calendar: PostCalendar) -> dict[str, tuple[list[str] | None, list
     return files
 
 
-def write_calendar(campaign: Campaign, calendar: PostCalendar) -> CalendarReport:
-    """Write every export of the calendar into ``<output>/calendar``."""
+def write_calendar(campaign: Campaign, calendar: PostCalendar, now: datetime | None = None) -> CalendarReport:
+    """Write every export of the calendar into ``<output>/calendar``.
+
+    ``now`` (timezone-aware) is the moment the run counts from: posts at or before it are past. They
+    stay in the .ics, the CSV and the page, marked «publisert/passert», and are left out of the
+    bulk-upload files. None: nothing is past (a calendar made before the campaign)."""
     from toolkit.calendar_page import render_page
 
     out = campaign.output_dir / CALENDAR_DIR
-    report = CalendarReport(posts=len(calendar.posts), invalid=sum(1 for p in calendar.posts if not p.valid))
+    report = CalendarReport(posts=len(calendar.posts), invalid=sum(1 for p in calendar.posts if not p.valid), now=now)
+    past = [p for p in calendar.posts if is_past(p, now)]
+    if past:
+        report.past = len(past)
+        report.past_first, report.past_last = min(p.publish_at for p in past), max(p.publish_at for p in past)
     written: list[Path] = []
 
     def save(name: str, data: bytes) -> None:
         atomic_write_bytes(out / name, data, durable=False)
         written.append(out / name)
 
-    save("posts.ics", ics_bytes(campaign, calendar))
-    rows = posts_rows(calendar, campaign)
+    save("posts.ics", ics_bytes(campaign, calendar, now))
+    rows = posts_rows(calendar, campaign, now)
     write_csv(out / "posts.csv", POSTS_HEADER, rows)
     write_csv(out / "posts-excel.csv", POSTS_HEADER, rows, excel=True)
     written += [out / "posts.csv", out / "posts-excel.csv"]
-    bulk = bulk_files(calendar)
+    bulk = bulk_files(calendar, now)
     for name, (header, body) in bulk.items():
         write_csv(out / name, header, body)
         written.append(out / name)
     for tool in BULK_TOOLS:
         _remove_stale(out / tool, {out / name for name in bulk})
-    save("index.html", render_page(campaign, calendar, out).encode("utf-8"))
+    save("index.html", render_page(campaign, calendar, out, now).encode("utf-8"))
     report.files = written
     return report
 
@@ -180,3 +203,15 @@ def _remove_stale(folder: Path, keep: set[Path]) -> None:
         for path in folder.glob("*.csv"):
             if path not in keep:
                 path.unlink()
+
+
+def calendar_now(campaign: Campaign, day: date | None, clock: datetime | None = None, exact: bool = False) -> datetime:
+    """The moment a calendar run counts from: the start of ``day`` in the campaign's time zone, or the
+    present moment when no day is given or (unless ``exact``, as for --from) the day is today."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(campaign.timezone)
+    present = (clock or datetime.now(timezone.utc)).astimezone(zone)
+    if day is None or (day == present.date() and not exact):
+        return present
+    return datetime.combine(day, time(0), tzinfo=zone)

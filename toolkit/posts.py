@@ -31,9 +31,16 @@ URL = re.compile(r"^https?://\S+$")
 # hashtags and shows links as plain text.
 DEFAULT_HASHTAGS = {"threads": counting.THREADS_MAX_TAGS, "instagram": counting.INSTAGRAM_MAX_HASHTAGS}
 DEFAULT_LINK = {"instagram": False}
-POST_KEYS = {"id", "date", "title", "text", "variants", "platforms", "fact", "demand", "image", "alt_text", "link", "time", "nn"}
+POST_KEYS = {"id", "date", "title", "text", "short", "long", "caption", "variants", "platforms", "fact", "demand",
+             "image", "alt_text", "link", "time", "nn"}
 # The keys of a post's words, in bokmål at the top of the post and in nynorsk under ``nn:``.
-WORDS_KEYS = {"title", "text", "variants", "alt_text"}
+WORDS_KEYS = {"title", "text", "short", "long", "caption", "variants", "alt_text"}
+# A post's forms: a short one for X and Bluesky, a fuller one for Facebook and LinkedIn, a caption
+# for Instagram; «text» for the rest (and for any platform whose form is missing). A platform's own
+# variant comes before its form.
+FORMS = {"x": "short", "bluesky": "short", "facebook": "long", "linkedin": "long", "instagram": "caption"}
+# More platforms than this with one text on one day is a warning: followers see the same words everywhere.
+SAME_TEXT_PLATFORMS = 3
 PLATFORM_KEYS = {"enabled", "weekday_times", "weekend_times", "limit", "hashtags", "link", "language"}
 # The line naming a fact's source at the end of a post, in each written standard.
 SOURCE_LABELS = {"nb": "Kilde", "nn": "Kjelde"}
@@ -167,6 +174,9 @@ class _Words:
         self.fields = fields
         self.key = key
         self.text = _clean(fields.text("text", one_line=False))
+        self.forms = {form: _clean(fields.text(form, required=False, one_line=False))
+                      for form in ("short", "long", "caption") if form in fields.data}
+        self.forms = {form: text for form, text in self.forms.items() if text}
         self.title = fields.text("title", required=False)
         self.variants = self._variants(fields.data.get("variants"))
         self.alt_text = _clean(fields.text("alt_text", required=False, one_line=False))
@@ -181,7 +191,7 @@ class _Words:
 
     def _warn_formula_start(self) -> None:
         """A text a spreadsheet would take for a formula gets an apostrophe in the CSV exports: say so."""
-        for key, text in [("text", self.text)] + [(f"variants.{k}", v) for k, v in self.variants.items()]:
+        for key, text in [("text", self.text)] + list(self.forms.items()) + [(f"variants.{k}", v) for k, v in self.variants.items()]:
             if text.startswith(FORMULA_STARTS):
                 self.fields.problems.warning(
                     self.fields.label,
@@ -205,17 +215,28 @@ class _Words:
                 variants[key] = _clean(text)
         return variants
 
+    def key_for(self, platform: str) -> str:
+        """Which of the words ``platform`` posts: ``variants.x``, ``short``, ``long``, ``caption`` or ``text``."""
+        if platform in self.variants:
+            return f"variants.{platform}"
+        form = FORMS.get(platform)
+        return form if form in self.forms else "text"
+
     def body(self, platform: str) -> str:
-        return self.variants.get(platform, self.text)
+        key = self.key_for(platform)
+        if key.startswith("variants."):
+            return self.variants[platform]
+        return self.forms[key] if key in self.forms else self.text
 
     def field_for(self, platform: str) -> str:
         """The full field of the text ``platform`` posts, as problems name it: ``posts[3].nn.variants.x``."""
-        return f"{self.fields.prefix}.{'variants.' + platform if platform in self.variants else 'text'}"
+        return f"{self.fields.prefix}.{self.key_for(platform)}"
 
     def line_for(self, platform: str) -> int | None:
-        if platform in self.variants:
+        key = self.key_for(platform)
+        if key.startswith("variants."):
             return self.fields.mapping("variants")._line(platform)
-        return self.fields._line("text")
+        return self.fields._line(key)
 
 
 class _Post:
@@ -349,7 +370,36 @@ def load_posts(campaign: Campaign, problems: Problems) -> PostCalendar | None:
     calendar = PostCalendar(platforms=platforms, observances=observances, posts=())
     calendar.posts = tuple(_plan(campaign, calendar, entries, problems))
     _check_coverage(campaign, calendar, problems)
+    _check_same_text(calendar, entries, problems)
     return calendar
+
+
+def _check_same_text(calendar: PostCalendar, entries: list[_Post], problems: Problems) -> None:
+    """Warn when one text goes out on more than SAME_TEXT_PLATFORMS platforms on one day."""
+    by_id = {entry.id: entry for entry in entries}
+    platforms = {p.id: p for p in calendar.enabled}
+    uses: dict[tuple, list[tuple[str, str]]] = {}
+    for post in calendar.posts:
+        entry = by_id.get(post.id)
+        if entry is None:
+            continue
+        words = entry.words_for(platforms[post.platform])
+        uses.setdefault((post.date, post.language, words.body(post.platform)), []).append((post.platform, post.id))
+    for (day, language, body), found in uses.items():
+        if len(found) <= SAME_TEXT_PLATFORMS:
+            continue
+        used = [platform for platform, _ in found]
+        entry = by_id[found[0][1]]
+        words = entry.words_for(platforms[used[0]])
+        names = join_and(counting.PLATFORM_NAMES[p] for p in used)
+        problems.warning(
+            POSTS_FILE,
+            f"Innlegget «{entry.id}» {format_date(day)} har samme tekst{' på nynorsk' if language == 'nn' else ''} på "
+            f"{len(used)} plattformer ({names}).",
+            f"Skriv egne former under «{words.key}short» (X og Bluesky), «{words.key}long» (Facebook og LinkedIn) "
+            f"og «{words.key}caption» (Instagram), så ingen tekst går ut på mer enn {SAME_TEXT_PLATFORMS} plattformer.",
+            line=words.line_for(used[0]), field=words.field_for(used[0]),
+        )
 
 
 def _plan(campaign: Campaign, calendar: PostCalendar, entries: list[_Post], problems: Problems) -> list[SocialPost]:
