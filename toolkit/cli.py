@@ -32,6 +32,8 @@ COMMANDS = {
                 "Lag brev til mottakerne: DOCX, tekst og e-post (.eml), en utskriftsfil og en oversikt."),
     "opeds": ("toolkit.cli_opeds",
               "Planlegg kronikker og debattinnlegg: hvilken avis, hvilken dag og hvem som skriver under."),
+    "replies": ("toolkit.cli_replies",
+                "Hent svarene på brevene fra organisasjonens e-postkasse (IMAP) og før dem inn i sendejournalen."),
     "recipients": ("toolkit.cli_recipients",
                    "Mottakerlisten: hent stortingsrepresentantene og se hvem som får hvilke krav først."),
     "send": ("toolkit.cli_send", "Send e-postene som «toolkit build» laget. Uten --send er det en prøvekjøring."),
