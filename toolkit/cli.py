@@ -37,6 +37,7 @@ COMMANDS = {
     "recipients": ("toolkit.cli_recipients",
                    "Mottakerlisten: hent stortingsrepresentantene og se hvem som får hvilke krav først."),
     "send": ("toolkit.cli_send", "Send e-postene som «toolkit build» laget. Uten --send er det en prøvekjøring."),
+    "status": ("toolkit.cli_status", "Vis hvor kampanjen står i dag: brev, svar, kronikker og dagens innlegg."),
     "validate": ("toolkit.cli_pack", "Sjekk kampanjefilene og vis alle problemer på én gang."),
 }
 
