@@ -107,6 +107,17 @@ def kept_notes(campaign: Campaign, journal, strangers: list[Path]) -> list[str]:
             "supporters.csv i kampanjemappen: det er din egen fil, og toolkit sletter aldri filer det ikke har laget. "
             "Slett den selv når den ikke trengs lenger."
         )
+    own = [name for name in ("signatories.csv", "opeds-status.csv") if (campaign.folder / name).is_file()]
+    if own:
+        notes.append(
+            f"{' og '.join(own)} i kampanjemappen: dine egne filer med navnene på dem som skriver under kronikker. "
+            "Toolkit sletter dem ikke; slett eller rydd dem selv når de ikke trengs lenger."
+        )
+    if (campaign.output_dir / "opeds").is_dir():
+        notes.append(
+            "Kronikkene i opeds/: de er skrevet for å publiseres under navnet til den som skriver under. "
+            "Slett selv dem som ikke ble publisert, hvis den som skulle skrive under, ber om det."
+        )
     for path in strangers:
         notes.append(f"{path}: ble ikke laget av toolkit (ingen manifest.json), så den er ikke rørt. Se over den selv.")
     return notes
@@ -136,9 +147,19 @@ def personal_data_age(campaign: Campaign) -> list[str]:
     found = []
     if folders or files:
         found.append(f"{len(folders)} underskrivermapper i {campaign.output_dir / SUPPORTERS_FOLDER}")
-    replies = campaign.output_dir / "svar"
-    if replies.is_dir() and any(replies.glob("*.eml")):
-        found.append(f"lagrede svar i {replies}")
+    from toolkit.journal import JOURNAL_FILE, Journal, JournalError
+
+    try:
+        journal = Journal.open(campaign.output_dir / JOURNAL_FILE, create=False)
+    except JournalError:
+        journal = None  # `send` itself reports a damaged journal
+    if journal is not None:
+        with journal:
+            counts = journal.personal_counts()
+        if counts["replies"]:
+            found.append(f"{counts['replies']} lagrede svar fra privatpersoner i {campaign.output_dir / 'svar'} og sendejournalen")
+        if counts["supporter_letters"] and not folders:
+            found.append(f"filnavnene til {counts['supporter_letters']} brev fra underskrivere i sendejournalen")
     return found
 
 
@@ -156,7 +177,7 @@ def check_privacy(campaign: Campaign, problems: Problems, today: date | None = N
         problems.warning(
             "campaign.yaml",
             f"Personopplysninger er eldre enn grensen: kampanjen sluttet {format_date(campaign.end)}, og "
-            f"privacy.keep_days ({days} dager) gikk ut {format_date(limit)}. Fortsatt lagret: {'; '.join(found)}.",
+            f"privacy.keep_days ({days} {'dag' if days == 1 else 'dager'}) gikk ut {format_date(limit)}. Fortsatt lagret: {'; '.join(found)}.",
             "Kjør «toolkit purge» for å se og slette dem (se docs/privacy.md).",
             field="privacy.keep_days",
         )

@@ -610,7 +610,8 @@ def _one_message(client, folder, uidvalidity, uid, head, internal_date, campaign
         message_id=letter.message_id if letter else "", recipient=recipient, matched_by=match.by if letter else "",
         received_at=moment.isoformat(timespec="seconds"), sender=decoded(message.get("From")), subject=subject,
         excerpt="" if kind == "bounce" else first_lines(message), file=relative, note=note,
-        personal=not public and kind != "bounce", purged=False,
+        # Kept after the campaign: a public body's answer (a public record) and bounces (no one's words).
+        personal=kind in ("auto", "unmatched") or (kind == "answer" and not public), purged=False,
     )
     if journal.record_reply(row, bounce_error=bounce_error):
         report.recorded.append(row)
