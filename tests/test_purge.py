@@ -148,7 +148,8 @@ def test_build_and_send_warn_when_personal_data_is_kept_too_long(campaign):
     text = path.read_text(encoding="utf-8").replace("period: {start: 2026-11-25, end: 2026-12-10}",
                                                     "period: {start: 2026-11-01, end: 2026-11-20}")
     text = re.sub(r"(?m)^opeds:\n(?:[ ].*\n|[ \t]*\n)*", "", text)
-    path.write_text(text + "\nprivacy:\n  keep_days: 1\n", encoding="utf-8")
+    assert "  keep_days: 90\n" in text
+    path.write_text(text.replace("  keep_days: 90\n", "  keep_days: 1\n"), encoding="utf-8")
     warning = "Personopplysninger er eldre enn grensen: kampanjen sluttet 20. november 2026"
     for command in (["send"], ["validate"]):
         result = run(*command, "--campaign", str(campaign))
