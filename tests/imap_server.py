@@ -147,17 +147,21 @@ class Dovecot:
         client.login(USER, PASSWORD)
         return client
 
-    def append(self, folder: str, *messages: bytes, flags=()) -> None:
-        """Put messages in a folder (made if missing), many per command (MULTIAPPEND, RFC 3502)."""
+    def append(self, folder: str, *messages: bytes, flags=(), when=None) -> None:
+        """Put messages in a folder (made if missing), many per command (MULTIAPPEND, RFC 3502).
+
+        ``when`` sets the arrival time (INTERNALDATE) the server records; default: now.
+        """
         with self.client() as client:
             if not client.folder_exists(folder):
                 client.create_folder(folder)
             for start in range(0, len(messages), 500):
                 chunk = messages[start:start + 500]
                 if len(chunk) == 1:
-                    client.append(folder, chunk[0], flags=flags)
+                    client.append(folder, chunk[0], flags=flags, msg_time=when)
                 else:
-                    client.multiappend(folder, [{"msg": m, "flags": flags} for m in chunk])
+                    items = [{"msg": m, "flags": flags} | ({"date": when} if when else {}) for m in chunk]
+                    client.multiappend(folder, items)
 
     def flags(self, folder: str) -> dict[int, tuple]:
         """Every message's flags, looked at read-only (EXAMINE)."""

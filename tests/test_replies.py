@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,10 @@ def sent(tmp_path_factory):
 def mailbox(ca, sent):
     with Dovecot(ca) as server:
         inbox, archive = campaign_mail(sent)
+        # Mail from before the first letter went out is not looked at, even from an address written to.
+        old = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+        server.append("INBOX", b"From: jd@example.org\r\nSubject: Gammel sak\r\nDate: Sun, 01 Jun 2025 12:00:00 +0000\r\n"
+                               b"Message-ID: <gammel@jd.example>\r\n\r\nFra i fjor.\r\n", when=old)
         server.append("INBOX", *inbox)
         server.append("Arkiv", *archive)
         yield server
@@ -73,12 +78,13 @@ def test_every_kind_of_message_is_classified_and_nothing_is_changed_on_the_serve
     assert "Svar: 6" in out and "Automatiske svar (regnes ikke som svar): 1" in out
     assert "Kom ikke fram (merket som feilet i sendejournalen): 1" in out and "550 5.1.1" in out
     assert "Uten treff" in out and "ukjent@annet.example" in out and "samme e-postdomene" in out
-    # 10 in INBOX and 5,001 in Arkiv were new; the copy of the JD answer in Arkiv is not recorded again.
+    # 10 in INBOX (not the one from 2025) and 5,001 in Arkiv were new; the copy of the JD answer in Arkiv
+    # is not recorded again.
     assert "Nye e-poster i mappene siden" in out and ": 5011;" in out
     assert "Hentet før (samme e-post i en annen mappe): 1." in out
     # Read-only: no message got \Seen or lost one, none was moved or deleted.
     assert {folder: mailbox.flags(folder) for folder in ("INBOX", "Arkiv")} == flags_before
-    assert mailbox.count("INBOX") == 10 and mailbox.count("Arkiv") == 5001
+    assert mailbox.count("INBOX") == 11 and mailbox.count("Arkiv") == 5001
     # The bounce marked the address as failed in the send journal; the others stay sent.
     with sqlite3.connect(campaign / "ut" / "send-journal.sqlite") as db:
         states = dict(db.execute("SELECT recipient, state FROM messages"))
@@ -182,6 +188,14 @@ def nothing_recorded(campaign: Path) -> None:
     assert not (campaign / "ut" / "svar").exists()
     with sqlite3.connect(campaign / "ut" / "send-journal.sqlite") as db:
         assert {s for (s,) in db.execute("SELECT state FROM messages")} == {"sent"}
+
+
+def test_starttls_on_the_plain_port(campaign, mailbox):
+    set_imap(campaign, mailbox.port, security="starttls")
+    result = run_replies(campaign)
+    assert result.exit_code == 0, result.output
+    assert f"127.0.0.1:{mailbox.port} (starttls)" in result.output
+    assert by_recipient(replies_rows(campaign)) == EXPECTED
 
 
 def test_a_wrong_password(campaign, mailbox, monkeypatch):

@@ -13,10 +13,9 @@ KIND_NAMES = {"answer": "svar", "auto": "automatisk svar", "bounce": "avvist", "
 
 
 def journal_path(campaign) -> Path:
-    """Where the send journal is; the one place the after-sending commands (replies, status, purge) ask."""
-    from toolkit.journal import JOURNAL_FILE
+    from toolkit.replies import journal_path as where
 
-    return campaign.output_dir / JOURNAL_FILE
+    return where(campaign)
 
 
 @click.command(cls=ToolkitCommand)

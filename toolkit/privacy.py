@@ -147,10 +147,11 @@ def personal_data_age(campaign: Campaign) -> list[str]:
     found = []
     if folders or files:
         found.append(f"{len(folders)} underskrivermapper i {campaign.output_dir / SUPPORTERS_FOLDER}")
-    from toolkit.journal import JOURNAL_FILE, Journal, JournalError
+    from toolkit.journal import Journal, JournalError
+    from toolkit.replies import journal_path
 
     try:
-        journal = Journal.open(campaign.output_dir / JOURNAL_FILE, create=False)
+        journal = Journal.open(journal_path(campaign), create=False)
     except JournalError:
         journal = None  # `send` itself reports a damaged journal
     if journal is not None:

@@ -60,6 +60,13 @@ QUOTE_START = re.compile(
 )
 
 
+def journal_path(campaign: Campaign) -> Path:
+    """Where the send journal is: the one place replies, reminders, status and purge ask (see toolkit.journal)."""
+    from toolkit.journal import JOURNAL_FILE
+
+    return campaign.output_dir / JOURNAL_FILE
+
+
 class ImapError(ToolkitError):
     """The mailbox cannot be read: settings, login, TLS or the connection. Nothing was recorded wrongly."""
 
