@@ -108,6 +108,21 @@ def test_every_kind_of_message_is_classified_and_nothing_is_changed_on_the_serve
     assert len(attachment[0].get_payload(decode=True)) == BIG
     listed = run_replies(campaign, "--list")
     assert listed.exit_code == 0 and "Svar: 6" in listed.output and "Uten treff: 1" in listed.output
+    # The password is used, never written.
+    for path in campaign.rglob("*"):
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path
+    assert PASSWORD not in result.output + listed.output
+
+
+def test_without_imap_settings_the_block_to_add_is_named(campaign):
+    path = campaign / "campaign.yaml"
+    import re
+
+    path.write_text(re.sub(r"(?m)^imap:\n(?:[ ].*\n|[ \t]*\n)*", "", path.read_text(encoding="utf-8")), encoding="utf-8")
+    result = run_replies(campaign)
+    assert result.exit_code == 1
+    assert "legg til en «imap:»-blokk i campaign.yaml ved siden av «smtp:»" in result.output
 
 
 def test_a_rerun_adds_nothing(campaign, mailbox):
