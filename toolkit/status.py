@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from toolkit.calendar_page import PALETTE as CALENDAR_PALETTE
 from toolkit.model import Campaign
 
 HTML_FILE = "status.html"
@@ -21,16 +22,10 @@ KIND_LABELS = {"ministry": "Departementer", "minister": "Statsråder", "committe
                "mp": "Stortingsrepresentanter", "other": "Andre"}
 OPED_LABELS = {"planned": "planlagt", "pitched": "sendt, venter på svar", "accepted": "antatt",
                "published": "publisert", "declined": "avslått"}
-PALETTE = {
-    "ink": "#1b1b1b",
-    "muted": "#4d4d4d",
-    "paper": "#ffffff",
-    "page": "#faf7f2",
-    "orange": "#f28c28",
-    "orange-dark": "#8a3b00",
-    "bar": "#8a3b00",
+# The calendar page's colours (one look for the organisation's pages), plus the bars and "good".
+PALETTE = {name: CALENDAR_PALETTE[name] for name in ("ink", "muted", "paper", "page", "orange", "orange-dark", "bad")} | {
+    "bar": CALENDAR_PALETTE["orange-dark"],
     "bar-bg": "#efe6da",
-    "bad": "#a4001d",
     "good": "#1d6b2f",
 }
 # Every (text, background) pair the stylesheet uses: each must reach WCAG AA contrast (4.5:1).
