@@ -104,7 +104,8 @@ def test_what_arrives_is_the_rendered_file_byte_for_byte(campaign):
         assert rows[message.message_id].state == SENT
     norwegian = server.received[1].message
     assert norwegian["To"].addresses[0].display_name == "Åse Ærlig-Øvrebø"
-    assert server.received[1].header("Subject") == "Menneskehandel er vold mot kvinner: fem krav fra Kvinnenettverket (eksempel)"
+    assert server.received[1].header("Subject") == (
+        "Menneskehandel er vold mot kvinner: fem krav fra Kvinnenettverket (eksempel) (ref. 16D-2026-MP-TEST)")
     assert norwegian["Message-ID"] == messages[1].message_id
     assert norwegian["From"].addresses[0].addr_spec == "post@example.org"
     assert norwegian["Reply-To"].addresses[0].addr_spec == "post@example.org"

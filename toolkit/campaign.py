@@ -190,10 +190,11 @@ class _Fields:
 CAMPAIGN_KEYS = {
     "organisation", "signatories", "year", "period", "timezone", "language", "hashtags", "link",
     "output", "stale_after_days", "letters", "smtp", "platforms", "opeds", "calendar", "facts",
+    "imap", "privacy",  # read by toolkit.replies and toolkit.privacy
 }
 LETTERS_KEYS = {
     "subject", "attach_docx", "similarity_threshold", "inform_others", "ministry_letter_to", "reply_within_days",
-    "attach_case", "reference", "budget_adopted_on",
+    "attach_case", "reference", "budget_adopted_on", "remind_after_days", "reminder_reply_days",
 }
 
 

@@ -32,11 +32,15 @@ COMMANDS = {
                 "Lag brev til mottakerne: DOCX, tekst og e-post (.eml), en utskriftsfil og en oversikt."),
     "opeds": ("toolkit.cli_opeds",
               "Planlegg kronikker og debattinnlegg: hvilken avis, hvilken dag og hvem som skriver under."),
+    "purge": ("toolkit.cli_purge", "Slett personopplysningene toolkit har lagret, når kampanjen er over."),
     "recipients": ("toolkit.cli_recipients",
                    "Mottakerlisten: hent stortingsrepresentantene og se hvem som får hvilke krav først."),
+    "replies": ("toolkit.cli_replies",
+                "Hent svarene på brevene fra organisasjonens e-postkasse (IMAP) og før dem inn i sendejournalen."),
     "site": ("toolkit.cli_site",
              "Lag kampanjens nettside: supportere finner representantene sine og skriver til dem selv."),
     "send": ("toolkit.cli_send", "Send e-postene som «toolkit build» laget. Uten --send er det en prøvekjøring."),
+    "status": ("toolkit.cli_status", "Vis hvor kampanjen står i dag: brev, svar, kronikker og dagens innlegg."),
     "validate": ("toolkit.cli_pack", "Sjekk kampanjefilene og vis alle problemer på én gang."),
 }
 

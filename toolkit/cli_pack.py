@@ -48,8 +48,10 @@ def validate(campaign_dir: Path):
               help="Brev fra underskriverne i FIL (supporters.csv) til representantene fra deres valgdistrikt.")
 @click.option("--ministry", "ministries", multiple=True, metavar="ID",
               help="Med --supporters: send også et brev fra hver underskriver til dette departementet (for eksempel JD).")
+@click.option("--reminders", is_flag=True,
+              help="Skriv en påminnelse til hver mottaker som ikke har svart etter letters.remind_after_days dager (standard 21).")
 def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, ...],
-            supporters_file: Path | None, ministries: tuple[str, ...]):
+            supporters_file: Path | None, ministries: tuple[str, ...], reminders: bool = False):
     """Lag brev til mottakerne: DOCX, tekst og e-post (.eml), en utskriftsfil og en oversikt.
 
     Med --supporters skriver hver underskriver til representantene fra sitt valgdistrikt, og
@@ -60,11 +62,19 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
       toolkit letters --to kind:minister --to komite-justis
       toolkit letters --date 2026-11-25
       toolkit letters --supporters supporters.csv --ministry JD
+      toolkit letters --reminders      # påminnelser til dem som ikke har svart
     """
     from toolkit.letter_pack import write_letter_pack
     from toolkit.letters import select_recipients
 
     when = parse_letter_date(letter_date)
+    if reminders:
+        if selectors or supporters_file or ministries:
+            raise click.UsageError("--reminders brukes alene (uten --to, --supporters og --ministry).")
+        from toolkit.cli_reminders import write_reminders_command
+
+        write_reminders_command(load_valid(campaign_dir, when), when)
+        return
     if ministries and supporters_file is None:
         raise click.UsageError("--ministry brukes sammen med --supporters.")
     campaign = load_valid(campaign_dir, when)

@@ -41,6 +41,67 @@ CREATE TABLE messages (
 """
 
 
+# Added by `toolkit replies` (and cleared in part by `toolkit purge`). Created in every journal, old or
+# new, without changing SCHEMA_VERSION: the send tables are untouched, so older runs still read it.
+REPLY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS replies (
+    id          INTEGER PRIMARY KEY,
+    folder      TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid         INTEGER NOT NULL,
+    header_id   TEXT NOT NULL DEFAULT '',
+    kind        TEXT NOT NULL CHECK (kind IN ('answer', 'auto', 'bounce', 'unmatched')),
+    message_id  TEXT NOT NULL DEFAULT '',
+    recipient   TEXT NOT NULL DEFAULT '',
+    matched_by  TEXT NOT NULL DEFAULT '',
+    received_at TEXT NOT NULL,
+    sender      TEXT NOT NULL DEFAULT '',
+    subject     TEXT NOT NULL DEFAULT '',
+    excerpt     TEXT NOT NULL DEFAULT '',
+    file        TEXT NOT NULL DEFAULT '',
+    note        TEXT NOT NULL DEFAULT '',
+    personal    INTEGER NOT NULL DEFAULT 0,
+    purged      INTEGER NOT NULL DEFAULT 0,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (folder, uidvalidity, uid)
+);
+CREATE INDEX IF NOT EXISTS replies_header_id ON replies (header_id) WHERE header_id != '';
+CREATE TABLE IF NOT EXISTS mailbox_state (
+    folder      TEXT PRIMARY KEY,
+    uidvalidity INTEGER NOT NULL,
+    last_uid    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS purges (
+    purged_at   TEXT NOT NULL,
+    what        TEXT NOT NULL
+);
+"""
+REPLY_KINDS = ("answer", "auto", "bounce", "unmatched")
+PERSONAL_GONE = "(slettet)"
+
+
+@dataclass(frozen=True)
+class ReplyRow:
+    """One message from the mailbox that `toolkit replies` recorded."""
+
+    folder: str
+    uidvalidity: int
+    uid: int
+    header_id: str
+    kind: str  # answer, auto (an automatic reply), bounce (a delivery failure), unmatched
+    message_id: str  # the sent letter it belongs to ('' when unmatched)
+    recipient: str
+    matched_by: str  # thread, address, reference or ''
+    received_at: str
+    sender: str
+    subject: str
+    excerpt: str
+    file: str  # the saved .eml, relative to the output folder
+    note: str
+    personal: bool  # from a private person (not a public body's answer): deleted by `toolkit purge`
+    purged: bool
+
+
 class JournalError(ToolkitError):
     """The journal cannot be used: damaged, not ours, or in use by another run."""
 
@@ -133,6 +194,7 @@ class Journal:
                     f"Sendejournalen {self.path} er laget av en annen versjon av toolkit (skjema {version}). "
                     "Bruk den versjonen som laget den til å sende ferdig."
                 )
+        db.executescript(REPLY_SCHEMA)
         db.execute("PRAGMA journal_mode=WAL")
         # Every state change reaches the disk before the next step: a power cut must not
         # forget that a message went out.
@@ -228,6 +290,95 @@ class Journal:
 
     def _transaction(self):
         return _Transaction(self._db, self.path)
+
+    # --- replies (`toolkit replies`) ---
+
+    def mailbox_state(self, folder: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, last UID looked at) of a mailbox folder, or None before the first run."""
+        row = self._db.execute("SELECT uidvalidity, last_uid FROM mailbox_state WHERE folder = ?", (folder,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def advance_mailbox(self, folder: str, uidvalidity: int, last_uid: int) -> None:
+        """Every message of ``folder`` up to ``last_uid`` has been looked at (and the relevant ones recorded)."""
+        with self._transaction():
+            self._advance(folder, uidvalidity, last_uid)
+
+    def _advance(self, folder: str, uidvalidity: int, last_uid: int) -> None:
+        self._db.execute(
+            "INSERT INTO mailbox_state (folder, uidvalidity, last_uid) VALUES (?, ?, ?) "
+            "ON CONFLICT (folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid",
+            (folder, uidvalidity, last_uid),
+        )
+
+    def has_reply(self, header_id: str) -> bool:
+        """A message with this Message-ID was recorded before (from another folder, or before UIDVALIDITY changed)."""
+        if not header_id:
+            return False
+        return self._db.execute("SELECT 1 FROM replies WHERE header_id = ? LIMIT 1", (header_id,)).fetchone() is not None
+
+    def record_reply(self, reply: ReplyRow, *, bounce_error: str = "") -> bool:
+        """Record one message and move the folder's mark past it, in one transaction; False if it was there already.
+
+        A bounce also marks its letter as failed (``bounce_error`` is the reason), in the same transaction.
+        """
+        stamp = self._stamp()
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO replies (folder, uidvalidity, uid, header_id, kind, message_id, recipient, "
+                "matched_by, received_at, sender, subject, excerpt, file, note, personal, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (reply.folder, reply.uidvalidity, reply.uid, reply.header_id, reply.kind, reply.message_id,
+                 reply.recipient, reply.matched_by, reply.received_at, reply.sender, reply.subject, reply.excerpt,
+                 reply.file, reply.note, int(reply.personal), stamp),
+            )
+            added = cursor.rowcount == 1
+            if added and reply.kind == "bounce" and reply.message_id:
+                self._db.execute(
+                    "UPDATE messages SET state = 'failed', last_error = ?, updated_at = ? WHERE message_id = ? AND state = 'sent'",
+                    (bounce_error, stamp, reply.message_id),
+                )
+            self._advance(reply.folder, reply.uidvalidity, reply.uid)
+        return added
+
+    def replies(self) -> list[ReplyRow]:
+        cursor = self._db.execute(
+            "SELECT folder, uidvalidity, uid, header_id, kind, message_id, recipient, matched_by, received_at, sender, "
+            "subject, excerpt, file, note, personal, purged FROM replies ORDER BY received_at, id"
+        )
+        return [ReplyRow(*row[:14], bool(row[14]), bool(row[15])) for row in cursor]
+
+    # --- `toolkit purge` ---
+
+    def purge_personal(self, supporter_prefix: str = "supporters/") -> dict[str, int]:
+        """Blank the personal fields, keeping every row (so that the counts stay): returns what was cleared.
+
+        Replies from private persons lose sender, subject, first lines, file and Message-ID; letters
+        signed by supporters lose the file name (which names the supporter's folder).
+        """
+        stamp = self._stamp()
+        with self._transaction():
+            replies = self._db.execute(
+                "UPDATE replies SET sender = ?, subject = ?, excerpt = '', file = '', header_id = '', note = '', "
+                "purged = 1 WHERE personal = 1 AND purged = 0",
+                (PERSONAL_GONE, PERSONAL_GONE),
+            ).rowcount
+            letters = self._db.execute(
+                "UPDATE messages SET file = ?, updated_at = ? WHERE file LIKE ? AND file != ?",
+                (supporter_prefix + PERSONAL_GONE, stamp, supporter_prefix + "%", supporter_prefix + PERSONAL_GONE),
+            ).rowcount
+            self._db.execute(
+                "INSERT INTO purges (purged_at, what) VALUES (?, ?)",
+                (stamp, f"svar fra privatpersoner: {replies}; underskriveres brev: {letters}"),
+            )
+        return {"replies": replies, "supporter_letters": letters}
+
+    def personal_counts(self) -> dict[str, int]:
+        """How many rows still hold personal data (what `purge_personal` would clear)."""
+        replies = self._db.execute("SELECT COUNT(*) FROM replies WHERE personal = 1 AND purged = 0").fetchone()[0]
+        letters = self._db.execute(
+            "SELECT COUNT(*) FROM messages WHERE file LIKE 'supporters/%' AND file != ?", ("supporters/" + PERSONAL_GONE,)
+        ).fetchone()[0]
+        return {"replies": replies, "supporter_letters": letters}
 
 
 class _Transaction:

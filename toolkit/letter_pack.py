@@ -80,8 +80,14 @@ def write_letter_files(
         attachments.append((docx_filename(recipient), docx_bytes))
     if case:
         attachments.append(case)
+    subject = letter.subject
+    if sender is None:
+        # The organisation's letters carry a reference that `toolkit replies` finds again in answers.
+        from toolkit.references import letter_reference, with_reference
+
+        subject = with_reference(subject, letter_reference(campaign.year, recipient.id))
     eml = build_email(
-        campaign, recipient, letter.subject, text, letter_date,
+        campaign, recipient, subject, text, letter_date,
         language=letter.language, sender=sender, attachments=attachments,
     )
     atomic_write_bytes(emails_dir / f"{stem}.eml", eml, durable=False)

@@ -23,7 +23,7 @@ from toolkit.letter_pack import MANIFEST_FILE
 from toolkit.model import Campaign
 
 # Where `toolkit build` puts messages, relative to the output folder.
-MESSAGE_FOLDERS = ("emails", "supporters/*")
+MESSAGE_FOLDERS = ("emails", "supporters/*", "purringer")  # purringer: toolkit.reminders
 REQUIRED_KEYS = ("recipient", "email", "email_verified", "file", "sha256")
 REBUILD = "Kjør «toolkit build» på nytt, se over e-postene, og send etterpå."
 UNFOLD = re.compile(rb"\r\n[ \t]+")

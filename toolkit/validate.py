@@ -48,7 +48,15 @@ def _check_letters(campaign: Campaign, problems: Problems) -> None:
     check_fact_age(campaign, problems)
 
 
-FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending, _check_letters])
+def _check_after_sending(campaign: Campaign, problems: Problems) -> None:
+    from toolkit.privacy import check_privacy
+    from toolkit.replies import check_imap_settings
+
+    check_imap_settings(campaign, problems)
+    check_privacy(campaign, problems)
+
+
+FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending, _check_letters, _check_after_sending])
 
 
 def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
