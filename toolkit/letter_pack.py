@@ -14,7 +14,6 @@ from toolkit.emails import build_email
 from toolkit.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
 from toolkit.letters import Letter, lookup_names, render_letter, variant_numbers
 from toolkit.model import LANGUAGES, Campaign, Recipient
-from toolkit.tabular import write_csv
 from toolkit.templates import Templates
 
 PRINT_FILE = "alle-brev.docx"
@@ -160,13 +159,16 @@ def write_letter_pack(
     atomic_write_text(emails_dir / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     if combined:
         atomic_write_bytes(out / PRINT_FILE, build_docx(combined, title=f"Brev – 16 dager {campaign.year}", language=campaign.language), durable=False)
-    write_csv(
+    from toolkit.excel_out import write_table, xlsx_path
+
+    # An address nobody has checked yet is not sent to: those rows are marked for the organiser.
+    write_table(
         out / OVERVIEW_FILE,
         ["id", "type", "navn", "tittel", "e-post", "e-post verifisert", "språk", "krav som leder", "andre krav", "brev", "e-post-fil"],
         overview_rows,
-        excel=True,
+        sheet="Brev", problem=lambda row: bool(row[4]) and row[5] == "nei",
     )
-    report.files = [out / PRINT_FILE, out / OVERVIEW_FILE, emails_dir / MANIFEST_FILE]
+    report.files = [out / PRINT_FILE, out / OVERVIEW_FILE, xlsx_path(out / OVERVIEW_FILE), emails_dir / MANIFEST_FILE]
     return report
 
 
