@@ -24,6 +24,9 @@ HEADER_FILL = "FFE8E8E8"
 PROBLEM_FILL = "FFF8D0D0"
 DATE_FORMAT = "dd.mm.yyyy"
 DATETIME_FORMAT = "dd.mm.yyyy hh:mm"
+# The time written as the workbook's "created": a fixed one, like the DOCX writer's, so that the same
+# rows always give byte-identical files (a rerun or worker processes change nothing).
+FIXED_TIME = datetime(2000, 1, 1)
 
 
 def xlsx_path(csv_path: Path) -> Path:
@@ -136,8 +139,25 @@ def write_xlsx(
     last_column = get_column_letter(max(len(header), 1))
     ws.auto_filter.ref = f"A1:{last_column}{count + 1}"
     with atomic_writer(Path(path), durable=durable) as handle:
-        workbook.save(handle)
+        handle.write(_fixed_times(workbook))
     return count
+
+
+def _fixed_times(workbook) -> bytes:
+    """The workbook's bytes with fixed zip and document times, so the same rows give the same file."""
+    import io
+    import zipfile
+
+    workbook.properties.created = workbook.properties.modified = FIXED_TIME
+    raw = io.BytesIO()
+    workbook.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(item.filename))
+    return out.getvalue()
 
 
 def write_table(

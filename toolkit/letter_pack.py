@@ -53,10 +53,13 @@ def write_letter_files(
 ) -> dict:
     """Write one letter's DOCX, text copy and (unless it is a draft) .eml; return its manifest entry."""
     from toolkit.docx import build_docx
+    from toolkit.letterhead import load as load_letterhead
 
     recipient = letter.recipient
     stem = file_stem(recipient)
-    docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language)
+    # The organisation's letterhead.docx, if the campaign has one: read once per run, then cached.
+    docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language,
+                            letterhead=load_letterhead(campaign.folder))
     # Generated outputs are rewritten by the next build, so they skip the flush to disk (see fsutil).
     atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes, durable=False)
     text = letter.text
@@ -158,7 +161,10 @@ def write_letter_pack(
         manifest = _merge_manifest(emails_dir / MANIFEST_FILE, manifest)
     atomic_write_text(emails_dir / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     if combined:
-        atomic_write_bytes(out / PRINT_FILE, build_docx(combined, title=f"Brev – 16 dager {campaign.year}", language=campaign.language), durable=False)
+        from toolkit.letterhead import load as load_letterhead
+
+        atomic_write_bytes(out / PRINT_FILE, build_docx(combined, title=f"Brev – 16 dager {campaign.year}", language=campaign.language,
+                                                        letterhead=load_letterhead(campaign.folder)), durable=False)
     from toolkit.excel_out import write_table, xlsx_path
 
     # An address nobody has checked yet is not sent to: those rows are marked for the organiser.

@@ -114,6 +114,9 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
     """Render every open submission (planned or sent) into files, and the plan's rows; nothing is written yet."""
     from toolkit.docx import build_docx
     from toolkit.letter_pack import templates_for
+    from toolkit.letterhead import load as load_letterhead
+
+    letterhead = load_letterhead(campaign.folder)  # the organisation's own, if it has one
 
     templates = templates_for(campaign)
     facts = fact_contexts(campaign)
@@ -142,7 +145,8 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
             cover = markup.parse(cover_text)
             if cover:
                 cover[0] = markup.Paragraph(cover[0].style, cover[0].runs, page_break_before=True)
-            files[f"{stem}.docx"] = build_docx(list(rendered.paragraphs) + cover, title=rendered.title, language=submission.language)
+            files[f"{stem}.docx"] = build_docx(list(rendered.paragraphs) + cover, title=rendered.title, language=submission.language,
+                                               letterhead=letterhead)
             files[f"{stem}.txt"] = markup.to_plain_text(list(rendered.paragraphs)).encode("utf-8")
         following = plan.next_after(submission)
         rows.append([

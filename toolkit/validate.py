@@ -40,7 +40,13 @@ def _check_sending(campaign: Campaign, problems: Problems) -> None:
     check_smtp_settings(campaign, problems)
 
 
-FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending])
+def _check_letterhead(campaign: Campaign, problems: Problems) -> None:
+    from toolkit.letterhead import check
+
+    check(campaign, problems)
+
+
+FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending, _check_letterhead])
 
 
 def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
