@@ -187,6 +187,7 @@ class _Fields:
 CAMPAIGN_KEYS = {
     "organisation", "signatories", "year", "period", "timezone", "language", "hashtags", "link",
     "output", "stale_after_days", "letters", "smtp", "platforms", "opeds", "calendar",
+    "images",  # the post cards' look (toolkit.post_images)
 }
 
 

@@ -11,6 +11,7 @@ mode). Text a spreadsheet would run as a formula stays text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timezone
 from itertools import chain, islice
@@ -156,7 +157,11 @@ def _fixed_times(workbook) -> bytes:
         for item in source.infolist():
             info = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(item.filename))
+            data = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                # openpyxl stamps the time of saving as "modified", whatever the properties say.
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            target.writestr(info, data)
     return out.getvalue()
 
 

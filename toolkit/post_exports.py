@@ -123,9 +123,11 @@ def posts_rows(calendar: PostCalendar, campaign: Campaign) -> list[list]:
     return rows
 
 
-def _web_image(post: SocialPost) -> str:
-    """Bulk tools take images by URL only; a local file must be added in the tool."""
-    return post.image if URL.match(post.image) else ""
+def _web_image(post: SocialPost, calendar: PostCalendar | None = None) -> str:
+    """Bulk tools take images by URL only: a web address, or a card under ``images.base_url``; else empty."""
+    from toolkit.post_images import web_address
+
+    return web_address(post, calendar)
 
 
 def bulk_files(calendar: PostCalendar) -> dict[str, tuple[list[str] | None, list[list]]]:
@@ -134,7 +136,7 @@ def bulk_files(calendar: PostCalendar) -> dict[str, tuple[list[str] | None, list
     for platform in calendar.enabled:
         posts = [p for p in calendar.posts if p.platform == platform.id and p.valid]
         files[f"buffer/buffer-{platform.id}.csv"] = (BUFFER_HEADER, [
-            [p.text, _web_image(p), "", p.publish_at.strftime("%Y-%m-%d %H:%M")] for p in posts
+            [p.text, _web_image(p, calendar), "", p.publish_at.strftime("%Y-%m-%d %H:%M")] for p in posts
         ])
         # Hootsuite's Bulk Composer: no header; date and time, message, link (the link is in the text).
         files[f"hootsuite/hootsuite-{platform.id}.csv"] = (None, [
@@ -158,6 +160,9 @@ def write_calendar(campaign: Campaign, calendar: PostCalendar) -> CalendarReport
         atomic_write_bytes(out / name, data, durable=False)
         written.append(out / name)
 
+    from toolkit.post_images import IMAGES_DIR, write_cards
+
+    written += write_cards(campaign, calendar, out / IMAGES_DIR)
     save("posts.ics", ics_bytes(campaign, calendar))
     rows = posts_rows(calendar, campaign)
     write_csv(out / "posts.csv", POSTS_HEADER, rows)
