@@ -286,8 +286,6 @@ def _merged_styles(theirs: bytes | None) -> bytes:
         # The writer's styles take the letterhead's fonts: only the designer's font is named.
         for fonts in copy.iter(w + "rFonts"):
             fonts.getparent().remove(fonts)
-        if style_id in OWN_LETTERHEAD_STYLES:
-            continue
         root.append(copy)
     # The document's language goes where the base document has it, in the default run properties.
     defaults = root.find(w + "docDefaults")
