@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.conftest import copy_campaign
-from tests.helpers import run
+from conftest import copy_campaign
+from helpers import run
 from toolkit.campaign import load_recipients
 from toolkit.errors import Problems
 from toolkit.excel_in import cell_text, column_letter
@@ -170,3 +169,29 @@ def test_unreadable_workbook_is_a_clear_error(tmp_path, content, words):
     assert read_csv(tmp_path / "outlets.csv", problems, "outlets.csv", ("id",)) is None
     assert len(problems.errors) == 1 and words in str(problems.errors[0])
     assert str(problems.errors[0]).startswith("outlets.xlsx: ")
+
+
+def test_supporters_from_a_workbook(campaign_dir, tmp_path):
+    import stortinget_data as data
+    from supporters_data import supporter_rows
+
+    answer = tmp_path / "dagensrepresentanter.xml"
+    answer.write_bytes(data.to_xml(data.people()))
+    assert run("recipients", "import-stortinget", "--campaign", str(campaign_dir), "--file", str(answer)).exit_code == 0
+    rows = supporter_rows(6)
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Underskrivere"
+    workbook.active.append(list(rows[0]))
+    for row in rows:
+        workbook.active.append(list(row.values()))
+    workbook.active.cell(row=4, column=3, value="ikke-en-adresse")
+    workbook.save(campaign_dir / "supporters.xlsx")
+    result = run("validate", "--campaign", str(campaign_dir))
+    assert result.exit_code == 2
+    assert "supporters.xlsx, ark «Underskrivere», rad 4, kolonne C «email»" in result.output
+    workbook.active.cell(row=4, column=3, value=rows[2]["email"])
+    workbook.save(campaign_dir / "supporters.xlsx")
+    result = run("letters", "--campaign", str(campaign_dir), "--date", "2026-11-25", "--supporters", str(campaign_dir / "supporters.xlsx"))
+    assert result.exit_code == 0, result.output
+    folders = [p for p in (campaign_dir / "ut" / "supporters").iterdir() if p.is_dir()]
+    assert sorted(p.name for p in folders) == sorted(row["id"] for row in rows)

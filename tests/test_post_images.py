@@ -10,7 +10,6 @@ import yaml
 from PIL import Image, ImageDraw, ImageFont
 
 from helpers import run
-from toolkit.errors import Problems
 from toolkit.post_images import Card, CardStyle, default_fonts, draw_card, glyph_bitmap, missing_letters
 from toolkit.validate import check_campaign
 

@@ -187,7 +187,7 @@ def check_languages(campaign: Campaign, supporters, problems: Problems, label: s
 def check_supporters_file(campaign: Campaign, problems: Problems) -> None:
     """`validate` checks supporters.csv when the campaign folder has one."""
     path = campaign.folder / SUPPORTERS_FILE
-    if path.is_file():
+    if path.is_file() or path.with_suffix(".xlsx").is_file():  # supporters.xlsx is read in its place
         load_supporters(path, campaign, problems)
 
 
