@@ -82,6 +82,11 @@ def test_every_instagram_post_of_the_shipped_calendar_has_a_card_and_alt_text(ca
     stamps = {path: path.stat().st_mtime_ns for path in cards}
     assert run("calendar", "--campaign", str(campaign_dir)).exit_code == 0
     assert {path: path.stat().st_mtime_ns for path in cards} == stamps
+    # A card of a post that is gone is removed; a file the toolkit did not write is left alone.
+    Image.new("RGB", (10, 10)).save(out / "bilder" / "mitt-eget.png")
+    (out / "bilder" / "borte-instagram.png").write_bytes(cards[0].read_bytes())
+    assert run("calendar", "--campaign", str(campaign_dir)).exit_code == 0
+    assert (out / "bilder" / "mitt-eget.png").is_file() and not (out / "bilder" / "borte-instagram.png").exists()
 
 
 def _edit_campaign(campaign_dir, **images):

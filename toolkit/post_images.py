@@ -409,6 +409,16 @@ def write_cards(campaign, calendar, folder: Path) -> list[Path]:
         written.append(path)
     if folder.is_dir():
         for path in folder.glob("*.png"):
-            if path.name not in cards:
-                path.unlink()
+            if path.name not in cards and _is_card(path):
+                path.unlink()  # a card of a post that is gone; any other file is left alone
     return written
+
+
+def _is_card(path: Path) -> bool:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return "toolkit-card" in getattr(image, "text", {})
+    except (OSError, ValueError):
+        return False
