@@ -171,3 +171,24 @@ def test_read_raises_letterhead_error_for_a_directory(tmp_path):
     (tmp_path / "letterhead.docx").mkdir()
     with pytest.raises(LetterheadError):
         read(tmp_path / "letterhead.docx")
+
+
+def test_supporters_letters_stay_their_own(with_letterhead, tmp_path):
+    """A supporter signs as themselves: the organisation's letterhead is not put on their letters."""
+    import stortinget_data as data
+    from supporters_data import supporter_rows
+
+    from helpers import write_rows
+
+    answer = tmp_path / "dagensrepresentanter.xml"
+    answer.write_bytes(data.to_xml(data.people()))
+    assert run("recipients", "import-stortinget", "--campaign", str(with_letterhead), "--file", str(answer)).exit_code == 0
+    write_rows(tmp_path / "underskrivere.csv", supporter_rows(2))
+    result = run("letters", "--campaign", str(with_letterhead), "--date", "2026-11-25",
+                 "--supporters", str(tmp_path / "underskrivere.csv"))
+    assert result.exit_code == 0, result.output
+    letters = list((with_letterhead / "ut" / "supporters").glob("*/*.docx"))
+    assert letters
+    for path in letters:
+        with zipfile.ZipFile(path) as archive:
+            assert not any(name.startswith("word/lh-") or name.startswith("word/media/") for name in archive.namelist())

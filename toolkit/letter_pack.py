@@ -57,9 +57,10 @@ def write_letter_files(
 
     recipient = letter.recipient
     stem = file_stem(recipient)
-    # The organisation's letterhead.docx, if the campaign has one: read once per run, then cached.
-    docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language,
-                            letterhead=load_letterhead(campaign.folder))
+    # The organisation's letterhead.docx, if the campaign has one (read once per run, then cached); a
+    # supporter's letter (``sender``) is the supporter's own and keeps its plain layout.
+    letterhead = load_letterhead(campaign.folder) if sender is None else None
+    docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language, letterhead=letterhead)
     # Generated outputs are rewritten by the next build, so they skip the flush to disk (see fsutil).
     atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes, durable=False)
     text = letter.text
