@@ -122,4 +122,4 @@ def test_wheel_installed_in_a_fresh_venv_makes_a_campaign_that_builds(tmp_path):
     assert len(letters) > 10
     text = next((out / "letters").glob("*.txt")).read_text(encoding="utf-8")
     assert "Kvinnegruppa i Eksempelby" in text and "25. november 2027" in text
-    assert (out / "calendar" / "index.html").is_file() and list((out / "calendar" / "bilder").glob("*.png"))
+    assert (out / "calendar" / "index.html").is_file() and list((out / "calendar" / "bilder").glob("*.jpg"))
