@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timezone
 
 import openpyxl
@@ -139,3 +140,36 @@ def test_opeds_status_kept_in_excel_is_updated_there(campaign_dir):
     assert not status_csv.exists()  # never written beside the workbook
     sheet = open_sheet(campaign_dir / "opeds-status.xlsx")
     assert sheet["G2"].value == "sendt" and isinstance(sheet["A2"].value, datetime)
+
+
+def test_libreoffice_calc_opens_the_workbooks(campaign_dir, tmp_path):
+    """The workbooks are written by the toolkit itself: a spreadsheet program must open them, dates as dates."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    binary = shutil.which("soffice")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is missing in CI: .ci/run installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice (soffice) is not installed here")
+    assert run("build", "--campaign", str(campaign_dir), "--date", "2026-11-25").exit_code == 0
+    out = campaign_dir / "ut"
+    converted = tmp_path / "csv"
+    subprocess.run([binary, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(converted),
+                    str(out / "opeds" / "plan.xlsx"), str(out / "oversikt-brev.xlsx")],
+                   check=True, capture_output=True, timeout=240)
+    plan = list(csv.reader(io.StringIO((converted / "plan.csv").read_text(encoding="utf-8"))))
+    ours = list(csv.reader(io.StringIO((out / "opeds" / "plan.csv").read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert plan[0] == ours[0] and len(plan) == len(ours)
+    for calc_row, csv_row in zip(plan[1:], ours[1:]):
+        # A date cell is shown as a date in the spreadsheet's own format, not as Excel's serial number.
+        year, month, day = csv_row[0].split("-")
+        assert re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", calc_row[0]) and str(int(day)) in calc_row[0]
+        assert calc_row[2:5] == csv_row[2:5]
+    letters = list(csv.reader(io.StringIO((converted / "oversikt-brev.csv").read_text(encoding="utf-8"))))
+    expected = list(csv.reader(io.StringIO((out / "oversikt-brev.csv").read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert letters == expected
