@@ -52,7 +52,9 @@ def supporters_step(campaign: Campaign, when: date, progress_bar, echo=print) ->
     from toolkit.errors import Problems
     from toolkit.supporters import SUPPORTERS_FILE, load_supporters, write_supporter_letters
 
-    path = campaign.folder / SUPPORTERS_FILE
+    from toolkit.excel_in import list_path
+
+    path = list_path(campaign.folder, SUPPORTERS_FILE)  # supporters.xlsx if that is the one
     if not path.is_file():
         return f"Underskrivere: ingen {SUPPORTERS_FILE} i kampanjemappen, så ingen brev fra underskrivere."
     problems = Problems()

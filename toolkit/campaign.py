@@ -191,6 +191,7 @@ CAMPAIGN_KEYS = {
     "organisation", "signatories", "year", "period", "timezone", "language", "hashtags", "link",
     "output", "stale_after_days", "letters", "smtp", "platforms", "opeds", "calendar", "facts",
     "imap", "privacy",  # read by toolkit.replies and toolkit.privacy
+    "images",  # the post cards' look (toolkit.post_images)
 }
 LETTERS_KEYS = {
     "subject", "attach_docx", "similarity_threshold", "inform_others", "ministry_letter_to", "reply_within_days",

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.similarity import Fingerprints, Item, Result, compare
-from toolkit.tabular import write_csv
 
 REPORT_FILE = "likhet-brev.csv"
 
@@ -47,4 +46,7 @@ def write_report(report: SimilarityReport, path: Path, senders: bool = False) ->
         [key, group if senders else "", f"{score:.2f}", other or "", "ja" if score > report.threshold else "nei"]
         for key, group, score, other in report.result.rows()
     )
-    write_csv(path, ["brev", "avsender", "høyeste likhet", "mest lik", "over grensen"], rows, excel=True)
+    from toolkit.excel_out import write_table  # the CSV and an .xlsx beside it, streamed
+
+    write_table(path, ["brev", "avsender", "høyeste likhet", "mest lik", "over grensen"], rows,
+                sheet="Likhet", numbers=("høyeste likhet",), problem=lambda row: row[4] == "ja")

@@ -28,6 +28,7 @@ COMMANDS = {
                  "Lag postkalenderen for sosiale medier: kalenderfil (.ics), CSV-filer og en kalenderside."),
     "check": ("toolkit.cli_pack",
               "Mål hvor like brevene er: høyeste likhet per brev, fordeling og de likeste parene."),
+    "init": ("toolkit.cli_init", "Lag en ny kampanjemappe fra eksempelkampanjen som følger med verktøyet."),
     "letters": ("toolkit.cli_pack",
                 "Lag brev til mottakerne: DOCX, tekst og e-post (.eml), en utskriftsfil og en oversikt."),
     "opeds": ("toolkit.cli_opeds",

@@ -63,6 +63,11 @@ def import_stortinget(campaign_dir: Path, saved: Path | None, dry_run: bool, ass
     if not (campaign_dir / "campaign.yaml").exists():
         raise ToolkitError(f"Fant ikke campaign.yaml i {campaign_dir.resolve()}. Gå til kampanjemappen eller bruk --campaign MAPPE.")
     path = campaign_dir / "recipients.csv"
+    if path.with_suffix(".xlsx").exists():
+        raise ToolkitError(
+            "Importen skriver recipients.csv, men kampanjen bruker recipients.xlsx. Lagre arbeidsboka som CSV "
+            "(semikolonseparert) og flytt recipients.xlsx ut av mappen først, eller legg inn representantene i Excel selv."
+        )
     problems = Problems()
     if path.exists():
         # The file is written back whole, so it must be sound before anything is added to it.

@@ -201,16 +201,104 @@ def _constant_entries(language: str) -> tuple[bytes, bytes]:
     return b"".join(locals_), b"".join(centrals)
 
 
-def build_docx(paragraphs: Sequence[Paragraph], *, title: str = "", language: str = "nb-NO") -> bytes:
-    """Return a complete .docx file with ``paragraphs`` in the project's A4 base document."""
+def _letterhead_document_xml(paragraphs: Sequence[Paragraph], letterhead) -> bytes:
+    """document.xml on the organisation's letterhead (toolkit.letterhead).
+
+    The toolkit's own letterhead lines are left out (the header carries the name), and a page break
+    before a paragraph ends a section instead, so that in the print file every letter starts on a
+    page with the letterhead's first-page header.
+    """
+    from toolkit.letterhead import OWN_LETTERHEAD_STYLES
+
+    out = [DOCUMENT_HEAD]
+    append = out.append
+    section = letterhead.section
+    # A new section (the next letter of a print file) numbers its pages from 1, as without a letterhead.
+    restarting = section.replace("</w:sectPr>", RESTART_NUMBERING + "</w:sectPr>", 1)
+    previous = -1  # index in ``out`` of the last paragraph's opening
+    carried_break = carried_section = False
+    for paragraph in paragraphs:
+        openings = PARAGRAPH_OPENINGS.get(paragraph.style)
+        if openings is None:
+            raise _unknown_style(paragraph.style)
+        if paragraph.style in OWN_LETTERHEAD_STYLES:
+            carried_break = carried_break or paragraph.page_break_before
+            carried_section = carried_section or paragraph.new_section
+            continue
+        new_section = paragraph.new_section or carried_section
+        if (paragraph.page_break_before or carried_break or new_section) and previous >= 0:
+            # The previous paragraph closes a section that has the letterhead's page set-up.
+            closing = restarting if new_section else section
+            out[previous] = out[previous].replace("</w:pPr>", closing + "</w:pPr>", 1)
+        carried_break = carried_section = False
+        previous = len(out)
+        append(openings[0])
+        for run in paragraph.runs:
+            append(RUN_OPENINGS[2 * run.bold + run.italic])
+            text = _escape(clean_text(run.text))
+            if "\n" in text:
+                text = text.replace("\n", LINE_BREAK)
+            if "\t" in text:
+                text = text.replace("\t", TAB)
+            append(text)
+            append(RUN_CLOSING)
+        append("</w:p>")
+    append(section + "</w:body></w:document>")
+    return "".join(out).replace(EMPTY_TEXT, "").encode()
+
+
+@functools.cache
+def _letterhead_entries(language: str, letterhead) -> tuple[bytes, bytes, int]:
+    """The constant parts merged with a letterhead's, as zip entries, built once per language and letterhead."""
+    parts = {name: PARTS[filename] for name, filename in CONSTANT_PARTS.items()}
+    overrides = "".join(
+        f'<Override PartName="{name}" ContentType="{content_type}"/>' for name, content_type in letterhead.content_types
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", overrides.encode() + b"</Types>")
+    relationships = "".join(
+        f'<Relationship Id="{rid}" Type="{reltype}" Target="{target}"/>' for rid, reltype, target in letterhead.relationships
+    )
+    rels = parts["word/_rels/document.xml.rels"]
+    parts["word/_rels/document.xml.rels"] = rels.replace(b"</Relationships>", relationships.encode() + b"</Relationships>")
+    parts["word/styles.xml"] = letterhead.styles.replace(BASE_LANGUAGE, f'<w:lang w:val="{language}"'.encode())
+    if letterhead.font_table is not None:
+        parts["word/fontTable.xml"] = letterhead.font_table
+    if letterhead.settings:
+        extra = "".join(letterhead.settings).encode()
+        parts["word/settings.xml"] = parts["word/settings.xml"].replace(b"<w:characterSpacingControl", extra + b"<w:characterSpacingControl", 1)
+    parts.update(letterhead.parts)
+    locals_: list[bytes] = []
+    centrals: list[bytes] = []
+    offset = 0
+    for name, data in parts.items():
+        local, central = _zip_entry(name, data, offset)
+        locals_.append(local)
+        centrals.append(central)
+        offset += len(local)
+    return b"".join(locals_), b"".join(centrals), len(parts)
+
+
+def build_docx(
+    paragraphs: Sequence[Paragraph], *, title: str = "", language: str = "nb-NO", letterhead=None
+) -> bytes:
+    """Return a complete .docx file with ``paragraphs`` in the project's A4 base document.
+
+    With ``letterhead`` (a toolkit.letterhead.Letterhead) the document is written on the organisation's
+    own letterhead: its headers, footers, styles and page set-up.
+    """
     tag = language_tag(language)
-    constant_locals, constant_centrals = _constant_entries(tag)
-    document_xml = _document_xml(paragraphs)
+    if letterhead is None:
+        constant_locals, constant_centrals = _constant_entries(tag)
+        constant_count = len(CONSTANT_PARTS)
+        document_xml = _document_xml(paragraphs)
+    else:
+        constant_locals, constant_centrals, constant_count = _letterhead_entries(tag, letterhead)
+        document_xml = _letterhead_document_xml(paragraphs, letterhead)
     document_local, document_central = _zip_entry("word/document.xml", document_xml, len(constant_locals))
     core_offset = len(constant_locals) + len(document_local)
     core_local, core_central = _zip_entry("docProps/core.xml", _core_xml(title, tag), core_offset)
     central_directory = constant_centrals + document_central + core_central
-    entry_count = len(CONSTANT_PARTS) + 2
+    entry_count = constant_count + 2
     end_of_central_directory = struct.pack(
         "<IHHHHIIH",
         0x06054B50,
@@ -228,12 +316,13 @@ def build_docx(paragraphs: Sequence[Paragraph], *, title: str = "", language: st
 
 
 def write_docx(
-    path: str | os.PathLike[str], paragraphs: Sequence[Paragraph], *, title: str = "", language: str = "nb-NO"
+    path: str | os.PathLike[str], paragraphs: Sequence[Paragraph], *, title: str = "", language: str = "nb-NO",
+    letterhead=None,
 ) -> None:
     """Write ``paragraphs`` as a .docx file at ``path`` atomically, replacing any file there."""
     from toolkit.fsutil import atomic_write_bytes
 
-    atomic_write_bytes(Path(path), build_docx(paragraphs, title=title, language=language))
+    atomic_write_bytes(Path(path), build_docx(paragraphs, title=title, language=language, letterhead=letterhead))
 
 
 def reference_docx(paragraphs: Sequence[Paragraph], *, title: str = "", language: str = "nb-NO") -> bytes:

@@ -22,14 +22,20 @@ class Problem:
     row: int | None = None  # row in a CSV file as a spreadsheet numbers it (header = 1)
     field: str | None = None
     severity: str = "error"  # "error" or "warning"
+    sheet: str | None = None  # the sheet of an Excel file, as its tab shows it
+    column: str | None = None  # the column letter of an Excel file (F), shown before the field
 
     def location(self) -> str:
         parts = [self.file]
+        if self.sheet:
+            parts.append(f"ark «{self.sheet}»")
         if self.row is not None:
             parts.append(f"rad {self.row}")
         if self.line is not None:
             parts.append(f"linje {self.line}")
-        if self.field:
+        if self.column and self.field:
+            parts.append(f"kolonne {self.column} «{self.field}»")
+        elif self.field:
             parts.append(f"felt «{self.field}»")
         return ", ".join(parts)
 
@@ -68,11 +74,22 @@ class Problems:
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        # A list read from Excel instead of CSV: label (recipients.csv) -> toolkit.excel_in.SheetSource,
+        # so that problems name the .xlsx file, its sheet and the column letter as Excel shows them.
+        self.sheets: dict[str, object] = {}
+
+    def _where(self, file: str, where: dict) -> tuple[str, dict]:
+        source = self.sheets.get(file)
+        if source is None:
+            return file, where
+        return source.locate(where)
 
     def error(self, file: str, message: str, hint: str = "", **where) -> None:
+        file, where = self._where(file, where)
         self.items.append(Problem(file, message, hint, **where))
 
     def warning(self, file: str, message: str, hint: str = "", **where) -> None:
+        file, where = self._where(file, where)
         self.items.append(Problem(file, message, hint, severity="warning", **where))
 
     @property

@@ -18,7 +18,6 @@ from toolkit.letters import (
     render_letter, variant_numbers,
 )
 from toolkit.model import LANGUAGES, Campaign, Recipient
-from toolkit.tabular import write_csv
 from toolkit.templates import Templates
 
 PRINT_FILE = "alle-brev.docx"
@@ -63,10 +62,14 @@ def write_letter_files(
     ``case`` is the case attachment (file name and DOCX bytes) the e-mail carries, if any.
     """
     from toolkit.docx import build_docx
+    from toolkit.letterhead import load as load_letterhead
 
     recipient = letter.recipient
     stem = file_stem(recipient)
-    docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language)
+    # The organisation's letterhead.docx, if the campaign has one (read once per run, then cached); a
+    # supporter's letter (``sender``) is the supporter's own and keeps its plain layout.
+    letterhead = load_letterhead(campaign.folder) if sender is None else None
+    docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language, letterhead=letterhead)
     # Generated outputs are rewritten by the next build, so they skip the flush to disk (see fsutil).
     atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes, durable=False)
     text = letter.text
@@ -147,6 +150,7 @@ def write_letter_pack(
     """
     from toolkit.case import case_filename, convert_to_pdf, render_case
     from toolkit.docx import build_docx
+    from toolkit.letterhead import load as load_letterhead
 
     out = campaign.output_dir
     letters_dir, emails_dir = out / "letters", out / "emails"
@@ -168,7 +172,8 @@ def write_letter_pack(
         languages = sorted({language_of(campaign, p.recipient) for p in plan.letters})
         for language in languages:
             paragraphs = render_case(campaign, templates, letter_date, language)
-            data = build_docx(paragraphs, title=paragraphs_title(paragraphs), language=language)
+            data = build_docx(paragraphs, title=paragraphs_title(paragraphs), language=language,
+                              letterhead=load_letterhead(campaign.folder))
             name = case_filename(campaign, language)
             atomic_write_bytes(out / name, data, durable=False)
             report.files.append(out / name)
@@ -216,19 +221,13 @@ def write_letter_pack(
         manifest = _merge_manifest(emails_dir / MANIFEST_FILE, manifest)
     atomic_write_text(emails_dir / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     if combined:
-        atomic_write_bytes(out / PRINT_FILE, build_docx(combined, title=f"Brev – 16 dager {campaign.year}", language=campaign.language), durable=False)
-    if cases:
-        try:
-            report.files.extend(convert_to_pdf([out / name for name, _, _ in cases.values()], out))
-        except ToolkitError as exc:
-            report.notes.append(f"{exc} DOCX-filen er skrevet; PDF-en mangler.")
-    write_csv(
+    report.files += [out / PRINT_FILE, out / OVERVIEW_FILE, xlsx_path(out / OVERVIEW_FILE), emails_dir / MANIFEST_FILE]
         out / OVERVIEW_FILE,
         ["id", "type", "navn", "tittel", "e-post", "e-post verifisert", "språk", "krav som leder", "andre krav", "brev", "e-post-fil", "går til"],
         overview_rows,
-        excel=True,
+        sheet="Brev", problem=lambda row: bool(row[4]) and row[5] == "nei",
     )
-    report.files += [out / PRINT_FILE, out / OVERVIEW_FILE, emails_dir / MANIFEST_FILE]
+    report.files += [out / PRINT_FILE, out / OVERVIEW_FILE, xlsx_path(out / OVERVIEW_FILE), emails_dir / MANIFEST_FILE]
     return report
 
 

@@ -27,7 +27,6 @@ from toolkit.errors import ToolkitError
 from toolkit.journal import FAILED, Journal, JournalRow
 from toolkit.model import SendWindow, SmtpSettings
 from toolkit.outbox import Message
-from toolkit.tabular import write_csv
 
 KEYRING_SERVICE = "toolkit-smtp"
 PASSWORD_ENV = "TOOLKIT_SMTP_PASSWORD"
@@ -480,12 +479,15 @@ def export_failures(journal: Journal, output_dir: Path) -> tuple[list[JournalRow
     failed = [row for row in journal.rows().values() if row.state == FAILED]
     if not failed:
         path.unlink(missing_ok=True)
+        path.with_suffix(".xlsx").unlink(missing_ok=True)
         return failed, None
-    write_csv(
+    from toolkit.excel_out import write_table  # the CSV and send-feil.xlsx beside it
+
+    write_table(
         path,
         ["mottaker", "adresse", "fil", "forsøk", "feil", "sist forsøkt (UTC)"],
         [[r.recipient, r.address, r.file, r.attempts, r.last_error, r.updated_at] for r in failed],
-        excel=True,
+        sheet="Feil", dates=("sist forsøkt (UTC)",), numbers=("forsøk",), problem=lambda row: True,
     )
     return failed, path
 

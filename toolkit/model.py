@@ -248,6 +248,9 @@ class PostCalendar:
     posts: tuple[SocialPost, ...]
     # Problems that only concern posts breaking a platform's rules; `--allow-invalid` lets them through.
     rule_problems: list[Problem] = field(default_factory=list)
+    # The posts' image cards (toolkit.post_images): file name -> Card, and how they look.
+    cards: dict = field(default_factory=dict)
+    card_style: object = None
 
     @property
     def enabled(self) -> tuple[PlatformSettings, ...]:

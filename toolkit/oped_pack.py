@@ -167,6 +167,9 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
     """Render each piece's open pitch (planned or sent) into files, and the plan's rows; nothing is written yet."""
     from toolkit.docx import build_docx
     from toolkit.letter_pack import templates_for
+    from toolkit.letterhead import load as load_letterhead
+
+    letterhead = load_letterhead(campaign.folder)  # the organisation's own, if it has one
 
     templates = templates_for(campaign)
     facts = fact_contexts(campaign)
@@ -207,7 +210,8 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
             cover = markup.parse(templates[cover_language(submission)].render(COVER_TEMPLATE, context))
             if cover:
                 cover[0] = markup.Paragraph(cover[0].style, cover[0].runs, page_break_before=True)
-            files[f"{stem}.docx"] = build_docx(list(rendered.paragraphs) + cover, title=rendered.title, language=submission.language)
+            files[f"{stem}.docx"] = build_docx(list(rendered.paragraphs) + cover, title=rendered.title, language=submission.language,
+                                               letterhead=letterhead)
             files[f"{stem}.txt"] = markup.to_plain_text(list(rendered.paragraphs)).encode("utf-8")
         later = "; ".join(f"{setup.outlet(f.outlet).name} {f.day.isoformat()}" for f in piece_plan.fallbacks)
         rows.append([
@@ -254,11 +258,37 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
     for name, data in files.items():
         atomic_write_bytes(folder / name, data, durable=False)
     atomic_write_bytes(folder / PLAN_FILE, plan_bytes, durable=False)
+    from toolkit.excel_out import write_xlsx, xlsx_path
+
+    # plan.xlsx: days as dates; a row whose send-to address is unverified is marked for checking.
+    write_xlsx(xlsx_path(folder / PLAN_FILE), PLAN_HEADER, rows, sheet="Plan", dates=("dato", "hos avisa til"),
+               problem=lambda row: row[PLAN_HEADER.index("adresse verifisert")] == "nei")
     remove_stale(folder, set(files), (".docx", ".txt"))
     changed = old_status != new_status
-    if changed:
+    from toolkit.excel_in import excel_twin
+
+    twin = excel_twin(status_path)
+    if twin is not None and not status_path.exists():
+        # The organiser keeps the status in Excel: it is updated there, never beside it as a CSV.
+        changed = status_bytes(list(setup.history), setup.status_separator) != new_status
+        if changed:
+            _write_status_xlsx(twin, new_status)
+        status_path = twin
+    elif changed:
         atomic_write_bytes(status_path, new_status)
     return OpedReport(plan, sum(1 for name in files if name.endswith(".docx")), folder, status_path, changed, setup)
+
+
+def _write_status_xlsx(path, status_csv: bytes) -> None:
+    """Write the status rows (as status_bytes made them) into the organiser's opeds-status.xlsx."""
+    import csv
+    import io
+
+    from toolkit.excel_out import write_xlsx
+
+    text = status_csv.decode("utf-8-sig")
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=";" if ";" in text.split("\n", 1)[0] else ","))
+    write_xlsx(path, records[0], records[1:], sheet="Status", dates=("date", "answered_on"), durable=True)
 
 
 def plan_lines(report) -> list[str]:

@@ -67,7 +67,9 @@ def _cell(value: str) -> str:
 
 def load_status(path: Path, problems: Problems, setup, label: str = "opeds-status.csv") -> tuple[tuple[Submission, ...], str]:
     """Read the status file if there is one; return its rows and its separator (';' for a new file)."""
-    if not path.exists():
+    from toolkit.excel_in import excel_twin
+
+    if not path.exists() and excel_twin(path) is None:
         return (), ";"
     # No list of known columns: the organiser's own columns are kept, not warned about.
     table = read_csv(path, problems, label, STATUS_REQUIRED)

@@ -341,7 +341,9 @@ def structure_problem(rendered: RenderedPiece) -> str | None:
 def check_opeds(campaign: Campaign, problems: Problems) -> None:
     """Validate the op-ed files and pieces, and keep what was read on ``campaign.opeds`` for the writers."""
     folder = campaign.folder
-    present = "opeds" in campaign.config or (folder / OUTLETS_FILE).exists()
+    from toolkit.excel_in import excel_twin
+
+    present = "opeds" in campaign.config or (folder / OUTLETS_FILE).exists() or excel_twin(folder / OUTLETS_FILE) is not None
     if not present:
         return
     wait, pieces = load_settings(campaign, problems)

@@ -137,9 +137,11 @@ def posts_rows(calendar: PostCalendar, campaign: Campaign, now: datetime | None 
     return rows
 
 
-def _web_image(post: SocialPost) -> str:
-    """Bulk tools take images by URL only; a local file must be added in the tool."""
-    return post.image if URL.match(post.image) else ""
+def _web_image(post: SocialPost, calendar: PostCalendar | None = None) -> str:
+    """Bulk tools take images by URL only: a web address, or a card under ``images.base_url``; else empty."""
+    from toolkit.post_images import web_address
+
+    return web_address(post, calendar)
 
 
 def bulk_files(calendar: PostCalendar, now: datetime | None = None) -> dict[str, tuple[list[str] | None, list[list]]]:
@@ -149,7 +151,7 @@ def bulk_files(calendar: PostCalendar, now: datetime | None = None) -> dict[str,
     for platform in calendar.enabled:
         posts = [p for p in calendar.posts if p.platform == platform.id and p.valid and not is_past(p, now)]
         files[f"buffer/buffer-{platform.id}.csv"] = (BUFFER_HEADER, [
-            [p.text, _web_image(p), "", p.publish_at.strftime("%Y-%m-%d %H:%M")] for p in posts
+            [p.text, _web_image(p, calendar), "", p.publish_at.strftime("%Y-%m-%d %H:%M")] for p in posts
         ])
         # Hootsuite's Bulk Composer: no header; date and time, message, link (the link is in the text).
         files[f"hootsuite/hootsuite-{platform.id}.csv"] = (None, [
@@ -181,6 +183,9 @@ def write_calendar(campaign: Campaign, calendar: PostCalendar, now: datetime | N
         atomic_write_bytes(out / name, data, durable=False)
         written.append(out / name)
 
+    from toolkit.post_images import IMAGES_DIR, write_cards
+
+    written += write_cards(campaign, calendar, out / IMAGES_DIR)
     save("posts.ics", ics_bytes(campaign, calendar, now))
     rows = posts_rows(calendar, campaign, now)
     write_csv(out / "posts.csv", POSTS_HEADER, rows)

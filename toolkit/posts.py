@@ -369,6 +369,10 @@ def load_posts(campaign: Campaign, problems: Problems) -> PostCalendar | None:
         entries.append(_Post(fields, campaign, by_id, seen))
     calendar = PostCalendar(platforms=platforms, observances=observances, posts=())
     calendar.posts = tuple(_plan(campaign, calendar, entries, problems))
+    from toolkit.post_images import assign_cards
+
+    # Posts on Instagram (and the platforms images.platforms names) without an image get a card.
+    assign_cards(campaign, calendar, problems)
     _check_coverage(campaign, calendar, problems)
     _check_same_text(calendar, entries, problems)
     return calendar

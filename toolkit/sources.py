@@ -191,7 +191,23 @@ def read_csv(
     required: tuple[str, ...],
     known: tuple[str, ...] = (),
 ) -> CsvTable | None:
-    """Read a CSV file as Excel or a text editor saves it, reporting header problems."""
+    """Read a CSV file as Excel or a text editor saves it, reporting header problems.
+
+    An .xlsx file of the same name is read instead when there is one (see toolkit.excel_in).
+    """
+    from toolkit.excel_in import excel_twin
+
+    twin = path if path.suffix.lower() == ".xlsx" else excel_twin(path)
+    if twin is not None:
+        if twin != path and path.exists():
+            problems.error(
+                label, f"Både {path.name} og {twin.name} finnes, og verktøyet vet ikke hvilken som gjelder.",
+                f"Fjern (eller flytt) den du ikke bruker: {path.name} eller {twin.name}.",
+            )
+            return None
+        from toolkit.excel_in import read_xlsx
+
+        return read_xlsx(twin, problems, label, required, known)
     try:
         size = path.stat().st_size
     except FileNotFoundError:

@@ -188,7 +188,7 @@ def check_languages(campaign: Campaign, supporters, problems: Problems, label: s
 def check_supporters_file(campaign: Campaign, problems: Problems) -> None:
     """`validate` checks supporters.csv when the campaign folder has one."""
     path = campaign.folder / SUPPORTERS_FILE
-    if path.is_file():
+    if path.is_file() or path.with_suffix(".xlsx").is_file():  # supporters.xlsx is read in its place
         load_supporters(path, campaign, problems)
 
 
@@ -343,7 +343,6 @@ def write_supporter_letters(
 
     from toolkit.check import check_similarity, write_report
     from toolkit.similarity import Fingerprints
-    from toolkit.tabular import write_csv
 
     out = campaign.output_dir / OUTPUT_FOLDER
     run = prepare_run(campaign, supporters, letter_date, representatives, extra)
@@ -382,7 +381,10 @@ def write_supporter_letters(
          else "for likt andres brev" if supporter.id in too_similar else "klar til sending"]
         for supporter, count in zip(supporters, letters)
     )
-    write_csv(out / OVERVIEW_FILE, ["id", "navn", "e-post", "valgdistrikt", "antall brev", "mappe", "status"], overview, excel=True)
+    from toolkit.excel_out import write_table  # the CSV and an .xlsx beside it, streamed
+
+    write_table(out / OVERVIEW_FILE, ["id", "navn", "e-post", "valgdistrikt", "antall brev", "mappe", "status"], overview,
+                sheet="Underskrivere", numbers=("antall brev",), problem=lambda row: row[-1] != "klar til sending")
     blocked = drafts | too_similar
     report.ready = report.supporters - len(blocked)
     return report

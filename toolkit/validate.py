@@ -56,7 +56,20 @@ def _check_after_sending(campaign: Campaign, problems: Problems) -> None:
     check_privacy(campaign, problems)
 
 
-FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending, _check_letters, _check_after_sending])
+def _check_placeholders(campaign: Campaign, problems: Problems) -> None:
+    from toolkit.init_campaign import check_placeholders
+
+    check_placeholders(campaign, problems)
+
+
+def _check_letterhead(campaign: Campaign, problems: Problems) -> None:
+    from toolkit.letterhead import check
+
+    check(campaign, problems)
+
+
+FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending, _check_letterhead,
+                       _check_placeholders, _check_letters, _check_after_sending])
 
 
 def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
