@@ -216,7 +216,7 @@ def _letterhead_document_xml(paragraphs: Sequence[Paragraph], letterhead) -> byt
     # A new section (the next letter of a print file) numbers its pages from 1, as without a letterhead.
     restarting = section.replace("</w:sectPr>", RESTART_NUMBERING + "</w:sectPr>", 1)
     previous = -1  # index in ``out`` of the last paragraph's opening
-    carried_break = carried_section = False
+    carried_break = carried_section = sections = False
     for paragraph in paragraphs:
         openings = PARAGRAPH_OPENINGS.get(paragraph.style)
         if openings is None:
@@ -229,6 +229,7 @@ def _letterhead_document_xml(paragraphs: Sequence[Paragraph], letterhead) -> byt
         if (paragraph.page_break_before or carried_break or new_section) and previous >= 0:
             # The previous paragraph closes a section that has the letterhead's page set-up.
             closing = restarting if new_section else section
+            sections = sections or new_section
             out[previous] = out[previous].replace("</w:pPr>", closing + "</w:pPr>", 1)
         carried_break = carried_section = False
         previous = len(out)
@@ -243,7 +244,7 @@ def _letterhead_document_xml(paragraphs: Sequence[Paragraph], letterhead) -> byt
             append(text)
             append(RUN_CLOSING)
         append("</w:p>")
-    append(section + "</w:body></w:document>")
+    append((restarting if sections else section) + "</w:body></w:document>")
     return "".join(out).replace(EMPTY_TEXT, "").encode()
 
 
