@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
 import numpy
 import pytest
 from PIL import Image
@@ -65,10 +66,15 @@ def test_build_writes_every_letter_and_the_print_file_on_the_letterhead(with_let
     assert result.exit_code == 0, result.output
     out = with_letterhead / "ut"
     letters = sorted((out / "letters").glob("*.docx"))
-    assert len(letters) > 10
+    assert len(letters) >= 5
     for path in letters:
         check_on_letterhead(path)
-    check_on_letterhead(out / "alle-brev.docx", letters=len(letters))
+    check_on_letterhead(out / "kampanjens-krav.docx")  # the case attachment is on the letterhead too
+    # The print file: each letter and the case after it, each a section whose pages are numbered from 1.
+    check_on_letterhead(out / "alle-brev.docx", letters=2 * len(letters))
+    for section in docx.Document(str(out / "alle-brev.docx")).sections:
+        numbering = section._sectPr.find(qn("w:pgNumType"))
+        assert numbering is not None and numbering.get(qn("w:start")) == "1"
     opeds = sorted((out / "opeds").glob("*.docx"))
     assert opeds
     for path in opeds:

@@ -221,7 +221,17 @@ def write_letter_pack(
         manifest = _merge_manifest(emails_dir / MANIFEST_FILE, manifest)
     atomic_write_text(emails_dir / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     if combined:
-    report.files += [out / PRINT_FILE, out / OVERVIEW_FILE, xlsx_path(out / OVERVIEW_FILE), emails_dir / MANIFEST_FILE]
+        atomic_write_bytes(out / PRINT_FILE, build_docx(combined, title=f"Brev – 16 dager {campaign.year}", language=campaign.language,
+                                                        letterhead=load_letterhead(campaign.folder)), durable=False)
+    if cases:
+        try:
+            report.files.extend(convert_to_pdf([out / name for name, _, _ in cases.values()], out))
+        except ToolkitError as exc:
+            report.notes.append(f"{exc} DOCX-filen er skrevet; PDF-en mangler.")
+    from toolkit.excel_out import write_table, xlsx_path
+
+    # An address nobody has checked yet is not sent to: those rows are marked for the organiser.
+    write_table(
         out / OVERVIEW_FILE,
         ["id", "type", "navn", "tittel", "e-post", "e-post verifisert", "språk", "krav som leder", "andre krav", "brev", "e-post-fil", "går til"],
         overview_rows,
