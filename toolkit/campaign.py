@@ -313,6 +313,7 @@ def _smtp(fields: _Fields) -> SmtpSettings:
         user=fields.text("user", required=False),
         rate_per_minute=fields.integer("rate_per_minute", 20, 0, 10000),
         window=window,
+        timeout=fields.integer("timeout", 60, 1, 600),
     )
 
 

@@ -37,8 +37,9 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
     """Send e-postene som «toolkit build» laget. Uten --send er det en prøvekjøring.
 
     Prøvekjøringen viser hver e-post som ville blitt sendt (mottaker, emne, størrelse, vedlegg).
-    Med --send går de ut én gang hver: en sendejournal i utdatamappen husker hva som er sendt,
-    så en ny kjøring fortsetter der den forrige slapp. Passordet hentes fra systemets
+    Med --send går de ut én gang hver: en sendejournal i kampanjemappen (.toolkit) husker hva som
+    er sendt, så en ny kjøring fortsetter der den forrige slapp. En e-post som gikk ut, men som
+    serveren aldri bekreftet, er «usikker» og sendes ikke på nytt uten --resend-uncertain. Passordet hentes fra systemets
     nøkkelring («keyring set toolkit-smtp BRUKER») eller miljøvariabelen TOOLKIT_SMTP_PASSWORD.
 
     \b
@@ -47,12 +48,14 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
       toolkit send --send               # send (spør én gang først)
       toolkit send --status             # hva er sendt, hva feilet
     """
-    from toolkit.journal import JOURNAL_FILE, Journal
+    from toolkit.journal import Journal, adopt_old_journals
+    from toolkit.journal import journal_path as journal_of
     from toolkit.mailer import export_failures
     from toolkit.outbox import load_outbox, make_plan
 
     campaign = load_valid(campaign_dir)
-    journal_path = campaign.output_dir / JOURNAL_FILE
+    adopt_old_journals(campaign.folder, campaign.output_dir, lambda text: click.secho(text, fg="yellow", err=True))
+    journal_path = journal_of(campaign.folder)
     if status:
         show_status(journal_path, campaign.output_dir, campaign.timezone)
         return
@@ -70,11 +73,15 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
         password = _server_password(settings)
         if not wait:
             _check_window(settings, campaign.timezone)
+    if really_send:
+        from toolkit.fsutil import state_dir
+
+        state_dir(campaign.folder, create=True)
     journal = Journal.open(journal_path, create=really_send, lock=really_send)
     try:
         rows = journal.rows() if journal else {}
         plan = make_plan(outbox, rows, include_unverified=include_unverified, resend=resend, resend_uncertain=resend_uncertain)
-        show_plan(plan, campaign, include_unverified, resend, resend_uncertain)
+        show_plan(plan, campaign, include_unverified, resend, resend_uncertain, rows)
         if not really_send:
             show_dry_run(plan, campaign, settings, _send_command(campaign_dir, include_unverified, resend, resend_uncertain, rate))
             return
@@ -91,12 +98,36 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
         click.echo(f"Midlertidige feil som ble forsøkt på nytt: {report.retries}.")
     if report.failed:
         click.secho(f"Feilet: {len(report.failed)}. Feilene står i {failures_file}.", fg="red", err=True)
+    if report.uncertain:
+        show_uncertain(report.uncertain, failures_file)
     if report.stop is not None:
         if report.remaining:
             click.echo(f"Ikke sendt ennå: {report.remaining}.", err=True)
         raise report.stop
-    if report.failed:
+    if report.failed or report.uncertain:
         raise click.exceptions.Exit(1)
+
+
+RESEND_UNCERTAIN_HELP = (
+    "Sjekk i «Sendt»-mappen hos e-postleverandøren, eller spør mottakeren, om e-posten kom fram. "
+    "Kom den ikke fram, send den med «toolkit send --send --resend-uncertain». Ellers: gjør ingenting."
+)
+
+
+def show_uncertain(uncertain, failures_file) -> None:
+    """Messages that went out whole but were never confirmed: they may have arrived, and are not sent again."""
+    click.secho(
+        f"USIKKER: {_count(len(uncertain), 'e-post', 'e-poster')} ble overført helt, men serveren bekreftet "
+        f"{_them(len(uncertain))} ikke. {_they(len(uncertain))} kan ha kommet fram og sendes ikke på nytt av seg selv:",
+        fg="yellow", err=True,
+    )
+    for message, why in uncertain:
+        click.echo(f"  {message.name} <{message.address}> ({message.file}): {why}", err=True)
+    click.echo(RESEND_UNCERTAIN_HELP + (f" Listen står også i {failures_file}." if failures_file else ""), err=True)
+
+
+def _them(number: int) -> str:
+    return "den" if number == 1 else "dem"
 
 
 def _server_password(settings) -> str | None:
@@ -142,7 +173,7 @@ def _send(plan, campaign, settings, password, journal, yes: bool, wait: bool):
         if answer.strip().lower() not in ("j", "ja", "y", "yes"):
             click.echo("Ingenting er sendt. (Med --yes sendes det uten spørsmål.)", err=True)
             raise click.exceptions.Exit(1)
-    connection = SmtpConnection(settings, password)
+    connection = SmtpConnection(settings, password, timeout=settings.timeout)
     options = SendOptions(
         envelope_from=sender, rate_per_minute=settings.rate_per_minute, window=settings.window,
         timezone=campaign.timezone, wait=wait,
@@ -151,7 +182,9 @@ def _send(plan, campaign, settings, password, journal, yes: bool, wait: bool):
     with progress_bar(count, "Sender") as bar, _first_interrupt_stops() as stop_requested:
         def progress(message, error):
             bar.update(1)
-            if error:
+            if error and error.startswith("USIKKER: "):
+                click.secho(f"\nUSIKKER: {message.name} <{message.address}>: {error[9:]}", fg="yellow", err=True)
+            elif error:
                 click.secho(f"\nFEILET: {message.name} <{message.address}>: {error}", fg="red", err=True)
 
         return send_messages(plan.to_send, journal, connection, options, clock=Clock(), progress=progress, stop_requested=stop_requested)
@@ -178,16 +211,21 @@ def _first_interrupt_stops():
         signal.signal(signal.SIGINT, previous)
 
 
-def show_plan(plan, campaign, include_unverified: bool, resend: bool, resend_uncertain: bool) -> None:
+def show_plan(plan, campaign, include_unverified: bool, resend: bool, resend_uncertain: bool, rows=None) -> None:
     """What will not be sent and why, and what needs the organiser's attention, before anything goes out."""
     if plan.uncertain:
         verb = "sendes på nytt (--resend-uncertain)" if resend_uncertain else "sendes ikke på nytt uten --resend-uncertain"
         click.secho(
-            f"USIKKER: {_count(len(plan.uncertain), 'e-post', 'e-poster')} var på vei ut da en tidligere kjøring ble avbrutt, "
-            f"og kan ha kommet fram. {_they(len(plan.uncertain))} {verb}:", fg="yellow", err=True,
+            f"USIKKER: {_count(len(plan.uncertain), 'e-post', 'e-poster')} kan ha kommet fram: serveren bekreftet "
+            f"{_them(len(plan.uncertain))} aldri, eller en tidligere kjøring ble avbrutt mens {_they(len(plan.uncertain)).lower()} "
+            f"var på vei ut. {_they(len(plan.uncertain))} {verb}:", fg="yellow", err=True,
         )
         for message in plan.uncertain:
-            click.echo(f"  {message.name} <{message.address}> ({message.file})", err=True)
+            row = (rows or {}).get(message.message_id)
+            why = f": {row.last_error}" if row is not None and row.last_error else ""
+            click.echo(f"  {message.name} <{message.address}> ({message.file}){why}", err=True)
+        if not resend_uncertain:
+            click.echo(RESEND_UNCERTAIN_HELP, err=True)
     if plan.changed:
         verb = "sendes på nytt (--resend)" if resend else "sendes ikke på nytt uten --resend"
         click.secho(
@@ -280,7 +318,7 @@ def show_status(journal_path: Path, output_dir: Path, zone: str) -> None:
 
     journal = Journal.open(journal_path, create=False)
     if journal is None:
-        click.echo(f"Ingenting er sendt ennå: fant ingen sendejournal i {output_dir}.")
+        click.echo(f"Ingenting er sendt ennå: fant ingen sendejournal ({journal_path}).")
         return
     with journal:
         counts = journal.counts()
@@ -291,9 +329,12 @@ def show_status(journal_path: Path, output_dir: Path, zone: str) -> None:
         click.echo(f"  {label}: {counts[state]}")
     uncertain = [row for row in rows.values() if row.state == SENDING]
     if uncertain:
-        click.secho("Usikre: en kjøring ble avbrutt mens disse var på vei ut. De sendes ikke på nytt uten --resend-uncertain:", fg="yellow")
+        click.secho("Usikre: disse kan ha kommet fram (serveren bekreftet dem ikke, eller en kjøring ble avbrutt mens "
+                    "de var på vei ut). De sendes ikke på nytt uten --resend-uncertain:", fg="yellow")
         for row in uncertain:
-            click.echo(f"  {row.recipient} <{row.address}> ({row.file}, {local(row.updated_at)})")
+            why = f": {row.last_error}" if row.last_error else ""
+            click.echo(f"  {row.recipient} <{row.address}> ({row.file}, {local(row.updated_at)}){why}")
+        click.echo(RESEND_UNCERTAIN_HELP)
     if failed:
         click.secho("Feilet:", fg="red")
         for row in failed:

@@ -29,6 +29,22 @@ def safe_stem(name: str) -> str:
     return text
 
 
+# Where a campaign keeps what the toolkit must remember between runs (the send journal, the lock):
+# inside the campaign folder, so that it moves with the campaign and not with the output folder.
+STATE_FOLDER = ".toolkit"
+
+
+def state_dir(campaign_folder: Path, create: bool = False) -> Path:
+    """The campaign's state folder, ``<campaign>/.toolkit``; made with ``create``."""
+    folder = Path(campaign_folder) / STATE_FOLDER
+    if create:
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise _output_error(folder / "x", exc) from None
+    return folder
+
+
 def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so that a killed process leaves either the old file or the new one.
 
