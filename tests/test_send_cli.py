@@ -180,7 +180,7 @@ def test_nothing_built_yet(campaign_dir):
 
 def test_a_damaged_journal_stops_sending_and_is_kept(pack, server):
     journal = journal_path(pack)
-    journal.parent.mkdir()
+    journal.parent.mkdir(exist_ok=True)
     journal.write_bytes(b"\x00" * 5000)
     result = send(pack, "--send", "--yes")
     assert result.exit_code == 1

@@ -235,6 +235,11 @@ def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
 
     output = root.text("output", required=False, default="ut")
     output_dir = (folder / output).resolve()
+    from toolkit.pack import output_folder_problem  # here: only loading a campaign needs it
+
+    problem = output_folder_problem(folder, output_dir)
+    if problem:
+        root.error("output", problem)
     letters = root.mapping("letters")
     smtp = _smtp(root.mapping("smtp"))
     campaign = Campaign(

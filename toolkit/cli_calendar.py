@@ -44,7 +44,10 @@ def calendar(campaign_dir: Path, allow_invalid: bool):
     if campaign.calendar is None:
         raise ToolkitError("Kampanjen har ingen posts.yaml, så det er ingen postkalender å lage. "
                            "Kopier posts.yaml og observances.yaml fra den utleverte kampanjen og skriv egne innlegg.")
-    report = write_calendar(campaign, campaign.calendar)
+    from toolkit.pack import pack_session
+
+    with pack_session(campaign, "calendar", echo=lambda text: click.secho(text, fg="yellow", err=True)):
+        report = write_calendar(campaign, campaign.calendar)
     click.echo(calendar_summary(report, campaign.output_dir))
 
 

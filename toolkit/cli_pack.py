@@ -68,13 +68,16 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
     if ministries and supporters_file is None:
         raise click.UsageError("--ministry brukes sammen med --supporters.")
     campaign = load_valid(campaign_dir, when)
+    from toolkit.pack import pack_session
+
     if supporters_file is not None:
         from toolkit.cli_recipients import write_supporters_pack
 
-        write_supporters_pack(campaign, supporters_file, when, selectors, ministries)
+        with pack_session(campaign, "letters --supporters", echo=_warn):
+            write_supporters_pack(campaign, supporters_file, when, selectors, ministries)
         return
     chosen = select_recipients(campaign.recipients, selectors)
-    with progress_bar(len(chosen), "Brev") as bar:
+    with pack_session(campaign, "letters", echo=_warn), progress_bar(len(chosen), "Brev") as bar:
         report = write_letter_pack(campaign, chosen, when, full_run=not selectors, progress=bar.update)
     click.echo(f"{report.letters} brev skrevet i {campaign.output_dir}.")
     if report.unverified:
@@ -96,7 +99,11 @@ def build(campaign_dir: Path, letter_date: str | None):
 
     when = parse_letter_date(letter_date)
     campaign = load_valid(campaign_dir, when)
-    run_build(campaign, when, progress_bar, click.echo)
+    run_build(campaign, when, progress_bar, click.echo, warn=_warn)
+
+
+def _warn(text: str) -> None:
+    click.secho(text, fg="yellow", err=True)
 
 
 @click.command(cls=ToolkitCommand)
@@ -126,7 +133,10 @@ def check(campaign_dir: Path, letter_date: str | None):
         for r in campaign.recipients
     ]
     report = check_similarity(items, campaign.similarity_threshold)
-    write_report(report, campaign.output_dir / REPORT_FILE)
+    from toolkit.pack import pack_session
+
+    with pack_session(campaign, "check", echo=_warn):
+        write_report(report, campaign.output_dir / REPORT_FILE)
     for line in report.summary_lines("organisasjonens brev", worst=10):
         click.echo(line)
     click.echo(

@@ -187,7 +187,9 @@ def write_supporters_pack(campaign, supporters_file: Path, when: date, selectors
         extra.extend(match)
     with progress_bar(len(supporters), "Underskrivere") as bar:
         report = write_supporter_letters(campaign, supporters, when, representatives=chosen, extra=tuple(extra), progress=bar.update)
-    out = campaign.output_dir / OUTPUT_FOLDER
+    from toolkit.pack import public_path
+
+    out = public_path(campaign.output_dir / OUTPUT_FOLDER)
     click.echo(f"{report.letters} brev fra {report.supporters} underskrivere, én mappe per underskriver i {out}.")
     click.echo(f"Oversikten over hvem som har fått hva, står i {out / OVERVIEW_FILE}.")
     if report.without_letters:

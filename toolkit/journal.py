@@ -295,28 +295,16 @@ def _check_magic(path: Path) -> None:
 
 def _acquire_lock(path: Path):
     """Hold an exclusive lock next to the journal; the system releases it if the process dies."""
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        handle = open(lock_path, "a+b")
-    except OSError as exc:
-        raise JournalError(f"Kan ikke lage låsefilen {lock_path}: {exc.strerror}.") from None
-    try:
-        if os.name == "nt":
-            import msvcrt
+    from toolkit.fsutil import exclusive_lock
 
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise JournalError(
+    try:
+        return exclusive_lock(
+            path.with_name(path.name + ".lock"),
             f"En annen «toolkit send» sender allerede fra {path.parent}. "
-            "Vent til den er ferdig; to samtidige sendinger kunne sendt samme e-post to ganger."
-        ) from None
-    return handle
+            "Vent til den er ferdig; to samtidige sendinger kunne sendt samme e-post to ganger.",
+        )
+    except ToolkitError as exc:
+        raise JournalError(str(exc)) from None
 
 
 def _release_lock(handle) -> None:
