@@ -198,18 +198,29 @@ def parse_letter_date(value: str | None) -> date:
 
 def load_valid(campaign_dir: Path, today: date | None = None):
     """Validate the campaign; stop with every problem listed if anything is wrong, else warn and go on."""
-    from toolkit.errors import ToolkitError
     from toolkit.validate import check_campaign
 
-    if not (campaign_dir / "campaign.yaml").exists():
-        raise ToolkitError(
-            f"Fant ikke campaign.yaml i {campaign_dir.resolve()}. Gå til kampanjemappen eller bruk --campaign MAPPE."
-        )
+    require_campaign(campaign_dir)
     campaign, problems = check_campaign(campaign_dir, today)
     problems.raise_if_errors()
     if problems.warnings:
         print_problems(problems.warnings)
     return campaign
+
+
+def require_campaign(campaign_dir: Path) -> None:
+    """Stop with exit code 2 when ``campaign_dir`` is not a campaign folder (missing, or no campaign.yaml)."""
+    from toolkit.errors import CampaignNotFound
+
+    if not campaign_dir.is_dir():
+        raise CampaignNotFound(
+            f"Kampanjemappen {campaign_dir.resolve()} finnes ikke. Sjekk navnet etter --campaign, "
+            "eller gå til kampanjemappen og kjør kommandoen der."
+        )
+    if not (campaign_dir / "campaign.yaml").exists():
+        raise CampaignNotFound(
+            f"Fant ikke campaign.yaml i {campaign_dir.resolve()}. Gå til kampanjemappen eller bruk --campaign MAPPE."
+        )
 
 
 def progress_bar(length: int, label: str):

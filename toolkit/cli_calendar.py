@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli import ToolkitCommand, campaign_option, print_problems
+from toolkit.cli import ToolkitCommand, campaign_option, print_problems, require_campaign
 from toolkit.errors import CampaignInvalid, ToolkitError
 
 
@@ -29,10 +29,7 @@ def calendar(campaign_dir: Path, allow_invalid: bool):
     from toolkit.post_exports import write_calendar
     from toolkit.validate import check_campaign
 
-    if not (campaign_dir / "campaign.yaml").exists():
-        raise ToolkitError(
-            f"Fant ikke campaign.yaml i {campaign_dir.resolve()}. Gå til kampanjemappen eller bruk --campaign MAPPE."
-        )
+    require_campaign(campaign_dir)
     campaign, problems = check_campaign(campaign_dir)
     allowed = set(campaign.calendar.rule_problems) if allow_invalid and campaign and campaign.calendar else set()
     errors = [p for p in problems.errors if p not in allowed]

@@ -22,11 +22,11 @@ def validate(campaign_dir: Path):
     Eksempel:
       toolkit validate --campaign min-kampanje
     """
-    from toolkit.errors import ToolkitError
+    from toolkit.cli import require_campaign
     from toolkit.validate import check_campaign
 
-    if not (campaign_dir / "campaign.yaml").exists() and not campaign_dir.is_dir():
-        raise ToolkitError(f"Mappen {campaign_dir} finnes ikke.")
+    if not campaign_dir.is_dir():
+        require_campaign(campaign_dir)
     campaign, problems = check_campaign(campaign_dir)
     problems.raise_if_errors()
     print_problems(problems.warnings)

@@ -132,10 +132,22 @@ def atomic_writer(path: Path, durable: bool = True):
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EBUSY) and path.exists():
+                # The folder is writable (the temporary file was made there): the file itself is locked.
+                raise OutputError(
+                    f"Kunne ikke erstatte {path}: filen er låst eller skrivebeskyttet. Er den åpen i Word, Excel eller "
+                    "et annet program? Lukk den (eller fjern skrivebeskyttelsen) og kjør på nytt."
+                ) from None
+            raise
     except OSError as exc:
         _remove_quietly(tmp)
         raise _output_error(path, exc) from None
+    except OutputError:
+        _remove_quietly(tmp)
+        raise
     except BaseException:
         _remove_quietly(tmp)
         raise

@@ -414,6 +414,9 @@ def pack_session(campaign, command: str = "build", echo: Callable[[str], None] |
         try:
             yield session
         except BaseException as exc:
+            if isinstance(exc, ToolkitError) and exc.args:
+                # A message names the file where the user will look for it, not the staging folder.
+                exc.args = (session.public(str(exc.args[0])), *exc.args[1:])
             if not getattr(exc, "pack_is_whole", False):
                 raise
             _finish(session, command)  # the pack is complete, the run still reports a problem
