@@ -64,7 +64,7 @@ def test_a_folder_outside_the_campaign_with_other_files_is_refused_and_left_as_i
     set_output(campaign_dir, str(foreign))
     result = build(campaign_dir)
     assert result.exit_code == 2, result.output
-    assert f"Utdatamappen {foreign} ligger utenfor kampanjemappen og har filer som toolkit ikke har laget" in result.output
+    assert f"Utdatamappen {foreign} ligger utenfor kampanjemappen og har filer, men ingen .toolkit-pakke.json" in result.output
     assert "felt «output»" in result.output and "Traceback" not in result.output
     assert snapshot(foreign) == before
     assert run("validate", "--campaign", str(campaign_dir)).exit_code == 2

@@ -214,8 +214,8 @@ def require_campaign(campaign_dir: Path) -> None:
 
     if not campaign_dir.is_dir():
         raise CampaignNotFound(
-            f"Kampanjemappen {campaign_dir.resolve()} finnes ikke. Sjekk navnet etter --campaign, "
-            "eller gå til kampanjemappen og kjør kommandoen der."
+            f"Kampanjemappen {campaign_dir.resolve()} finnes ikke. Sjekk navnet etter --campaign (mappen der "
+            "campaign.yaml ligger), eller gå til kampanjemappen og kjør kommandoen der."
         )
     if not (campaign_dir / "campaign.yaml").exists():
         raise CampaignNotFound(

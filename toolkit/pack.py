@@ -109,8 +109,9 @@ def output_folder_problem(campaign_folder: Path, output_dir: Path) -> str | None
     try:
         if any(out.iterdir()):
             return (
-                f"Utdatamappen {out} ligger utenfor kampanjemappen og har filer som toolkit ikke har laget. "
-                f"Toolkit skriver bare i en ny eller tom mappe der, eller i en mappe det har laget før. {fix}"
+                f"Utdatamappen {out} ligger utenfor kampanjemappen og har filer, men ingen {PACK_MANIFEST} som viser "
+                f"at toolkit har laget dem. Utenfor kampanjemappen skriver toolkit bare i en ny eller tom mappe, eller i "
+                f"en mappe det har laget før, så det aldri rører andres filer. {fix}"
             )
     except OSError as exc:
         return f"Utdatamappen {out} kan ikke leses: {exc.strerror}."
