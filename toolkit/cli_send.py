@@ -50,14 +50,13 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
     """
     from toolkit.journal import Journal, adopt_old_journals
     from toolkit.journal import journal_path as journal_of
-    from toolkit.mailer import export_failures
     from toolkit.outbox import load_outbox, make_plan
 
     campaign = load_valid(campaign_dir)
     adopt_old_journals(campaign.folder, campaign.output_dir, lambda text: click.secho(text, fg="yellow", err=True))
     journal_path = journal_of(campaign.folder)
     if status:
-        show_status(journal_path, campaign.output_dir, campaign.timezone)
+        show_status(journal_path, campaign, campaign.timezone)
         return
     settings = replace(
         campaign.smtp,
@@ -89,7 +88,7 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
             click.echo("Ingenting å sende.")
             return
         report = _send(plan, campaign, settings, password, journal, yes, wait)
-        _, failures_file = export_failures(journal, campaign.output_dir)
+        _, failures_file = _export_failures(journal, campaign)
     finally:
         if journal:
             journal.close()
@@ -305,13 +304,28 @@ def _send_command(campaign_dir: Path, include_unverified: bool, resend: bool, re
     return " ".join(parts)
 
 
-def show_status(journal_path: Path, output_dir: Path, zone: str) -> None:
+def _export_failures(journal, campaign):
+    """send-feil.csv, written like any part of the pack (toolkit.pack): under the campaign's lock, so that
+    it never lands in a folder a build is switching out, and listed in the manifest as the toolkit's."""
+    from toolkit.journal import FAILED, SENDING
+    from toolkit.mailer import FAILURES_FILE, export_failures
+    from toolkit.pack import pack_session
+
+    wanted = any(row.state in (FAILED, SENDING) for row in journal.rows().values())
+    if not wanted and not (campaign.output_dir / FAILURES_FILE).exists():
+        return [], None
+    with pack_session(campaign, "send", echo=lambda text: click.secho(text, fg="yellow", err=True)):
+        failed, written = export_failures(journal, campaign.output_dir)
+    return failed, (campaign.output_dir / FAILURES_FILE if written else None)
+
+
+def show_status(journal_path: Path, campaign, zone: str) -> None:
     """Summarise the journal and export the failures as CSV."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from toolkit.journal import FAILED, PENDING, SENDING, SENT, Journal
-    from toolkit.mailer import export_failures, format_moment
+    from toolkit.mailer import format_moment
 
     def local(stamp: str) -> str:
         return format_moment(datetime.fromisoformat(stamp).astimezone(ZoneInfo(zone)))
@@ -323,7 +337,7 @@ def show_status(journal_path: Path, output_dir: Path, zone: str) -> None:
     with journal:
         counts = journal.counts()
         rows = journal.rows()
-        failed, failures_file = export_failures(journal, output_dir)
+        failed, failures_file = _export_failures(journal, campaign)
     click.echo(f"Sendejournal: {journal_path}")
     for state, label in ((SENT, "sendt"), (FAILED, "feilet"), (SENDING, "usikker (kan ha kommet fram)"), (PENDING, "venter")):
         click.echo(f"  {label}: {counts[state]}")
