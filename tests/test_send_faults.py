@@ -72,6 +72,8 @@ def test_a_stored_message_without_its_answer_is_uncertain_and_never_sent_again(p
         status = run("send", "--campaign", str(pack), "--status")
         assert "usikker (kan ha kommet fram): 1" in status.output and says in status.output
         assert "usikker" in (pack / "ut" / "send-feil.csv").read_text(encoding="utf-8-sig")
+        # Written like any part of the pack: the toolkit's own, in its manifest.
+        assert "send-feil.csv" in (pack / "ut" / ".toolkit-pakke.json").read_text(encoding="utf-8")
         never_twice(server)
         assert len(server.stored) == len(PACK)
 
