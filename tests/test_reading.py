@@ -107,3 +107,25 @@ def test_a_campaign_folder_that_is_not_there_exits_2(tmp_path, command):
     result = run(command, "--campaign", str(tmp_path / "finnes-ikke"))
     assert result.exit_code == 2, result.output
     assert "finnes ikke" in result.output and "--campaign" in result.output and "Traceback" not in result.output
+
+
+def test_validate_renders_the_signers_branch_of_the_templates(tmp_path):
+    """A template error only supporters' letters reach (inside {% if signer %}) stops validate, with its line."""
+    import stortinget_data as data
+    from conftest import copy_campaign
+    from supporters_data import supporter_rows
+
+    campaign_dir = copy_campaign(tmp_path / "kampanje")
+    answer = tmp_path / "dagensrepresentanter.xml"
+    answer.write_bytes(data.to_xml(data.people()))
+    assert run("recipients", "import-stortinget", "--campaign", str(campaign_dir), "--file", str(answer)).exit_code == 0
+    write_rows(campaign_dir / "supporters.csv", supporter_rows(4))
+    template = campaign_dir / "letter_templates" / "nb" / "_letter.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "{% if signer %}{{ signer.__class__.__mro__ }}{% endif %}\n",
+                        encoding="utf-8")
+    line = len(template.read_text(encoding="utf-8").splitlines())
+    result = run("build", "--campaign", str(campaign_dir), "--date", "2026-11-25")
+    assert result.exit_code == 2, result.output
+    assert f"letter_templates/nb/_letter.j2, linje {line}: Malen gjør noe sandkassen ikke tillater" in result.output
+    assert "brevet fra underskriveren u-0000" in result.output
+    assert not (campaign_dir / "ut").exists()

@@ -95,7 +95,33 @@ def render_every_letter(campaign: Campaign, problems: Problems, today: date) -> 
             reported.add((file, line, message))
             problems.error(file, f"{message} (brevet til {recipient.id})", line=line)
             if isinstance(exc.__cause__ or exc.__context__, RenderLimit) or "sekunder" in message:
-                break  # a template over the time limit would cost that time again for every letter
+                return  # a template over the time limit would cost that time again for every letter
+    render_supporters_sample(campaign, problems, today, reported)
+
+
+def render_supporters_sample(campaign: Campaign, problems: Problems, today: date, reported: set) -> None:
+    """With supporters.csv, render the letters of one supporter per written standard, with and without a
+    personal paragraph: the signer's branches of the templates run there and nowhere else."""
+    from toolkit.supporters import SUPPORTERS_FILE, load_supporters, prepare_run, supporter_letters
+    from toolkit.templates import TemplateProblem, split_problem
+
+    path = campaign.folder / SUPPORTERS_FILE
+    if not path.is_file():
+        return
+    supporters = load_supporters(path, campaign, Problems())  # its problems are reported by its own check
+    sample: dict[tuple[str, bool], object] = {}
+    for supporter in supporters:
+        sample.setdefault((supporter.language, bool(supporter.personal_paragraph)), supporter)
+    run = prepare_run(campaign, list(sample.values()), today)
+    for supporter in sample.values():
+        try:
+            for _ in supporter_letters(run, supporter):
+                pass
+        except TemplateProblem as exc:
+            file, line, message = split_problem(str(exc))
+            if (file, line, message) not in reported:
+                reported.add((file, line, message))
+                problems.error(file, f"{message} (brevet fra underskriveren {supporter.id})", line=line)
 
 
 def check_campaign(folder: Path, today: date | None = None) -> tuple[Campaign | None, Problems]:
