@@ -11,8 +11,10 @@ from helpers import mp_row, read_rows, run, write_rows
 HOSTILE_NAME = 'Ås & Ø <b>"sitat"</b> ' + "Langnavn" * 12
 
 
-def smtp_block(port: int, *, security: str = "none", user: str = "", rate: int = 0, window: str = "") -> str:
+def smtp_block(port: int, *, security: str = "none", user: str = "", rate: int = 0, window: str = "", timeout: int = 0) -> str:
     lines = ["smtp:", "  host: 127.0.0.1", f"  port: {port}", f"  security: {security}", f"  rate_per_minute: {rate}"]
+    if timeout:
+        lines.append(f"  timeout: {timeout}")
     if user:
         lines.append(f"  user: {user}")
     if window:

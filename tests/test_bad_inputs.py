@@ -18,6 +18,20 @@ def generate(path: Path, kind: str) -> None:
     elif kind == "big_csv":
         row = b"id,kind,name\n" + b"x,other,Navn Navnesen\n" * (50 * 1024 * 1024 // 22 + 1)
         path.write_bytes(row)
+    elif kind == "outside_symlink":
+        # A template replaced by a link to a file outside the campaign, whose content must not reach a letter.
+        secret = path.parents[3] / "hemmelig.txt"
+        secret.write_text("HEMMELIG INNHOLD fra utenfor kampanjen\n", encoding="utf-8")
+        path.unlink()
+        path.symlink_to(secret)
+    elif kind == "nul_byte":
+        # A NUL byte pasted into the seventh line (row 7), as copying from another program can leave one.
+        lines = path.read_bytes().split(b"\n")
+        lines[6] = lines[6][:3] + b"\x00" + lines[6][3:]
+        path.write_bytes(b"\n".join(lines))
+    elif kind == "huge_cell":
+        # A quote never closed: the rest of the row (and the file) becomes one cell of 300,000 characters.
+        path.write_bytes(path.read_bytes() + b'ny,other,"Navn uten slutt' + b"x" * 300_000 + b"\r\n")
     elif kind == "cp1252_garbage":
         # Windows-1252 bytes with a kind no one can read: the decoding works, the value does not.
         path.write_bytes(path.read_bytes() + "ny,\xe6\xf8\xe5,Åse,,,,,,,,,,nei,,,,,,,\r\n".encode("cp1252"))

@@ -176,20 +176,24 @@ def test_temporary_errors_are_retried_with_backoff_and_reconnect(campaign):
     messages = messages_of(campaign)[:3]
     clock = FakeClock(WEDNESDAY_MORNING)
     with SmtpServer() as server:
-        # First message: 451 once. Second: the connection drops after the data, before the reply.
-        # Third: 421 to the recipient, which also closes the connection.
+        # First message: 451 once. Second: the connection drops after the data, before the reply:
+        # the sender cannot know whether the server kept it, so it is uncertain and not tried again.
+        # Third: 421 to the recipient (before any data), which also closes the connection.
         server.handler.script("DATA", "451 4.3.0 Prøv igjen senere", "", DISCONNECT)
-        server.handler.script("RCPT", "", "", "", "", "421 4.7.0 For mange forbindelser")
+        server.handler.script("RCPT", "", "", "", "421 4.7.0 For mange forbindelser")
         report, rows = send(campaign, server, messages, clock=clock)
         connections = server.handler.connections
     assert report.stop is None and not report.failed
-    assert [m.message_id for m in report.sent] == [m.message_id for m in messages]
-    assert [r.recipient_id for r in server.received] == [m.recipient for m in messages]
-    assert report.retries == 3
-    assert clock.slept == [2.0, 2.0, 2.0]
+    assert [m.message_id for m in report.sent] == [messages[0].message_id, messages[2].message_id]
+    assert [m.message_id for m, _ in report.uncertain] == [messages[1].message_id]
+    assert "etter at hele e-posten var overført" in report.uncertain[0][1]
+    assert [r.recipient_id for r in server.received] == [messages[0].recipient, messages[2].recipient]
+    assert report.retries == 2
+    assert clock.slept == [2.0, 2.0]
     assert connections == 3  # the dropped connection and the 421 each needed a new one
-    assert [rows[m.message_id].attempts for m in messages] == [2, 2, 2]
-    assert all(rows[m.message_id].state == SENT for m in messages)
+    assert [rows[m.message_id].attempts for m in messages] == [2, 1, 2]
+    assert [rows[m.message_id].state for m in messages] == [SENT, "sending", SENT]
+    assert "overført" in rows[messages[1].message_id].last_error
 
 
 def test_a_permanent_rejection_fails_that_message_and_sending_goes_on(campaign):

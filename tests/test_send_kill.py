@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.journal import journal_path
+
 from send_helpers import build_pack, make_sendable, set_smtp
 from smtp_server import SmtpServer
 
@@ -84,7 +86,7 @@ def start_send(campaign_dir: Path, *extra: str) -> subprocess.Popen:
 
 
 def journal_states(campaign_dir: Path) -> dict[str, str]:
-    path = campaign_dir / "ut" / "send-journal.sqlite"
+    path = journal_path(campaign_dir)
     if not path.exists():
         return {}
     with sqlite3.connect(path) as db:

@@ -400,4 +400,31 @@ def test_an_older_answer_without_a_date_or_deputy_flag(campaign_dir, tmp_path):
     assert (row["id"], row["person_id"], row["name"]) == ("mp-gfs", "GFS", "Gunnvor Fjordbotn & Sønn")
     assert row["title"] == "vararepresentant for Halvard Bortreist"
     assert (row["committees"], row["committee_names"]) == ("NÆRING", "Næringskomiteen")
-    assert row["verified_on"] == date.today().isoformat()
+    # The file was saved today and the answer has no date: how old the data is, is unknown. The row
+    # gets no date (never today's), and counts as not checked until someone checks it.
+    assert "ukjent dato" in result.output and "regnes som ikke sjekket" in result.output
+    assert row["verified_on"] == "" and row["source"].endswith("ukjent dato")
+    from toolkit.campaign import find_stale
+    from toolkit.validate import check_campaign
+
+    campaign, _ = check_campaign(campaign_dir)
+    assert "mp-gfs" in {r.id for r in find_stale(campaign, date.today()).never_checked}
+    validate = run("validate", "--campaign", str(campaign_dir))
+    assert "har ingen dato for når opplysningene sist ble sjekket" in validate.output
+
+
+def test_an_undated_answer_saved_long_ago_gets_the_files_date_and_is_reported_stale(campaign_dir, tmp_path):
+    import os
+    from datetime import datetime
+
+    path = tmp_path / "gammel.xml"
+    path.write_text(OLD_SHAPE, encoding="utf-8")
+    saved = datetime(2012, 3, 5, 12, 0).timestamp()
+    os.utime(path, (saved, saved))
+    result = import_file(campaign_dir, path)
+    assert result.exit_code == 0, result.output
+    assert "filens dato (5. mars 2012)" in result.output
+    (row,) = mp_rows(campaign_dir)
+    assert row["verified_on"] == "2012-03-05" and row["source"].endswith("hentet 5. mars 2012")
+    validate = run("validate", "--campaign", str(campaign_dir))
+    assert "opplysningene ble sist sjekket 05.03.2012" in validate.output

@@ -95,15 +95,24 @@ def send_step(campaign: Campaign, when: date, progress_bar) -> str:
 BUILD_STEPS: list[BuildStep] = [letters_step, opeds_step, calendar_step, site_step, supporters_step, send_step]
 
 
-def run_build(campaign: Campaign, when: date, progress_bar, echo: Callable[[str], None] = print) -> None:
-    """Run every build step in order, echoing each step's summary as soon as it is done."""
-    from toolkit.fsutil import remove_leftover_temporaries
+def run_build(campaign: Campaign, when: date, progress_bar, echo: Callable[[str], None] = print,
+              warn: Callable[[str], None] | None = None) -> None:
+    """Run every build step in order inside one pack session, echoing each step's summary as soon as it is done.
+
+    The steps write into the session's staging folder (``campaign.output_dir`` while they run); the
+    pack is switched into place only when every step has finished, so a failed or killed build
+    leaves the previous pack whole (see toolkit.pack). A new output is a new step here that writes
+    under ``campaign.output_dir`` with fsutil's atomic helpers; nothing else is needed.
+    """
+    from toolkit.pack import pack_session
 
     started = time.perf_counter()
-    # A run killed mid-write leaves only hidden temporary files, never a half file: tidy them.
-    remove_leftover_temporaries(campaign.output_dir)
-    for step in BUILD_STEPS:
-        summary = step(campaign, when, progress_bar, echo) if step is supporters_step else step(campaign, when, progress_bar)
-        if summary:
-            echo(summary)
+    with pack_session(campaign, "build", echo=warn or echo) as session:
+        def public(text: str) -> None:
+            echo(session.public(text))
+
+        for step in BUILD_STEPS:
+            summary = step(campaign, when, progress_bar, public) if step is supporters_step else step(campaign, when, progress_bar)
+            if summary:
+                public(summary)
     echo(f"Ferdig på {time.perf_counter() - started:.1f} s. Alt ligger i {campaign.output_dir}.")

@@ -245,6 +245,11 @@ def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
 
     output = root.text("output", required=False, default="ut")
     output_dir = (folder / output).resolve()
+    from toolkit.pack import output_folder_problem  # here: only loading a campaign needs it
+
+    problem = output_folder_problem(folder, output_dir)
+    if problem:
+        root.error("output", problem)
     letters = root.mapping("letters")
     letters.unknown_keys(LETTERS_KEYS)
     subject, subjects = _letter_subjects(letters)
@@ -364,6 +369,7 @@ def _smtp(fields: _Fields) -> SmtpSettings:
         user=fields.text("user", required=False),
         rate_per_minute=fields.integer("rate_per_minute", 20, 0, 10000),
         window=window,
+        timeout=fields.integer("timeout", 60, 1, 600),
     )
 
 

@@ -7,6 +7,7 @@ commands.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -204,18 +205,29 @@ def parse_letter_date(value: str | None) -> date:
 
 def load_valid(campaign_dir: Path, today: date | None = None):
     """Validate the campaign; stop with every problem listed if anything is wrong, else warn and go on."""
-    from toolkit.errors import ToolkitError
     from toolkit.validate import check_campaign
 
-    if not (campaign_dir / "campaign.yaml").exists():
-        raise ToolkitError(
-            f"Fant ikke campaign.yaml i {campaign_dir.resolve()}. Gå til kampanjemappen eller bruk --campaign MAPPE."
-        )
+    require_campaign(campaign_dir)
     campaign, problems = check_campaign(campaign_dir, today)
     problems.raise_if_errors()
     if problems.warnings:
         print_problems(problems.warnings)
     return campaign
+
+
+def require_campaign(campaign_dir: Path) -> None:
+    """Stop with exit code 2 when ``campaign_dir`` is not a campaign folder (missing, or no campaign.yaml)."""
+    from toolkit.errors import CampaignNotFound
+
+    if not campaign_dir.is_dir():
+        raise CampaignNotFound(
+            f"Kampanjemappen {campaign_dir.resolve()} finnes ikke. Sjekk navnet etter --campaign (mappen der "
+            "campaign.yaml ligger), eller gå til kampanjemappen og kjør kommandoen der."
+        )
+    if not (campaign_dir / "campaign.yaml").exists():
+        raise CampaignNotFound(
+            f"Fant ikke campaign.yaml i {campaign_dir.resolve()}. Gå til kampanjemappen eller bruk --campaign MAPPE."
+        )
 
 
 def progress_bar(length: int, label: str):
@@ -240,5 +252,47 @@ def cli():
     """
 
 
+class _PipeSafeOutput(io.RawIOBase):
+    """A standard stream's file descriptor on which a reader that stopped reading (`toolkit build | head -1`)
+    makes the rest of the output vanish instead of stopping the command: the work goes on, and a
+    failure still ends the process with its exit code."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self.fd = fd
+        self.broken = False
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def write(self, data) -> int:
+        if not self.broken:
+            try:
+                return os.write(self.fd, data)
+            except BrokenPipeError:
+                self.broken = True
+        return len(data)
+
+
+def _pipe_safe(stream):
+    """``stream`` (sys.stdout or sys.stderr) made safe against a closed pipe, when it is one."""
+    try:
+        if stream is None or stream.isatty():
+            return stream
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return stream
+    stream.flush()
+    return io.TextIOWrapper(io.BufferedWriter(_PipeSafeOutput(fd)), encoding=stream.encoding, errors=stream.errors,
+                            line_buffering=stream.line_buffering, write_through=True)
+
+
 def main() -> None:
+    sys.stdout, sys.stderr = _pipe_safe(sys.stdout), _pipe_safe(sys.stderr)
     cli(prog_name="toolkit")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli import ToolkitCommand, campaign_option, print_problems
+from toolkit.cli import ToolkitCommand, campaign_option, print_problems, require_campaign
 from toolkit.errors import CampaignInvalid, ToolkitError
 
 
@@ -34,10 +34,7 @@ def calendar(campaign_dir: Path, allow_invalid: bool, from_day: str | None):
     from toolkit.post_exports import calendar_now, write_calendar
     from toolkit.validate import check_campaign
 
-    if not (campaign_dir / "campaign.yaml").exists():
-        raise ToolkitError(
-            f"Fant ikke campaign.yaml i {campaign_dir.resolve()}. Gå til kampanjemappen eller bruk --campaign MAPPE."
-        )
+    require_campaign(campaign_dir)
     campaign, problems = check_campaign(campaign_dir)
     allowed = set(campaign.calendar.rule_problems) if allow_invalid and campaign and campaign.calendar else set()
     errors = [p for p in problems.errors if p not in allowed]
@@ -57,7 +54,10 @@ def calendar(campaign_dir: Path, allow_invalid: bool, from_day: str | None):
             day = date.fromisoformat(from_day)
         except ValueError:
             raise click.BadParameter(f"«{from_day}» er ikke en dato; skriv den som 2026-12-03.", param_hint="--from") from None
-    report = write_calendar(campaign, campaign.calendar, calendar_now(campaign, day, exact=True))
+    from toolkit.pack import pack_session
+
+    with pack_session(campaign, "calendar", echo=lambda text: click.secho(text, fg="yellow", err=True)):
+        report = write_calendar(campaign, campaign.calendar, calendar_now(campaign, day, exact=True))
     click.echo(calendar_summary(report, campaign.output_dir))
 
 

@@ -33,7 +33,11 @@ def opeds(campaign_dir: Path, today: str | None):
     campaign = load_valid(campaign_dir, when)
     if campaign.opeds is None:
         raise ToolkitError("Kampanjen har ingen kronikker: legg til outlets.csv, signatories.csv og «opeds:» i campaign.yaml (se docs/campaign-files.md).")
-    report = write_oped_pack(campaign, when)
+    from toolkit.pack import pack_session
+
+    with pack_session(campaign, "opeds", echo=lambda text: click.secho(text, fg="yellow", err=True)) as session:
+        report = write_oped_pack(campaign, when)
+        lines = [session.public(line) for line in plan_lines(report)]
     print_problems(plan_warnings(report))
-    for line in plan_lines(report):
+    for line in lines:
         click.echo(line)

@@ -22,11 +22,11 @@ def validate(campaign_dir: Path):
     Eksempel:
       toolkit validate --campaign min-kampanje
     """
-    from toolkit.errors import ToolkitError
+    from toolkit.cli import require_campaign
     from toolkit.validate import check_campaign
 
-    if not (campaign_dir / "campaign.yaml").exists() and not campaign_dir.is_dir():
-        raise ToolkitError(f"Mappen {campaign_dir} finnes ikke.")
+    if not campaign_dir.is_dir():
+        require_campaign(campaign_dir)
     campaign, problems = check_campaign(campaign_dir)
     problems.raise_if_errors()
     print_problems(problems.warnings)
@@ -78,16 +78,19 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
     if ministries and supporters_file is None:
         raise click.UsageError("--ministry brukes sammen med --supporters.")
     campaign = load_valid(campaign_dir, when)
+    from toolkit.pack import pack_session
+
     if supporters_file is not None:
         from toolkit.cli_recipients import write_supporters_pack
 
-        write_supporters_pack(campaign, supporters_file, when, selectors, ministries)
+        with pack_session(campaign, "letters --supporters", echo=_warn):
+            write_supporters_pack(campaign, supporters_file, when, selectors, ministries)
         return
     from toolkit.letters import plan_letters
 
     select_recipients(campaign.recipients, selectors)  # an unknown selector is an error before anything is written
     count = len(plan_letters(campaign, selectors).letters)
-    with progress_bar(count, "Brev") as bar:
+    with pack_session(campaign, "letters", echo=_warn), progress_bar(count, "Brev") as bar:
         report = write_letter_pack(campaign, None, when, full_run=not selectors, progress=bar.update, selectors=selectors)
     click.echo(f"{report.letters} brev skrevet i {campaign.output_dir}.")
     for line in plan_lines(report.plan):
@@ -131,7 +134,11 @@ def build(campaign_dir: Path, letter_date: str | None):
 
     when = parse_letter_date(letter_date)
     campaign = load_valid(campaign_dir, when)
-    run_build(campaign, when, progress_bar, click.echo)
+    run_build(campaign, when, progress_bar, click.echo, warn=_warn)
+
+
+def _warn(text: str) -> None:
+    click.secho(text, fg="yellow", err=True)
 
 
 @click.command(cls=ToolkitCommand)
@@ -166,7 +173,10 @@ def check(campaign_dir: Path, letter_date: str | None):
         for p in planned
     ]
     report = check_similarity(items, campaign.similarity_threshold)
-    write_report(report, campaign.output_dir / REPORT_FILE)
+    from toolkit.pack import pack_session
+
+    with pack_session(campaign, "check", echo=_warn):
+        write_report(report, campaign.output_dir / REPORT_FILE)
     for line in report.summary_lines("organisasjonens brev", worst=10):
         click.echo(line)
     click.echo(

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli import ToolkitSubGroup, campaign_option, load_valid, progress_bar
-from toolkit.errors import ToolkitError
+from toolkit.cli import ToolkitSubGroup, campaign_option, load_valid, progress_bar, require_campaign
 
 NAME_WIDTH = 32
 
@@ -60,8 +59,7 @@ def import_stortinget(campaign_dir: Path, saved: Path | None, dry_run: bool, ass
     from toolkit.stortinget import SOURCE, download_roster, read_roster_file
     from toolkit.templates import format_date
 
-    if not (campaign_dir / "campaign.yaml").exists():
-        raise ToolkitError(f"Fant ikke campaign.yaml i {campaign_dir.resolve()}. Gå til kampanjemappen eller bruk --campaign MAPPE.")
+    require_campaign(campaign_dir)
     path = campaign_dir / "recipients.csv"
     if path.with_suffix(".xlsx").exists():
         raise ToolkitError(
@@ -80,10 +78,18 @@ def import_stortinget(campaign_dir: Path, saved: Path | None, dry_run: bool, ass
     today = date.today()
     plan = plan_import(header, rows, roster, today)
     count = len(roster.representatives)
-    when = format_date(plan.data_date)
+    when = format_date(plan.data_date) if plan.data_date else "ukjent dato"
     click.echo(f"Kilde: {SOURCE}, data fra {when}: {count} representanter.")
-    if roster.data_date is None:
-        click.secho("Svaret har ingen dato; dagens dato er brukt som dato for sjekken.", fg="yellow")
+    if roster.date_from == "filen":
+        click.secho(f"Svaret har ingen dato; filens dato ({when}) er brukt som dato for sjekken.", fg="yellow")
+    elif roster.date_from == "":
+        click.secho(
+            "Svaret har ingen dato, og filen er lagret i dag, så det er ikke kjent hvor gamle opplysningene er. "
+            "Radene får ingen dato i verified_on («ukjent dato») og regnes som ikke sjekket: sjekk dem og skriv "
+            "datoen der, eller hent listen på nytt fra Stortinget.", fg="yellow",
+        )
+    elif roster.data_date is None:
+        click.secho("Svaret har ingen dato; dagens dato er brukt, siden listen ble hentet nå.", fg="yellow")
     if count < 150:
         click.secho(f"Merk: Stortinget har 169 representanter, men svaret har bare {count}.", fg="yellow")
     _show_plan(plan)
@@ -205,7 +211,9 @@ def write_supporters_pack(campaign, supporters_file: Path, when: date, selectors
         extra.extend(match)
     with progress_bar(len(supporters), "Underskrivere") as bar:
         report = write_supporter_letters(campaign, supporters, when, representatives=chosen, extra=tuple(extra), progress=bar.update)
-    out = campaign.output_dir / OUTPUT_FOLDER
+    from toolkit.pack import public_path
+
+    out = public_path(campaign.output_dir / OUTPUT_FOLDER)
     click.echo(f"{report.letters} brev fra {report.supporters} underskrivere, én mappe per underskriver i {out}.")
     click.echo(f"Oversikten over hvem som har fått hva, står i {out / OVERVIEW_FILE}.")
     if report.without_letters:

@@ -39,8 +39,9 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
     """Send e-postene som «toolkit build» laget. Uten --send er det en prøvekjøring.
 
     Prøvekjøringen viser hver e-post som ville blitt sendt (mottaker, emne, størrelse, vedlegg).
-    Med --send går de ut én gang hver: en sendejournal i utdatamappen husker hva som er sendt,
-    så en ny kjøring fortsetter der den forrige slapp. Passordet hentes fra systemets
+    Med --send går de ut én gang hver: en sendejournal i kampanjemappen (.toolkit) husker hva som
+    er sendt, så en ny kjøring fortsetter der den forrige slapp. En e-post som gikk ut, men som
+    serveren aldri bekreftet, er «usikker» og sendes ikke på nytt uten --resend-uncertain. Passordet hentes fra systemets
     nøkkelring («keyring set toolkit-smtp BRUKER») eller miljøvariabelen TOOLKIT_SMTP_PASSWORD.
 
     \b
@@ -49,14 +50,15 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
       toolkit send --send               # send (spør én gang først)
       toolkit send --status             # hva er sendt, hva feilet
     """
-    from toolkit.journal import JOURNAL_FILE, Journal
-    from toolkit.mailer import export_failures
+    from toolkit.journal import Journal, adopt_old_journals
+    from toolkit.journal import journal_path as journal_of
     from toolkit.outbox import load_outbox, make_plan
 
     campaign = load_valid(campaign_dir)
-    journal_path = campaign.output_dir / JOURNAL_FILE
+    adopt_old_journals(campaign.folder, campaign.output_dir, lambda text: click.secho(text, fg="yellow", err=True))
+    journal_path = journal_of(campaign.folder)
     if status:
-        show_status(journal_path, campaign.output_dir, campaign.timezone)
+        show_status(journal_path, campaign, campaign.timezone)
         return
     settings = replace(
         campaign.smtp,
@@ -73,11 +75,15 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
         password = _server_password(settings)
         if not wait:
             _check_window(settings, campaign.timezone)
+    if really_send:
+        from toolkit.fsutil import state_dir
+
+        state_dir(campaign.folder, create=True)
     journal = Journal.open(journal_path, create=really_send, lock=really_send)
     try:
         rows = journal.rows() if journal else {}
         plan = make_plan(outbox, rows, include_unverified=include_unverified, resend=resend, resend_uncertain=resend_uncertain)
-        show_plan(plan, campaign, include_unverified, resend, resend_uncertain)
+        show_plan(plan, campaign, include_unverified, resend, resend_uncertain, rows)
         if not really_send:
             show_dry_run(plan, campaign, settings, _send_command(campaign_dir, include_unverified, resend, resend_uncertain, rate))
             return
@@ -85,7 +91,7 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
             click.echo("Ingenting å sende.")
             return
         report = _send(plan, campaign, settings, password, journal, yes, wait)
-        _, failures_file = export_failures(journal, campaign.output_dir)
+        _, failures_file = _export_failures(journal, campaign)
     finally:
         if journal:
             journal.close()
@@ -94,11 +100,13 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
         click.echo(f"Midlertidige feil som ble forsøkt på nytt: {report.retries}.")
     if report.failed:
         click.secho(f"Feilet: {len(report.failed)}. Feilene står i {failures_file}.", fg="red", err=True)
+    if report.uncertain:
+        show_uncertain(report.uncertain, failures_file)
     if report.stop is not None:
         if report.remaining:
             click.echo(f"Ikke sendt ennå: {report.remaining}.", err=True)
         raise report.stop
-    if report.failed:
+    if report.failed or report.uncertain:
         raise click.exceptions.Exit(1)
 
 
@@ -118,6 +126,28 @@ def _check_shared_inboxes(outbox, allowed: bool) -> None:
         + "\nGi mottakerne som deler adresse ett felles brev (se docs/letters.md), eller bruk --allow-shared-inbox "
         "hvis hvert brev skal fram."
     )
+
+
+RESEND_UNCERTAIN_HELP = (
+    "Sjekk i «Sendt»-mappen hos e-postleverandøren, eller spør mottakeren, om e-posten kom fram. "
+    "Kom den ikke fram, send den med «toolkit send --send --resend-uncertain». Ellers: gjør ingenting."
+)
+
+
+def show_uncertain(uncertain, failures_file) -> None:
+    """Messages that went out whole but were never confirmed: they may have arrived, and are not sent again."""
+    click.secho(
+        f"USIKKER: {_count(len(uncertain), 'e-post', 'e-poster')} ble overført helt, men serveren bekreftet "
+        f"{_them(len(uncertain))} ikke. {_they(len(uncertain))} kan ha kommet fram og sendes ikke på nytt av seg selv:",
+        fg="yellow", err=True,
+    )
+    for message, why in uncertain:
+        click.echo(f"  {message.name} <{message.address}> ({message.file}): {why}", err=True)
+    click.echo(RESEND_UNCERTAIN_HELP + (f" Listen står også i {failures_file}." if failures_file else ""), err=True)
+
+
+def _them(number: int) -> str:
+    return "den" if number == 1 else "dem"
 
 
 def _server_password(settings) -> str | None:
@@ -163,7 +193,7 @@ def _send(plan, campaign, settings, password, journal, yes: bool, wait: bool):
         if answer.strip().lower() not in ("j", "ja", "y", "yes"):
             click.echo("Ingenting er sendt. (Med --yes sendes det uten spørsmål.)", err=True)
             raise click.exceptions.Exit(1)
-    connection = SmtpConnection(settings, password)
+    connection = SmtpConnection(settings, password, timeout=settings.timeout)
     options = SendOptions(
         envelope_from=sender, rate_per_minute=settings.rate_per_minute, window=settings.window,
         timezone=campaign.timezone, wait=wait,
@@ -172,7 +202,9 @@ def _send(plan, campaign, settings, password, journal, yes: bool, wait: bool):
     with progress_bar(count, "Sender") as bar, _first_interrupt_stops() as stop_requested:
         def progress(message, error):
             bar.update(1)
-            if error:
+            if error and error.startswith("USIKKER: "):
+                click.secho(f"\nUSIKKER: {message.name} <{message.address}>: {error[9:]}", fg="yellow", err=True)
+            elif error:
                 click.secho(f"\nFEILET: {message.name} <{message.address}>: {error}", fg="red", err=True)
 
         return send_messages(plan.to_send, journal, connection, options, clock=Clock(), progress=progress, stop_requested=stop_requested)
@@ -199,16 +231,21 @@ def _first_interrupt_stops():
         signal.signal(signal.SIGINT, previous)
 
 
-def show_plan(plan, campaign, include_unverified: bool, resend: bool, resend_uncertain: bool) -> None:
+def show_plan(plan, campaign, include_unverified: bool, resend: bool, resend_uncertain: bool, rows=None) -> None:
     """What will not be sent and why, and what needs the organiser's attention, before anything goes out."""
     if plan.uncertain:
         verb = "sendes på nytt (--resend-uncertain)" if resend_uncertain else "sendes ikke på nytt uten --resend-uncertain"
         click.secho(
-            f"USIKKER: {_count(len(plan.uncertain), 'e-post', 'e-poster')} var på vei ut da en tidligere kjøring ble avbrutt, "
-            f"og kan ha kommet fram. {_they(len(plan.uncertain))} {verb}:", fg="yellow", err=True,
+            f"USIKKER: {_count(len(plan.uncertain), 'e-post', 'e-poster')} kan ha kommet fram: serveren bekreftet "
+            f"{_them(len(plan.uncertain))} aldri, eller en tidligere kjøring ble avbrutt mens {_they(len(plan.uncertain)).lower()} "
+            f"var på vei ut. {_they(len(plan.uncertain))} {verb}:", fg="yellow", err=True,
         )
         for message in plan.uncertain:
-            click.echo(f"  {message.name} <{message.address}> ({message.file})", err=True)
+            row = (rows or {}).get(message.message_id)
+            why = f": {row.last_error}" if row is not None and row.last_error else ""
+            click.echo(f"  {message.name} <{message.address}> ({message.file}){why}", err=True)
+        if not resend_uncertain:
+            click.echo(RESEND_UNCERTAIN_HELP, err=True)
     if plan.changed:
         verb = "sendes på nytt (--resend)" if resend else "sendes ikke på nytt uten --resend"
         click.secho(
@@ -288,33 +325,51 @@ def _send_command(campaign_dir: Path, include_unverified: bool, resend: bool, re
     return " ".join(parts)
 
 
-def show_status(journal_path: Path, output_dir: Path, zone: str) -> None:
+def _export_failures(journal, campaign):
+    """send-feil.csv, written like any part of the pack (toolkit.pack): under the campaign's lock, so that
+    it never lands in a folder a build is switching out, and listed in the manifest as the toolkit's."""
+    from toolkit.journal import FAILED, SENDING
+    from toolkit.mailer import FAILURES_FILE, export_failures
+    from toolkit.pack import pack_session
+
+    wanted = any(row.state in (FAILED, SENDING) for row in journal.rows().values())
+    if not wanted and not (campaign.output_dir / FAILURES_FILE).exists():
+        return [], None
+    with pack_session(campaign, "send", echo=lambda text: click.secho(text, fg="yellow", err=True)):
+        failed, written = export_failures(journal, campaign.output_dir)
+    return failed, (campaign.output_dir / FAILURES_FILE if written else None)
+
+
+def show_status(journal_path: Path, campaign, zone: str) -> None:
     """Summarise the journal and export the failures as CSV."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from toolkit.journal import FAILED, PENDING, SENDING, SENT, Journal
-    from toolkit.mailer import export_failures, format_moment
+    from toolkit.mailer import format_moment
 
     def local(stamp: str) -> str:
         return format_moment(datetime.fromisoformat(stamp).astimezone(ZoneInfo(zone)))
 
     journal = Journal.open(journal_path, create=False)
     if journal is None:
-        click.echo(f"Ingenting er sendt ennå: fant ingen sendejournal i {output_dir}.")
+        click.echo(f"Ingenting er sendt ennå: fant ingen sendejournal ({journal_path}).")
         return
     with journal:
         counts = journal.counts()
         rows = journal.rows()
-        failed, failures_file = export_failures(journal, output_dir)
+        failed, failures_file = _export_failures(journal, campaign)
     click.echo(f"Sendejournal: {journal_path}")
     for state, label in ((SENT, "sendt"), (FAILED, "feilet"), (SENDING, "usikker (kan ha kommet fram)"), (PENDING, "venter")):
         click.echo(f"  {label}: {counts[state]}")
     uncertain = [row for row in rows.values() if row.state == SENDING]
     if uncertain:
-        click.secho("Usikre: en kjøring ble avbrutt mens disse var på vei ut. De sendes ikke på nytt uten --resend-uncertain:", fg="yellow")
+        click.secho("Usikre: disse kan ha kommet fram (serveren bekreftet dem ikke, eller en kjøring ble avbrutt mens "
+                    "de var på vei ut). De sendes ikke på nytt uten --resend-uncertain:", fg="yellow")
         for row in uncertain:
-            click.echo(f"  {row.recipient} <{row.address}> ({row.file}, {local(row.updated_at)})")
+            why = f": {row.last_error}" if row.last_error else ""
+            click.echo(f"  {row.recipient} <{row.address}> ({row.file}, {local(row.updated_at)}){why}")
+        click.echo(RESEND_UNCERTAIN_HELP)
     if failed:
         click.secho("Feilet:", fg="red")
         for row in failed:

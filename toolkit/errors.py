@@ -57,6 +57,12 @@ class CampaignInvalid(ToolkitError):
         super().__init__(f"Kampanjefilene har {errors} feil.")
 
 
+class CampaignNotFound(ToolkitError):
+    """The campaign folder (or its campaign.yaml) is not there: the command was given the wrong place."""
+
+    exit_code = 2
+
+
 class OutputError(ToolkitError):
     """Writing an output failed (read-only folder, full disk); nothing half-written is left behind."""
 

@@ -29,6 +29,72 @@ def safe_stem(name: str) -> str:
     return text
 
 
+# Where a campaign keeps what the toolkit must remember between runs (the send journal, the lock):
+# inside the campaign folder, so that it moves with the campaign and not with the output folder.
+STATE_FOLDER = ".toolkit"
+
+
+def state_dir(campaign_folder: Path, create: bool = False) -> Path:
+    """The campaign's state folder, ``<campaign>/.toolkit``; made with ``create``."""
+    folder = Path(campaign_folder) / STATE_FOLDER
+    if create:
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise _output_error(folder / "x", exc) from None
+    return folder
+
+
+# The pack's manifest: every file the toolkit wrote into the output folder (see toolkit.pack).
+PACK_MANIFEST = ".toolkit-pakke.json"
+# A temporary file of atomic_writer: ".<name>.<12 hex digits>.tmp".
+TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+
+
+def exclusive_lock(path: Path, busy: str, *, wait_seconds: float = 0.0, on_wait=None):
+    """Hold an exclusive lock on ``path``; the system releases it if the process dies.
+
+    With ``wait_seconds``, wait that long for another holder to finish (``on_wait()`` is called once
+    when waiting starts); then, or at once, raise ``busy`` as an OutputError-like ToolkitError.
+    Returns the open handle: close it (``release_lock``) to release.
+    """
+    import time
+
+    from toolkit.errors import ToolkitError
+
+    try:
+        handle = open(path, "a+b")
+    except OSError as exc:
+        raise ToolkitError(f"Kan ikke lage låsefilen {path}: {exc.strerror}.") from None
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except OSError:
+            if time.monotonic() >= deadline:
+                handle.close()
+                raise ToolkitError(busy) from None
+            if not told and on_wait is not None:
+                on_wait()
+                told = True
+            time.sleep(0.1)
+
+
+def release_lock(handle) -> None:
+    if handle is not None:
+        handle.close()
+
+
 def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so that a killed process leaves either the old file or the new one.
 
@@ -66,10 +132,22 @@ def atomic_writer(path: Path, durable: bool = True):
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EBUSY) and path.exists():
+                # The folder is writable (the temporary file was made there): the file itself is locked.
+                raise OutputError(
+                    f"Kunne ikke erstatte {path}: filen er låst eller skrivebeskyttet. Er den åpen i Word, Excel eller "
+                    "et annet program? Lukk den (eller fjern skrivebeskyttelsen) og kjør på nytt."
+                ) from None
+            raise
     except OSError as exc:
         _remove_quietly(tmp)
         raise _output_error(path, exc) from None
+    except OutputError:
+        _remove_quietly(tmp)
+        raise
     except BaseException:
         _remove_quietly(tmp)
         raise

@@ -2,7 +2,14 @@
 
 A message moves pending → sending → sent (or failed). "sending" is committed to disk before the
 message's data goes to the server and "sent" right after the server accepts it, so after a crash
-at most one row is left in "sending": the one message that may or may not have gone out.
+at most one row is left in "sending": the one message that may or may not have gone out. A message
+whose data went out whole but whose answer never came stays "sending" too (uncertain), with why.
+
+The journal belongs to the campaign, not to the output folder: it lives in ``<campaign>/.toolkit/``
+and its rows are keyed by the Message-ID, which is made from the campaign, the sender and the
+recipient (``emails.message_id``). Renaming or moving the output folder, or building into another
+one, therefore sends nothing again. A journal left in an output folder by an older version is found
+and moved there (``adopt_old_journals``).
 """
 
 from __future__ import annotations
@@ -123,6 +130,13 @@ class JournalRow:
     sent_at: str | None
 
 
+def journal_path(campaign_folder: Path) -> Path:
+    """Where the campaign's send journal lives: ``<campaign>/.toolkit/send-journal.sqlite``."""
+    from toolkit.fsutil import state_dir
+
+    return state_dir(campaign_folder) / JOURNAL_FILE
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -187,7 +201,7 @@ class Journal:
             if application_id != APPLICATION_ID:
                 raise JournalError(
                     f"{self.path} er en SQLite-fil, men ikke en sendejournal fra toolkit. "
-                    f"Flytt den bort fra utdatamappen; sendejournalen heter {JOURNAL_FILE}."
+                    "Flytt den bort; toolkit bruker dette navnet til sin egen sendejournal."
                 )
             if version != SCHEMA_VERSION:
                 raise JournalError(
@@ -277,6 +291,10 @@ class Journal:
     def mark_pending(self, message_id: str, error: str) -> None:
         """The server did not take the message this time (a temporary error): it will be tried again."""
         self._set_state(message_id, PENDING, error)
+
+    def mark_uncertain(self, message_id: str, error: str) -> None:
+        """The message went out whole but the server never confirmed it: it stays "sending" (uncertain), with why."""
+        self._set_state(message_id, SENDING, error)
 
     def mark_failed(self, message_id: str, error: str) -> None:
         self._set_state(message_id, FAILED, error)
@@ -428,30 +446,143 @@ def _check_magic(path: Path) -> None:
 
 def _acquire_lock(path: Path):
     """Hold an exclusive lock next to the journal; the system releases it if the process dies."""
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        handle = open(lock_path, "a+b")
-    except OSError as exc:
-        raise JournalError(f"Kan ikke lage låsefilen {lock_path}: {exc.strerror}.") from None
-    try:
-        if os.name == "nt":
-            import msvcrt
+    from toolkit.fsutil import exclusive_lock
 
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise JournalError(
+    try:
+        return exclusive_lock(
+            path.with_name(path.name + ".lock"),
             f"En annen «toolkit send» sender allerede fra {path.parent}. "
-            "Vent til den er ferdig; to samtidige sendinger kunne sendt samme e-post to ganger."
-        ) from None
-    return handle
+            "Vent til den er ferdig; to samtidige sendinger kunne sendt samme e-post to ganger.",
+        )
+    except ToolkitError as exc:
+        raise JournalError(str(exc)) from None
 
 
 def _release_lock(handle) -> None:
     if handle is not None:
         handle.close()
+
+
+# A later state wins when two journals know the same message: anything that may have gone out
+# (sent, or uncertain) is never turned back into something that would be sent again.
+_RANK = {PENDING: 0, FAILED: 1, SENDING: 2, SENT: 3}
+
+
+def adopt_old_journals(campaign_folder: Path, output_dir: Path, echo: Callable[[str], None]) -> list[Path]:
+    """Move send journals that older versions kept in an output folder into the campaign's state folder.
+
+    Looks in the current output folder and in the campaign folder's own subfolders (where a renamed
+    output folder would be). A journal is moved when the campaign has none yet, and merged into it
+    otherwise (a row's most advanced state wins, so nothing sent or uncertain becomes sendable again).
+    Returns the journals moved; each is named to the user through ``echo``.
+    """
+    from toolkit.fsutil import state_dir
+
+    campaign_folder = Path(campaign_folder)
+    target = journal_path(campaign_folder)
+    candidates = [Path(output_dir) / JOURNAL_FILE]
+    try:
+        candidates += sorted(p / JOURNAL_FILE for p in campaign_folder.iterdir()
+                             if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        pass
+    moved: list[Path] = []
+    for number, old in enumerate(dict.fromkeys(candidates)):
+        if not old.is_file() or old.stat().st_size == 0 or old.resolve() == target.resolve():
+            continue
+        try:
+            _check_magic(old)
+            _check_ours(old)
+        except JournalError:
+            if number == 0:  # in the output folder, where the toolkit put it: a damaged journal is reported
+                raise
+            continue  # elsewhere, a file of that name that is not a journal is someone else's
+        state_dir(campaign_folder, create=True)
+        # The old location's lock: an older toolkit still sending from there must finish first.
+        lock = _acquire_lock(old)
+        try:
+            source = Journal.open(old, create=False)
+            try:
+                source._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                source.close()
+            if not target.exists():
+                _move_file(old, target)
+                what = "flyttet til"
+            else:
+                _merge_into(target, old)
+                old.unlink()
+                what = "slått sammen med"
+            for suffix in ("-wal", "-shm", ".lock"):
+                old.with_name(old.name + suffix).unlink(missing_ok=True)
+        finally:
+            _release_lock(lock)
+        moved.append(old)
+        shown = _shown(old, campaign_folder)
+        echo(
+            f"Sendejournalen i {shown} er {what} {_shown(target, campaign_folder)}: den hører til kampanjen, "
+            "ikke til utdatamappen, så det som er sendt, blir husket også når utdatamappen får nytt navn."
+        )
+    return moved
+
+
+def _check_ours(path: Path) -> None:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            application_id = db.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise _damaged(path, str(exc)) from None
+    if application_id != APPLICATION_ID:
+        raise JournalError(f"{path} er ikke en sendejournal fra toolkit.")
+
+
+def _shown(path: Path, folder: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(folder).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _move_file(old: Path, new: Path) -> None:
+    """Move a journal; across disks it is copied, flushed and checked before the old one goes."""
+    import shutil
+
+    try:
+        os.replace(old, new)
+        return
+    except OSError:
+        pass
+    tmp = new.with_name(f".{new.name}.{os.urandom(6).hex()}.tmp")
+    shutil.copyfile(old, tmp)
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    if tmp.read_bytes() != old.read_bytes():
+        tmp.unlink()
+        raise JournalError(f"Kunne ikke flytte sendejournalen {old} til {new}; den er latt være der den er.")
+    os.replace(tmp, new)
+    old.unlink()
+
+
+def _merge_into(target: Path, old: Path) -> None:
+    with Journal.open(target, create=False, lock=True) as journal:
+        other = sqlite3.connect(str(old))
+        try:
+            rows = other.execute(
+                "SELECT message_id, recipient, address, file, sha256, state, attempts, last_error, "
+                "created_at, updated_at, sent_at FROM messages"
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise _damaged(old, str(exc)) from None
+        finally:
+            other.close()
+        known = journal.rows()
+        with journal._transaction():
+            for row in rows:
+                mine = known.get(row[0])
+                if mine is not None and _RANK.get(mine.state, 0) >= _RANK.get(row[5], 0):
+                    continue
+                journal._db.execute(
+                    "INSERT OR REPLACE INTO messages (message_id, recipient, address, file, sha256, state, attempts, "
+                    "last_error, created_at, updated_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )

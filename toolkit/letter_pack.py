@@ -76,7 +76,9 @@ def write_letter_files(
     atomic_write_text(letters_dir / f"{stem}.txt", text, durable=False)
     if not with_email:
         # A draft still missing the signer's own words: nothing that could be sent is written.
-        (emails_dir / f"{stem}.eml").unlink(missing_ok=True)
+        from toolkit.pack import remove_own
+
+        remove_own(emails_dir / f"{stem}.eml")
         return {"recipient": recipient.id, "name": recipient.name, "file": None, "draft": True}
     attachments = []
     if campaign.attach_docx:
@@ -127,12 +129,17 @@ def letter_fingerprint(letter: Letter, group: str, key: str | None = None):
 
 
 def remove_stale(folder: Path, keep: set[str], suffixes: tuple[str, ...]) -> None:
-    """Remove outputs of recipients no longer in the list, so a rerun replaces the pack cleanly."""
+    """Remove outputs of recipients no longer in the list, so a rerun replaces the pack cleanly.
+
+    Only files the toolkit wrote (and that are unchanged since) are removed; see toolkit.pack.
+    """
+    from toolkit.pack import remove_own
+
     if not folder.is_dir():
         return
     for path in folder.iterdir():
-        if path.suffix in suffixes and path.name not in keep and path.is_file():
-            path.unlink()
+        if path.suffix in suffixes and path.name not in keep and path.is_file() and not path.is_symlink():
+            remove_own(path)
 
 
 def write_letter_pack(

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from toolkit.campaign import WEEKDAYS
 from toolkit.errors import ToolkitError
-from toolkit.journal import FAILED, Journal, JournalRow
+from toolkit.journal import FAILED, SENDING, Journal, JournalRow
 from toolkit.model import SendWindow, SmtpSettings
 from toolkit.outbox import Message
 
@@ -50,6 +50,14 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """The server refused this message for good (a 5xx reply to the recipient or the data)."""
+
+
+class UncertainDelivery(Exception):
+    """The whole message went out, but the server's answer to it never came (or came as 421).
+
+    The server may have stored it: it is never sent again without the organiser's say-so
+    (``--resend-uncertain``), since a second copy to a minister is worse than a late one.
+    """
 
 
 def find_password(user: str) -> str | None:
@@ -178,6 +186,11 @@ class SmtpConnection:
         the server answers MAIL, RCPT and DATA, and only the message's content waits for it.
         The addresses come from the manifest, already checked, so smtplib's re-parsing of each
         one (``quoteaddr``) is skipped.
+
+        At most once: a failure before the end of the data (``.``) has been sent is temporary, as is
+        a 4xx answer to it (the server says it did not take the message); anything else after the
+        end of the data (no answer within the timeout, a dropped connection, 421) raises
+        UncertainDelivery, and the caller never sends that message again by itself.
         """
         smtp = self._client.smtp
         try:
@@ -198,14 +211,32 @@ class SmtpConnection:
                 data = LEADING_DOT.sub(b"..", data)  # RFC 5321 4.5.2: a line's leading dot is doubled
             if not data.endswith(b"\r\n"):
                 data += b"\r\n"
+            # sendall: if this raises, the final ".\r\n" never fully left, so the server cannot
+            # have taken the message and it may be tried again.
             smtp.send(data + b".\r\n")
-            code, reply = smtp.getreply()
-            if code != 250:
-                self._refused(code, reply)
         except (smtplib.SMTPException, OSError) as exc:
-            # A dropped connection, a timeout or a reset: the message did not get its 250.
+            # A dropped connection, a timeout or a reset before the end of the data: nothing was delivered.
             self.close()
-            raise TemporaryFailure(f"forbindelsen brutt: {exc or type(exc).__name__}") from None
+            raise TemporaryFailure(f"forbindelsen brutt før e-posten var overført: {exc or type(exc).__name__}") from None
+        # The end of the data has gone out: from here on the server may hold the message.
+        try:
+            code, reply = smtp.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+                why = f"serveren svarte ikke innen {self._timeout:g} sekunder etter at hele e-posten var overført"
+            else:
+                why = f"forbindelsen ble brutt etter at hele e-posten var overført ({exc or type(exc).__name__})"
+            raise UncertainDelivery(why) from None
+        if code == 250:
+            return
+        if code == 421:
+            # RFC 5321 3.8: a server being shut down answers 421 to whatever comes, stored or not.
+            self.close()
+            raise UncertainDelivery(
+                f"serveren svarte {_reply(code, reply)} etter at hele e-posten var overført, og lukket forbindelsen"
+            )
+        self._refused(code, reply)  # 4xx: not taken, tried again; 5xx: refused for good
 
     def _refused(self, code: int, reply, sender: str | None = None):
         """Turn a refusal into the failure it is, leaving the connection ready for the next message."""
@@ -332,6 +363,8 @@ class SendReport:
 
     sent: list[Message] = field(default_factory=list)
     failed: list[tuple[Message, str]] = field(default_factory=list)
+    # The whole message went out but its answer did not come: it may have arrived, and is not sent again.
+    uncertain: list[tuple[Message, str]] = field(default_factory=list)
     retries: int = 0
     remaining: int = 0
     stop: ToolkitError | None = None  # why the run stopped before the end, if it did
@@ -346,6 +379,8 @@ class SendOptions:
     wait: bool = False
     max_attempts: int = MAX_ATTEMPTS
     backoff_seconds: float = BACKOFF_SECONDS
+    # After this many uncertain messages in a row the server is taken to be broken and the run stops.
+    max_uncertain_in_a_row: int = 3
 
 
 def send_messages(
@@ -360,9 +395,13 @@ def send_messages(
 ) -> SendReport:
     """Send each message once, recording every step in the journal; never raises for a server's answer.
 
-    A temporary failure is retried with exponential backoff (reconnecting when the connection was
-    lost); a permanent one marks the message failed and the run goes on; a server that cannot be
-    used at all, or the end of the sending window, stops the run with the reason in ``report.stop``.
+    A temporary failure (before the end of the data, or a 4xx answer) is retried with exponential
+    backoff (reconnecting when the connection was lost); a permanent one marks the message failed
+    and the run goes on. A message whose data went out whole but whose answer never came is
+    *uncertain*: it stays "sending" in the journal with the reason, is never retried (in this run or
+    a later one, unless the organiser asks with --resend-uncertain), and the run goes on. A server
+    that cannot be used at all, or the end of the sending window, stops the run with the reason in
+    ``report.stop``.
     """
     clock = clock or Clock()
     report = SendReport()
@@ -373,6 +412,7 @@ def send_messages(
     # message's start when that follows at once, else on its own before any waiting.
     accepted: str | None = None
     index = 0
+    uncertain_in_a_row = 0
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
     try:
         for index, message in enumerate(messages):
@@ -418,9 +458,22 @@ def send_messages(
                     report.failed.append((message, str(exc)))
                     _notify(progress, message, str(exc))
                     break
+                except UncertainDelivery as exc:
+                    journal.mark_uncertain(message.message_id, str(exc))
+                    report.uncertain.append((message, str(exc)))
+                    _notify(progress, message, f"USIKKER: {exc}")
+                    uncertain_in_a_row += 1
+                    if uncertain_in_a_row >= options.max_uncertain_in_a_row:
+                        raise ServerError(
+                            f"SMTP-serveren {describe(connection.settings)} har ikke bekreftet de {uncertain_in_a_row} siste "
+                            "e-postene etter at de var overført. Sendingen er stoppet, så ingen flere havner i det uvisse. "
+                            "Sjekk serveren (eller spør leverandøren) før du sender videre."
+                        ) from None
+                    break
                 except ServerError:
                     journal.mark_pending(message.message_id, "stoppet: serveren kunne ikke brukes")
                     raise
+                uncertain_in_a_row = 0
                 accepted = message.message_id
                 report.sent.append(message)
                 _notify(progress, message, None)
@@ -433,7 +486,7 @@ def send_messages(
             journal.mark_sent(accepted)
         connection.close()
     if report.stop is not None:
-        done = {m.message_id for m in report.sent} | {m.message_id for m, _ in report.failed}
+        done = {m.message_id for m in report.sent} | {m.message_id for m, _ in report.failed + report.uncertain}
         report.remaining = sum(1 for m in messages[index:] if m.message_id not in done)
     return report
 
@@ -474,10 +527,12 @@ FAILURES_FILE = "send-feil.csv"
 
 
 def export_failures(journal: Journal, output_dir: Path) -> tuple[list[JournalRow], Path | None]:
-    """Write every failed message with its error to send-feil.csv (Excel); remove an old one when none failed."""
+    """Write every failed and uncertain message with its error to send-feil.csv (Excel); remove an old one when there is none."""
     path = Path(output_dir) / FAILURES_FILE
-    failed = [row for row in journal.rows().values() if row.state == FAILED]
-    if not failed:
+    rows = journal.rows().values()
+    failed = [row for row in rows if row.state == FAILED]
+    uncertain = [row for row in rows if row.state == SENDING]
+    if not failed and not uncertain:
         path.unlink(missing_ok=True)
         path.with_suffix(".xlsx").unlink(missing_ok=True)
         return failed, None
@@ -485,8 +540,10 @@ def export_failures(journal: Journal, output_dir: Path) -> tuple[list[JournalRow
 
     write_table(
         path,
-        ["mottaker", "adresse", "fil", "forsøk", "feil", "sist forsøkt (UTC)"],
-        [[r.recipient, r.address, r.file, r.attempts, r.last_error, r.updated_at] for r in failed],
+        ["mottaker", "adresse", "fil", "status", "forsøk", "feil", "sist forsøkt (UTC)"],
+        [[r.recipient, r.address, r.file, "feilet" if r.state == FAILED else "usikker (kan ha kommet fram)",
+          r.attempts, r.last_error or "kjøringen ble avbrutt mens e-posten var på vei ut", r.updated_at]
+         for r in failed + uncertain],
         sheet="Feil", dates=("sist forsøkt (UTC)",), numbers=("forsøk",), problem=lambda row: True,
     )
     return failed, path

@@ -62,6 +62,7 @@ class SmtpSettings:
     user: str = ""
     rate_per_minute: int = 20
     window: SendWindow | None = None
+    timeout: int = 60  # seconds to wait for each answer from the server
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class ImportPlan:
 
     header: list[str]
     rows: list[dict[str, str]]
-    data_date: date
+    data_date: date | None  # None: the data had no date, and the rows get none ("ukjent dato")
     added: list[dict[str, str]] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
     refreshed: int = 0  # matched rows whose only change is the date they were checked
@@ -77,7 +77,7 @@ def _list_cell(values) -> str:
     return ", ".join(_clean(LIST_SEPARATORS.sub(" ", value)) for value in values)
 
 
-def representative_row(representative: Representative, data_date: date) -> dict[str, str]:
+def representative_row(representative: Representative, data_date: date | None) -> dict[str, str]:
     """The imported columns of a representative's row."""
     from toolkit.templates import format_date
 
@@ -95,8 +95,9 @@ def representative_row(representative: Representative, data_date: date) -> dict[
         "county": _clean(representative.county),
         "county_name": _clean(representative.county_name),
         "person_id": representative.person_id,
-        "verified_on": data_date.isoformat(),
-        "source": f"{SOURCE} – hentet {format_date(data_date)}",
+        # No date is better than a wrong one: an empty verified_on counts as never checked until someone does.
+        "verified_on": data_date.isoformat() if data_date else "",
+        "source": f"{SOURCE} – hentet {format_date(data_date)}" if data_date else f"{SOURCE} – ukjent dato",
     }
 
 
@@ -126,7 +127,8 @@ def read_existing(path: Path, problems: Problems) -> tuple[list[str], list[dict[
 
 def plan_import(header: list[str], rows: list[dict[str, str]], roster: Roster, today: date) -> ImportPlan:
     """Merge the roster into the existing rows (left as they are); report what would change."""
-    data_date = roster.data_date or today
+    # A live answer without a date is today's list; a saved one without a date has the file's date or none.
+    data_date = roster.data_date or (today if roster.date_from == "svaret" else None)
     header = list(header) + [c for c in RECIPIENT_COLUMNS if c not in header]
     merged = [dict(row) for row in rows]
     plan = ImportPlan(header=header, rows=merged, data_date=data_date)

@@ -15,6 +15,7 @@ MAX_CSV_BYTES = 20 * 1024 * 1024
 CSV_SEPARATORS = (";", ",", "\t")
 LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")  # a line and its end (\r\n, \r or \n), or a last line without one
 FIRST_LINE = re.compile(r"[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]*")  # what str.splitlines()[0] gives
+SEP_LINE = re.compile(r"^\s*\"?sep=(.)\"?[,;\t]*\s*$", re.IGNORECASE)  # Excel's separator hint: sep=;
 
 
 class LineDict(dict):
@@ -55,6 +56,13 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             raise yaml.constructor.ConstructorError(
                 None, None, "en nøkkel må være enkel tekst", key_node.start_mark
             )
+        if key in result.lines:
+            # A key written twice would silently take the second value: name both lines instead.
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"nøkkelen «{key}» står to ganger, på linje {result.lines[key]} og linje {key_node.start_mark.line + 1}",
+                key_node.start_mark,
+            )
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
     return result
@@ -92,15 +100,57 @@ def read_text(path: Path, problems: Problems, label: str) -> str | None:
     return decode(data, problems, label)
 
 
+def _utf16(data: bytes) -> str | None:
+    """The codec of UTF-16 text (Excel's "Unicode Text"): by its BOM, or by every other byte being NUL."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and len(head) % 2 == 0:
+        if head[1::2].count(0) >= 0.9 * (len(head) // 2) and head[0::2].count(0) == 0:
+            return "utf-16-le"
+        if head[0::2].count(0) >= 0.9 * (len(head) // 2) and head[1::2].count(0) == 0:
+            return "utf-16-be"
+    return None
+
+
 def decode(data: bytes, problems: Problems, label: str) -> str | None:
-    """Decode file bytes: UTF-8 with or without BOM, else Windows-1252 as Norwegian Excel saves."""
-    if b"\x00" in data[:4096]:
+    """Decode file bytes: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode Text"), else Windows-1252
+    as Norwegian Excel saves; a binary file or a stray NUL byte is reported with its line."""
+    codec = _utf16(data)
+    if codec is not None:
+        try:
+            return data.decode(codec).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            problems.error(
+                label, f"Filen ser ut til å være UTF-16 (Excels «Unicode-tekst»), men byte {exc.start} kan ikke leses.",
+                "Lagre den på nytt fra Excel som «CSV UTF-8 (kommadelt)».",
+            )
+            return None
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         problems.error(
             label,
-            "Filen ser ut til å være binær (for eksempel en .xlsx-fil), ikke tekst.",
-            "Lagre den som CSV (semikolonseparert) eller som ren tekst.",
+            "Filen er en Excel- eller Word-fil (binær), ikke tekst.",
+            "Lagre den fra Excel som «CSV UTF-8 (kommadelt)» eller «CSV (semikolonseparert)».",
             line=1,
         )
+        return None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        if data.count(b"\x00", 0, 4096) > 16:
+            problems.error(
+                label,
+                "Filen ser ut til å være binær (for eksempel en .xlsx-fil), ikke tekst.",
+                "Lagre den som CSV (semikolonseparert) eller som ren tekst.",
+                line=1,
+            )
+        else:
+            line = data.count(b"\n", 0, nul) + 1
+            problems.error(
+                label,
+                f"Linje {line} har et NUL-tegn (byte 0, usynlig i de fleste programmer).",
+                "Slett tegnet (skriv linjen på nytt), eller lagre filen på nytt som CSV UTF-8; det kommer ofte fra kopiering fra et annet program.",
+                line=line,
+            )
         return None
     try:
         return data.decode("utf-8-sig")
@@ -139,12 +189,9 @@ def load_yaml(path: Path, problems: Problems, label: str) -> LineDict | None:
         what = (exc.problem or exc.context or "ugyldig YAML").strip()
         if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
             what += f" (oppdaget på linje {exc.problem_mark.line + 1})"
-        problems.error(
-            label,
-            f"YAML-feil: {what}.",
-            "Sjekk innrykk, kolon og anførselstegn på denne linjen og linjen over.",
-            line=line,
-        )
+        hint = ("Slett den ene linjen (eller slå dem sammen): bare én verdi kan gjelde." if "står to ganger" in what
+                else "Sjekk innrykk, kolon og anførselstegn på denne linjen og linjen over.")
+        problems.error(label, f"YAML-feil: {what}.", hint, line=line)
         return None
     except yaml.YAMLError as exc:
         problems.error(label, f"YAML-feil: {exc}.")
@@ -175,6 +222,11 @@ def _lines(text: str):
     """
     for match in LINE.finditer(text):
         yield match.group()
+
+
+def _drop_first_line(text: str) -> str:
+    match = LINE.match(text)
+    return text[match.end():] if match else ""
 
 
 def sniff_separator(header_line: str) -> str:
@@ -226,12 +278,27 @@ def read_csv(
     if not text.strip():
         problems.error(label, "Filen er tom.", f"Første linje skal være overskriftene: {', '.join(required)}.")
         return None
-    separator = sniff_separator(FIRST_LINE.match(text.lstrip("\r\n")).group())
+    first = FIRST_LINE.match(text.lstrip("\r\n")).group()
+    hinted = SEP_LINE.match(first)
+    if hinted:
+        # Excel's "sep=;" line names the separator; Excel does not show it as a row, so it is not counted.
+        separator = hinted.group(1)
+        text = _drop_first_line(text.lstrip("\r\n"))
+    else:
+        separator = sniff_separator(first)
     reader = csv.reader(_lines(text), delimiter=separator)
     try:
         records = list(reader)
     except csv.Error as exc:
-        problems.error(label, f"CSV-feil: {exc}.", "Sjekk anførselstegnene.", row=reader.line_num)
+        if "field larger than field limit" in str(exc):
+            limit = csv.field_size_limit()
+            problems.error(
+                label, f"En celle på rad {reader.line_num} har mer enn {limit:,} tegn; grensen for én celle er {limit:,} tegn.".replace(",", " "),
+                "Sjekk raden: ofte mangler et avsluttende anførselstegn, så resten av filen havner i én celle.",
+                row=reader.line_num,
+            )
+        else:
+            problems.error(label, f"CSV-feil på rad {reader.line_num}: {exc}.", "Sjekk anførselstegnene.", row=reader.line_num)
         return None
     del text, reader  # the cells are copies: a file of thousands of rows is not held twice
     # Excel leaves empty rows; the header is the first row with any content.

@@ -81,6 +81,9 @@ class Roster:
 
     representatives: tuple[Representative, ...]
     data_date: date | None
+    # Where data_date comes from: "svaret" (the answer's own date), "filen" (an undated saved answer's
+    # modification date, when it is older than today), or "" (no date at all: the rows get none).
+    date_from: str = "svaret"
 
 
 def parse_api_date(value) -> date | None:
@@ -261,6 +264,15 @@ def read_roster_file(path: Path) -> Roster:
         shown = "\n".join(f"  {problem}" for problem in problems.errors[:10])
         more = f"\n  … og {len(problems.errors) - 10} til." if len(problems.errors) > 10 else ""
         raise RosterInvalid(f"Filen {path} kan ikke brukes:\n{shown}{more}\n{UNCHANGED}")
+    if roster.data_date is None:
+        # An undated saved answer is at least as old as the file: its date, when it is before today, is
+        # an honest upper bound. A file saved today tells nothing: the rows get no date at all.
+        from dataclasses import replace
+
+        saved = date.fromtimestamp(path.stat().st_mtime)
+        if saved < date.today():
+            return replace(roster, data_date=saved, date_from="filen")
+        return replace(roster, date_from="")
     return roster
 
 

@@ -39,6 +39,8 @@ LEADING_MARKUP = re.compile(r"^[#:\-\s]+")
 class SupportersNotReady(ToolkitError):
     """Some supporters' letters are too like other supporters' letters to be sent."""
 
+    pack_is_whole = True  # the pack is written (those letters held back): it is switched into place (toolkit.pack)
+
     exit_code = 2
 
 

@@ -92,6 +92,67 @@ def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
             problems.error("campaign.yaml", f"Emnefeltet er ikke en gyldig mal: {exc}.", field="letters.subject")
 
 
+def render_every_letter(campaign: Campaign, problems: Problems, today: date) -> None:
+    """Render every recipient's letter in memory, in the build's own sandbox and with its limits.
+
+    What would stop `toolkit build` half-way (a blocked attribute, an include outside the template
+    folder or in a ring, a loop without end, an output too large) stops `validate`, naming the
+    template and the line; each problem is reported once, however many letters it affects.
+    """
+    from toolkit.letter_pack import templates_for
+    from toolkit.letters import language_of, lookup_names, render_letter, variant_numbers
+    from toolkit.templates import RenderLimit, TemplateProblem, split_problem
+
+    if not campaign.templates_dir.is_dir():
+        return
+    templates = templates_for(campaign)
+    names = lookup_names(campaign)
+    variants = variant_numbers(campaign.recipients)
+    failed: set[tuple[str, str]] = set()  # (language, kind): one problem per template is enough
+    reported: set[tuple] = set()
+    for recipient in campaign.recipients:
+        which = (language_of(campaign, recipient), recipient.kind)
+        if which in failed:
+            continue
+        try:
+            render_letter(campaign, templates, recipient, today, names, variant=variants.get(recipient.id))
+        except TemplateProblem as exc:
+            failed.add(which)
+            file, line, message = split_problem(str(exc))
+            if (file, line, message) in reported:
+                continue  # a template several letters share: reported once
+            reported.add((file, line, message))
+            problems.error(file, f"{message} (brevet til {recipient.id})", line=line)
+            if isinstance(exc.__cause__ or exc.__context__, RenderLimit) or "sekunder" in message:
+                return  # a template over the time limit would cost that time again for every letter
+    render_supporters_sample(campaign, problems, today, reported)
+
+
+def render_supporters_sample(campaign: Campaign, problems: Problems, today: date, reported: set) -> None:
+    """With supporters.csv, render the letters of one supporter per written standard, with and without a
+    personal paragraph: the signer's branches of the templates run there and nowhere else."""
+    from toolkit.supporters import SUPPORTERS_FILE, load_supporters, prepare_run, supporter_letters
+    from toolkit.templates import TemplateProblem, split_problem
+
+    path = campaign.folder / SUPPORTERS_FILE
+    if not path.is_file():
+        return
+    supporters = load_supporters(path, campaign, Problems())  # its problems are reported by its own check
+    sample: dict[tuple[str, bool], object] = {}
+    for supporter in supporters:
+        sample.setdefault((supporter.language, bool(supporter.personal_paragraph)), supporter)
+    run = prepare_run(campaign, list(sample.values()), today)
+    for supporter in sample.values():
+        try:
+            for _ in supporter_letters(run, supporter):
+                pass
+        except TemplateProblem as exc:
+            file, line, message = split_problem(str(exc))
+            if (file, line, message) not in reported:
+                reported.add((file, line, message))
+                problems.error(file, f"{message} (brevet fra underskriveren {supporter.id})", line=line)
+
+
 def check_campaign(folder: Path, today: date | None = None) -> tuple[Campaign | None, Problems]:
     """Load and check the whole campaign folder; the caller decides what to do with the problems."""
     problems = Problems()
@@ -100,6 +161,9 @@ def check_campaign(folder: Path, today: date | None = None) -> tuple[Campaign | 
         return None, problems
     check_staleness(campaign, problems, today or date.today())
     check_letter_templates(campaign, problems)
+    if not problems.errors:
+        # Only when the templates parse: a syntax error is reported once above, not once per letter.
+        render_every_letter(campaign, problems, today or date.today())
     for check in FEATURE_CHECKS:
         check(campaign, problems)
     return campaign, problems
