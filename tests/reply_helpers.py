@@ -165,7 +165,7 @@ def campaign_mail(campaign_dir: Path) -> tuple[list[bytes], list[bytes]]:
 def replies_rows(campaign_dir: Path) -> list[tuple]:
     import sqlite3
 
-    with sqlite3.connect(campaign_dir / "ut" / "send-journal.sqlite") as db:
+    with sqlite3.connect(campaign_dir / ".toolkit" / "send-journal.sqlite") as db:
         return db.execute("SELECT folder, uid, kind, recipient, matched_by, file FROM replies ORDER BY id").fetchall()
 
 

@@ -46,7 +46,7 @@ def prepared(tmp_path_factory):
     replies = folder / "ut" / "svar"
     replies.mkdir()
     saved = [("jd", "answer", False), ("minister-jd", "auto", True), ("", "unmatched", True), ("mp-hostile", "bounce", False)]
-    with Journal.open(folder / "ut" / "send-journal.sqlite", create=False) as journal:
+    with Journal.open(folder / ".toolkit" / "send-journal.sqlite", create=False) as journal:
         for uid, (recipient, kind, personal) in enumerate(saved, start=1):
             name = f"svar/2026-12-01-{recipient or 'ukjent'}-{kind}-inbox-1-{uid}.eml"
             (folder / "ut" / name).write_bytes(f"From: avsender{uid}@example.net\r\nSubject: Svar {uid}\r\n\r\nHei.\r\n".encode())
@@ -72,7 +72,7 @@ def files(folder: Path) -> set[str]:
 
 
 def journal_fields(folder: Path) -> tuple[list, list]:
-    with sqlite3.connect(folder / "ut" / "send-journal.sqlite") as db:
+    with sqlite3.connect(folder / ".toolkit" / "send-journal.sqlite") as db:
         messages = db.execute("SELECT message_id, recipient, address, file, state FROM messages ORDER BY message_id").fetchall()
         replies = db.execute("SELECT uid, kind, recipient, sender, subject, excerpt, file, header_id, personal "
                              "FROM replies ORDER BY uid").fetchall()

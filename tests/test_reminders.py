@@ -41,7 +41,7 @@ def invoke(*args: str):
 
 def record(campaign: Path, recipient: str, kind: str, uid: int) -> None:
     """What `toolkit replies` records for an answer (tested against a real IMAP server in test_replies.py)."""
-    with Journal.open(campaign / "ut" / "send-journal.sqlite", create=False) as journal:
+    with Journal.open(campaign / ".toolkit" / "send-journal.sqlite", create=False) as journal:
         message_id = letter(campaign, recipient)["Message-ID"]
         journal.record_reply(ReplyRow(
             folder="INBOX", uidvalidity=1, uid=uid, header_id=f"<svar-{uid}@example.org>", kind=kind,
@@ -136,7 +136,7 @@ def test_an_answer_after_the_reminder_was_written_removes_it_before_sending(camp
 
 def test_a_bounced_letter_gets_no_reminder_and_nynorsk_recipients_get_nynorsk(campaign):
     record(campaign, "mp-hostile", "bounce", 4)
-    with Journal.open(campaign / "ut" / "send-journal.sqlite", create=False) as journal:
+    with Journal.open(campaign / ".toolkit" / "send-journal.sqlite", create=False) as journal:
         rows = journal.rows()
     assert next(r for r in rows.values() if r.recipient == "mp-hostile").state == "failed"
     from helpers import read_rows, write_rows

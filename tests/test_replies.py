@@ -86,7 +86,7 @@ def test_every_kind_of_message_is_classified_and_nothing_is_changed_on_the_serve
     assert {folder: mailbox.flags(folder) for folder in ("INBOX", "Arkiv")} == flags_before
     assert mailbox.count("INBOX") == 11 and mailbox.count("Arkiv") == 5001
     # The bounce marked the address as failed in the send journal; the others stay sent.
-    with sqlite3.connect(campaign / "ut" / "send-journal.sqlite") as db:
+    with sqlite3.connect(campaign / ".toolkit" / "send-journal.sqlite") as db:
         states = dict(db.execute("SELECT recipient, state FROM messages"))
         errors = dict(db.execute("SELECT recipient, last_error FROM messages"))
         answers = {r: (sender, subject, excerpt) for r, sender, subject, excerpt in
@@ -182,7 +182,7 @@ def test_a_run_killed_at_three_points_records_each_reply_exactly_once(campaign, 
         _, stderr = process.communicate(timeout=300)
         proxy.stop()
         assert point.fired and process.returncode == -9, stderr[-2000:]
-        rows = replies_rows(campaign) if (campaign / "ut" / "send-journal.sqlite").exists() else []
+        rows = replies_rows(campaign) if (campaign / ".toolkit" / "send-journal.sqlite").exists() else []
         by_recipient(rows)  # never twice
         counts.append(len(rows))
     assert counts[0] < counts[1] < counts[2] == len(EXPECTED)
@@ -201,7 +201,7 @@ def test_a_run_killed_at_three_points_records_each_reply_exactly_once(campaign, 
 def nothing_recorded(campaign: Path) -> None:
     assert replies_rows(campaign) == []
     assert not (campaign / "ut" / "svar").exists()
-    with sqlite3.connect(campaign / "ut" / "send-journal.sqlite") as db:
+    with sqlite3.connect(campaign / ".toolkit" / "send-journal.sqlite") as db:
         assert {s for (s,) in db.execute("SELECT state FROM messages")} == {"sent"}
 
 

@@ -26,7 +26,7 @@ TODAY = date(2026, 11, 26)
 
 
 def record(campaign, recipient: str, kind: str, uid: int) -> None:
-    with Journal.open(campaign / "ut" / "send-journal.sqlite", create=False) as journal:
+    with Journal.open(campaign / ".toolkit" / "send-journal.sqlite", create=False) as journal:
         message_id = letter(campaign, recipient)["Message-ID"] if recipient else ""
         journal.record_reply(ReplyRow(
             folder="INBOX", uidvalidity=1, uid=uid, header_id=f"<{uid}@example.net>", kind=kind, message_id=message_id,
@@ -69,7 +69,7 @@ def test_the_screen_shows_the_counts(campaign):
     assert "  Skal sendes denne uken: 26. november" not in output  # row 2 (26 Nov) is accepted, not due
     due = output.split("Skal sendes denne uken:")[1].split("\n")[0]
     assert "27. november" not in due and "28. november" not in due  # sent and declined: no longer due
-    assert due.strip() == "29. november slaveri til Bygdanytt"
+    assert due.strip() == "29. november exitprogram til Tidsskrift for Den norske legeforening"  # the plan from 25 November
     screen = output[output.index("Kampanjestatus"):].splitlines()  # the validation warnings come first, on stderr
     assert len(screen) <= 25  # one screen
 
@@ -111,7 +111,7 @@ def test_page_is_semantic_offline_and_shows_the_counts(campaign):
     assert "@import" not in html and "url(" not in html and "@font-face" not in html
     assert all(a.get("scope") in ("col", "row") for t, a in elements.tags if t == "th")
     text = "".join(elements.text)
-    assert "43 %" in text and "Arbeiderpartiet" in text and "Bygdanytt" in text
+    assert "43 %" in text and "Arbeiderpartiet" in text and "Tidsskrift for Den norske legeforening" in text
 
 
 def test_page_escapes_what_the_campaign_files_say(tmp_path):

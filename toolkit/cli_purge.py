@@ -77,7 +77,10 @@ def purge(campaign_dir: Path, yes: bool, early: bool, today: str | None):
             if answer.strip().lower() not in ("j", "ja", "y", "yes"):
                 click.echo("Ingenting er slettet.", err=True)
                 raise click.exceptions.Exit(1)
-        cleared = carry_out(plan, campaign, journal)
+        from toolkit.pack import pack_lock
+
+        with pack_lock(campaign, echo=lambda text: click.secho(text, fg="yellow", err=True)):
+            cleared = carry_out(plan, campaign, journal)
     finally:
         if journal is not None:
             journal.close()

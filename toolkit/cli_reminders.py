@@ -20,7 +20,9 @@ def write_reminders_command(campaign, today: date) -> None:
         raise ToolkitError(
             f"Ingen brev er sendt ennå (fant ingen sendejournal i {campaign.output_dir}), så det er ingen å minne om."
         )
-    with journal:
+    from toolkit.pack import pack_session
+
+    with journal, pack_session(campaign, "letters --reminders", echo=lambda text: click.secho(text, fg="yellow", err=True)):
         report = remind(campaign, journal, today)
     folder = campaign.output_dir / FOLDER
     if report.written:

@@ -69,7 +69,11 @@ def replies(campaign_dir: Path, only_list: bool):
         raise ToolkitError(f"Ingenting er sendt ennå: fant ingen sendejournal i {campaign.output_dir}, så det finnes ingen svar å hente.")
     with journal:
         click.echo(f"Leser {', '.join(settings.folders)} hos {settings.describe()} som {settings.user} (bare lesing).")
-        report = fetch_replies(campaign, settings, password, journal)
+        from toolkit.pack import pack_lock
+
+        # Answers are saved in the output folder in step with the journal: no build switches it out meanwhile.
+        with pack_lock(campaign, echo=lambda text: click.secho(text, fg="yellow", err=True)):
+            report = fetch_replies(campaign, settings, password, journal)
         show_report(report, campaign)
 
 

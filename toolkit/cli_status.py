@@ -38,5 +38,8 @@ def status(campaign_dir: Path, today: str | None):
             journal.close()
     for line in screen_lines(result, campaign):
         click.echo(line)
-    html_path, csv_path = write_status(result, campaign)
+    from toolkit.pack import pack_session, public_path
+
+    with pack_session(campaign, "status", echo=lambda text: click.secho(text, fg="yellow", err=True)):
+        html_path, csv_path = (public_path(path) for path in write_status(result, campaign))
     click.echo(f"Skrevet: {html_path} og {csv_path}.")

@@ -85,13 +85,15 @@ class Outbox:
 def shared_inboxes(outbox: Outbox) -> dict[str, list[Message]]:
     """Addresses that would get two or more different letters from the organisation itself.
 
-    Supporters' letters are not counted: many supporters may write to one representative.
+    Supporters' letters are not counted: many supporters may write to one representative. Nor is a
+    reminder to the recipient of a letter (``toolkit letters --reminders``): it follows up that same letter.
     """
     by_address: dict[str, list[Message]] = {}
     for message in outbox.messages:
         if not message.sender:
             by_address.setdefault(message.address.casefold(), []).append(message)
-    return {address: messages for address, messages in by_address.items() if len(messages) > 1}
+    return {address: messages for address, messages in by_address.items()
+            if len({message.recipient for message in messages}) > 1}
 
 
 def find_manifests(output_dir: Path) -> list[Path]:

@@ -384,15 +384,7 @@ def pack_session(campaign, command: str = "build", echo: Callable[[str], None] |
             f"Kunne ikke skrive kampanjepakken: {final} er en fil, ikke en mappe. Flytt eller gi nytt navn til filen, "
             "eller velg en annen utdatamappe (feltet «output» i campaign.yaml)."
         )
-    state = state_dir(campaign.folder, create=True)
-    wait = _lock_wait()
-    lock = exclusive_lock(
-        state / LOCK_FILE,
-        f"En annen toolkit-kommando skriver fortsatt kampanjepakken i {final} (ventet {wait:g} sekunder). "
-        "Vent til den er ferdig, og kjør på nytt.",
-        wait_seconds=wait,
-        on_wait=lambda: echo("Venter på at en annen toolkit-kommando skal bli ferdig med kampanjepakken …"),
-    )
+    lock = _take_lock(campaign, final, echo)
     staging = None
     try:
         try:
@@ -430,6 +422,40 @@ def pack_session(campaign, command: str = "build", echo: Callable[[str], None] |
         campaign.output_dir = final
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+        release_lock(lock)
+
+
+def _take_lock(campaign, final: Path, echo: Callable[[str], None]):
+    state = state_dir(campaign.folder, create=True)
+    wait = _lock_wait()
+    return exclusive_lock(
+        state / LOCK_FILE,
+        f"En annen toolkit-kommando skriver fortsatt kampanjepakken i {final} (ventet {wait:g} sekunder). "
+        "Vent til den er ferdig, og kjør på nytt.",
+        wait_seconds=wait,
+        on_wait=lambda: echo("Venter på at en annen toolkit-kommando skal bli ferdig med kampanjepakken …"),
+    )
+
+
+@contextmanager
+def pack_lock(campaign, echo: Callable[[str], None] | None = None):
+    """Hold the campaign's pack lock without a staging folder, for commands that must change the output
+    folder in place and keep it in step with the send journal (``toolkit replies`` saving answers,
+    ``toolkit purge`` deleting personal data): no build switches the folder out under them. Files written
+    here are not the pack's; a later build keeps them as they are."""
+    from toolkit.journal import adopt_old_journals
+
+    echo = echo or _echo_err
+    final = Path(campaign.output_dir)
+    problem = output_folder_problem(campaign.folder, final)
+    if problem:
+        raise OutputError(problem)
+    lock = _take_lock(campaign, final, echo)
+    try:
+        recover(final, echo)
+        adopt_old_journals(campaign.folder, final, echo)
+        yield
+    finally:
         release_lock(lock)
 
 

@@ -29,7 +29,9 @@ from toolkit.model import Campaign
 
 DEFAULT_KEEP_DAYS = 90
 SUPPORTERS_FOLDER = "supporters"
-SUPPORTER_REPORTS = ("oversikt-underskrivere.csv", "likhet-underskrivere.csv")
+SUPPORTER_REPORTS = (
+    "oversikt-underskrivere.csv", "likhet-underskrivere.csv", "oversikt-underskrivere.xlsx", "likhet-underskrivere.xlsx",
+)
 FAILURES_FILE = "send-feil.csv"
 
 

@@ -62,9 +62,9 @@ QUOTE_START = re.compile(
 
 def journal_path(campaign: Campaign) -> Path:
     """Where the send journal is: the one place replies, reminders, status and purge ask (see toolkit.journal)."""
-    from toolkit.journal import JOURNAL_FILE
+    from toolkit.journal import journal_path as campaign_journal
 
-    return campaign.output_dir / JOURNAL_FILE
+    return campaign_journal(campaign.folder)
 
 
 class ImapError(ToolkitError):
