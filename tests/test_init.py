@@ -119,7 +119,7 @@ def test_wheel_installed_in_a_fresh_venv_makes_a_campaign_that_builds(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     out = work / "kampanje" / "ut"
     letters = list((out / "letters").glob("*.docx"))
-    assert len(letters) > 10
+    assert len(letters) >= 5  # one letter per inbox (issue 14)
     text = next((out / "letters").glob("*.txt")).read_text(encoding="utf-8")
     assert "Kvinnegruppa i Eksempelby" in text and "25. november 2027" in text
     assert (out / "calendar" / "index.html").is_file() and list((out / "calendar" / "bilder").glob("*.jpg"))

@@ -162,7 +162,7 @@ def test_a_killed_switch_is_completed_or_undone_by_the_next_run(campaign_dir):
     # A run with --to writes the print file and the overview of the chosen recipients only, and puts
     # their entries last in emails/manifest.json; every other file is the old one, byte for byte.
     assert sorted(k for k in reference if after[k] != reference[k]) == \
-        [PACK_MANIFEST, "alle-brev.docx", "emails/manifest.json", "oversikt-brev.csv"]
+        [PACK_MANIFEST, "alle-brev.docx", "emails/manifest.json", "oversikt-brev.csv", "oversikt-brev.xlsx"]
     assert sorted(json.loads(after["emails/manifest.json"]), key=str) == sorted(json.loads(reference["emails/manifest.json"]), key=str)
     # Killed just after the swap: the old pack sits under the staging name, without the mark.
     assert build(campaign_dir).exit_code == 0
@@ -177,7 +177,12 @@ def many_recipients(campaign_dir: Path, count: int) -> int:
     rows = read_rows(campaign_dir / "recipients.csv")
     rows.extend(mp_row(id=f"mp-{n}", name=f"Person {n}", email=f"p{n}@example.org") for n in range(count - len(rows)))
     write_rows(campaign_dir / "recipients.csv", rows)
-    return len(rows)
+    # One letter per inbox, to the recipients that own a demand and to every MP (issue 14).
+    from toolkit.letters import plan_letters
+    from toolkit.validate import check_campaign
+
+    campaign, _ = check_campaign(campaign_dir)
+    return len(plan_letters(campaign).letters)
 
 
 def start_build(campaign_dir: Path, date: str, **kwargs) -> subprocess.Popen:

@@ -66,7 +66,9 @@ def _image_src(post: SocialPost, campaign: Campaign, page_dir: Path) -> str:
     """Where the page finds the image: a web address as it is, a campaign file relative to the page."""
     if not post.image or URL.match(post.image):
         return post.image
-    relative = os.path.relpath(campaign.folder.resolve() / post.image, page_dir.resolve())
+    from toolkit.pack import public_path  # the page is written in the pack's staging folder
+
+    relative = os.path.relpath(campaign.folder.resolve() / post.image, public_path(page_dir.resolve()))
     return Path(relative).as_posix()
 
 

@@ -68,12 +68,13 @@ def default_year(today: date) -> int:
 
 
 def move_dates(text: str, year: int, *, comments_only_years: bool = False) -> str:
-    """Move the example's dates in the period (2026-11-25 … 2026-12-10) to ``year``; weekdays in comments follow."""
+    """Move the example's dates of the campaign season (October–December 2026) to ``year``; weekdays in comments follow."""
     shift = year - EXAMPLE_YEAR
 
     def iso(match: re.Match) -> str:
         day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if day.year == EXAMPLE_YEAR and (day.month, day.day) >= (11, 25) and (day.month, day.day) <= (12, 10):
+        # The period and its run-up (op-eds sent from mid-November): October to December of the example year.
+        if day.year == EXAMPLE_YEAR and day.month >= 10:
             return date(day.year + shift, day.month, day.day).isoformat()
         return match.group(0)
 
