@@ -154,6 +154,10 @@ def test_build_killed_at_any_point_leaves_whole_files(campaign_dir):
         found = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != PACK_MANIFEST}
         assert found.keys() == reference.keys(), delay
         for path, data in found.items():
+            if path.suffix == ".pdf":
+                # LibreOffice stamps each PDF with a new document ID, so a run that finished writes other bytes.
+                assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF"), path
+                continue
             assert data == reference[path], path
         for path in letters.glob("*.docx"):
             with zipfile.ZipFile(path) as archive:
