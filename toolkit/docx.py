@@ -148,16 +148,7 @@ def _document_xml(paragraphs: Sequence[Paragraph]) -> bytes:
             opening = opening.replace("</w:pPr>", KEEP_NEXT + "</w:pPr>", 1)
         last_opening = len(out)
         append(opening)
-        for run in paragraph.runs:
-            append(RUN_OPENINGS[2 * run.bold + run.italic])
-            text = _escape(clean_text(run.text))
-            if "\n" in text:
-                text = text.replace("\n", LINE_BREAK)
-            if "\t" in text:
-                text = text.replace("\t", TAB)
-            append(text)
-            append(RUN_CLOSING)
-        append("</w:p>")
+        _append_runs(append, paragraph)
     append(DOCUMENT_TAIL_RESTARTING if sections else DOCUMENT_TAIL)
     # Breaks and tabs at the edges of a run leave empty w:t elements behind; drop them.
     return "".join(out).replace(EMPTY_TEXT, "").encode()
@@ -201,6 +192,20 @@ def _constant_entries(language: str) -> tuple[bytes, bytes]:
     return b"".join(locals_), b"".join(centrals)
 
 
+def _append_runs(append, paragraph: Paragraph) -> None:
+    """A paragraph's runs and its closing tag, for both document writers."""
+    for run in paragraph.runs:
+        append(RUN_OPENINGS[2 * run.bold + run.italic])
+        text = _escape(clean_text(run.text))
+        if "\n" in text:
+            text = text.replace("\n", LINE_BREAK)
+        if "\t" in text:
+            text = text.replace("\t", TAB)
+        append(text)
+        append(RUN_CLOSING)
+    append("</w:p>")
+
+
 def _letterhead_document_xml(paragraphs: Sequence[Paragraph], letterhead) -> bytes:
     """document.xml on the organisation's letterhead (toolkit.letterhead).
 
@@ -234,16 +239,7 @@ def _letterhead_document_xml(paragraphs: Sequence[Paragraph], letterhead) -> byt
         carried_break = carried_section = False
         previous = len(out)
         append(openings[0])
-        for run in paragraph.runs:
-            append(RUN_OPENINGS[2 * run.bold + run.italic])
-            text = _escape(clean_text(run.text))
-            if "\n" in text:
-                text = text.replace("\n", LINE_BREAK)
-            if "\t" in text:
-                text = text.replace("\t", TAB)
-            append(text)
-            append(RUN_CLOSING)
-        append("</w:p>")
+        _append_runs(append, paragraph)
     append((restarting if sections else section) + "</w:body></w:document>")
     return "".join(out).replace(EMPTY_TEXT, "").encode()
 
