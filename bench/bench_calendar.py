@@ -16,9 +16,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import copy_campaign  # noqa: E402
-from toolkit.errors import Problems  # noqa: E402
-from toolkit.post_exports import write_calendar  # noqa: E402
-from toolkit.posts import load_posts  # noqa: E402
+
+from toolkit.core.errors import Problems  # noqa: E402
+from toolkit.social.exports import write_calendar  # noqa: E402
+from toolkit.social.posts import load_posts  # noqa: E402
 from toolkit.validate import check_campaign  # noqa: E402
 
 

@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.oped_pack import write_oped_pack  # noqa: E402
-from toolkit.oped_plan import Planner  # noqa: E402
-from toolkit.opeds import OpedSetup, PieceSpec  # noqa: E402
-from toolkit.outlets import Limit  # noqa: E402
+from toolkit.opeds.outlets import Limit  # noqa: E402
+from toolkit.opeds.pack import write_oped_pack  # noqa: E402
+from toolkit.opeds.pieces import OpedSetup, PieceSpec  # noqa: E402
+from toolkit.opeds.plan import Planner  # noqa: E402
 from toolkit.validate import check_campaign  # noqa: E402
 
 TODAY = date(2026, 11, 25)

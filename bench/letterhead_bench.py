@@ -39,14 +39,14 @@ START, END = "<!-- letterhead:start -->", "<!-- letterhead:end -->"
 
 def _ours(source: str, out: str, letterhead_folder: str) -> None:
     """In a fresh process: write every letter of ``source`` with the toolkit's writer (timed)."""
-    from toolkit.docx import build_docx
-    from toolkit.fsutil import atomic_write_bytes
-    from toolkit.markup import Paragraph, Run
+    from toolkit.core.docx import build_docx
+    from toolkit.core.fsutil import atomic_write_bytes
+    from toolkit.core.markup import Paragraph, Run
 
     started = time.perf_counter()
     letterhead = None
     if letterhead_folder:
-        from toolkit.letterhead import load
+        from toolkit.core.letterhead import load
 
         letterhead = load(Path(letterhead_folder))
     count = 0
@@ -77,11 +77,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-write", action="store_true", help="print the table, leave RESULTS.md alone")
     args = parser.parse_args(argv)
 
-    from docs.examples.make_letterhead import make_letterhead
     from run import BENCH_PYTHON, machine, prepare_letters
 
-    from toolkit.docx import build_docx
-    from toolkit.letterhead import load
+    from docs.examples.make_letterhead import make_letterhead
+    from toolkit.core.docx import build_docx
+    from toolkit.core.letterhead import load
 
     if not BENCH_PYTHON.exists():
         sys.exit("bench/.env with docxtpl is missing: run python bench/run.py once, or "

@@ -117,7 +117,7 @@ def prepare_letters(folder: Path, wanted: int) -> tuple[Path, Path, int]:
     from supporters_bench import _campaign
     from supporters_data import supporter_rows
 
-    from toolkit.supporters import districts, load_supporters, prepare_run, supporter_letters
+    from toolkit.letters.supporters import districts, load_supporters, prepare_run, supporter_letters
     from toolkit.validate import check_campaign
 
     campaign_dir = folder / "kampanje"
@@ -154,7 +154,7 @@ def prepare_letters(folder: Path, wanted: int) -> tuple[Path, Path, int]:
 
 def _ours_worker(campaign_dir: str) -> None:
     """In a fresh process: load the campaign and write every supporter's letters (timed)."""
-    from toolkit.supporters import load_supporters, write_supporter_letters
+    from toolkit.letters.supporters import load_supporters, write_supporter_letters
     from toolkit.validate import check_campaign
 
     folder = Path(campaign_dir)
@@ -168,7 +168,7 @@ def _ours_worker(campaign_dir: str) -> None:
 
 def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit: int | None = None) -> list[dict]:
     """Each tool at each size; the peers write only the first ``peer_limit`` letters when it is smaller."""
-    from toolkit.docx import build_docx
+    from toolkit.core.docx import build_docx
 
     rows = []
     BENCH_OUT.mkdir(exist_ok=True)

@@ -63,9 +63,9 @@ def prepare(folder: Path, count: int, port: int) -> str:
     from helpers import mp_row, read_rows, write_rows
     from send_helpers import set_smtp
 
-    from toolkit.emails import build_email
-    from toolkit.letter_pack import MANIFEST_FILE, templates_for
-    from toolkit.letters import render_letter
+    from toolkit.letters.emails import build_email
+    from toolkit.letters.pack import MANIFEST_FILE, templates_for
+    from toolkit.letters.render import render_letter
     from toolkit.validate import check_campaign
 
     campaign_dir = copy_campaign(folder / "kampanje")

@@ -28,10 +28,10 @@ from conftest import copy_campaign  # noqa: E402
 from helpers import write_rows  # noqa: E402
 from supporters_data import supporter_rows  # noqa: E402
 
-from toolkit.errors import Problems  # noqa: E402
-from toolkit.recipients_import import plan_import, read_existing, write_recipients  # noqa: E402
-from toolkit.stortinget import parse_roster  # noqa: E402
-from toolkit.supporters import load_supporters, write_supporter_letters  # noqa: E402
+from toolkit.core.errors import Problems  # noqa: E402
+from toolkit.letters.supporters import load_supporters, write_supporter_letters  # noqa: E402
+from toolkit.recipients.merge import plan_import, read_existing, write_recipients  # noqa: E402
+from toolkit.recipients.stortinget import parse_roster  # noqa: E402
 from toolkit.validate import check_campaign  # noqa: E402
 
 WHEN = date(2026, 11, 25)

@@ -54,4 +54,4 @@ def no_case_pdf(request, monkeypatch):
     """The case attachment's PDF costs a LibreOffice start (seconds) on every letters run; only tests
     marked ``case_pdf`` make it, so the suite stays fast where LibreOffice is installed."""
     if request.node.get_closest_marker("case_pdf") is None:
-        monkeypatch.setattr("toolkit.case.CONVERT_TO_PDF", False)
+        monkeypatch.setattr("toolkit.letters.case.CONVERT_TO_PDF", False)

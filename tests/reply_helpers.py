@@ -15,12 +15,11 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from click.testing import CliRunner
-
-from toolkit.cli import cli
-
 from imap_server import PASSWORD, USER
 from send_helpers import PACK, build_pack, make_sendable, set_smtp
 from smtp_server import SmtpServer
+
+from toolkit.cli import cli
 
 
 def sent_campaign(target: Path, source: Path) -> Path:

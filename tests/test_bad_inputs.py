@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from helpers import run
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "bad_inputs.yaml").read_text(encoding="utf-8"))["cases"]

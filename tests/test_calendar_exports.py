@@ -14,14 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from conftest import copy_campaign
+from helpers import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.post_exports import write_calendar
+from toolkit.social.exports import write_calendar
 from toolkit.validate import check_campaign
-
-from conftest import copy_campaign
-from helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
 OSLO = ZoneInfo("Europe/Oslo")
@@ -140,7 +139,7 @@ def test_csv_exports_read_back_with_pandas(shipped):
             assert int(row["tegn"]) == post.count and int(row["grense"]) == post.limit
     first = plain.iloc[0]
     assert (first["dag"], first["ukedag"], first["tidssone"], first["språk"]) == ("1", "onsdag", "Europe/Oslo", "bokmål")
-    assert set(plain["status"]) == {"ok"}  # Instagram's posts have their cards (toolkit.post_images)
+    assert set(plain["status"]) == {"ok"}  # Instagram's posts have their cards (toolkit.social.images)
 
     buffer = pd.read_csv(out / "buffer" / "buffer-x.csv", dtype=str, keep_default_na=False)
     assert list(buffer.columns) == ["Text", "Image URL", "Tags", "Posting Time"]
@@ -240,15 +239,15 @@ def test_switching_a_platform_off_removes_its_bulk_files(campaign_dir):
 
 
 # --- The .ics writer against icalendar ----------------------------------------------------
-# toolkit.ics writes the file itself (importing icalendar cost a fifth of a build). The reference
+# toolkit.social.ics writes the file itself (importing icalendar cost a fifth of a build). The reference
 # below is how the calendar was written with icalendar before; both must give the same bytes.
 
 
 def icalendar_reference(campaign, calendar) -> bytes:
     import icalendar
 
-    from toolkit.counting import PLATFORM_NAMES
-    from toolkit.post_exports import EVENT_MINUTES, status
+    from toolkit.social.counting import PLATFORM_NAMES
+    from toolkit.social.exports import EVENT_MINUTES, status
 
     stamp = datetime.combine(campaign.start, datetime.min.time(), tzinfo=timezone.utc)
     cal = icalendar.Calendar.new(
@@ -290,7 +289,7 @@ def icalendar_reference(campaign, calendar) -> bytes:
 def test_ics_is_byte_identical_to_icalendar_in_any_zone(shipped, zone):
     import dataclasses
 
-    from toolkit.post_exports import ics_bytes
+    from toolkit.social.exports import ics_bytes
 
     campaign, out = shipped
     campaign = dataclasses.replace(campaign, timezone=zone)
@@ -311,8 +310,7 @@ def test_ics_text_escaping_and_folding_match_icalendar(parts):
     from icalendar import vText
     from icalendar.parser import Contentline
 
-    from toolkit import ics
-
+    from toolkit.social import ics
     text = "".join(parts)
     escaped = ics.escape_text(text)
     assert escaped == vText(text).to_ical().decode("utf-8")

@@ -13,12 +13,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
-from toolkit.calendar_page import PALETTE, TEXT_ON, contrast_ratio
-from toolkit.post_exports import write_calendar
-from toolkit.validate import check_campaign
-
 from conftest import copy_campaign
+
+from toolkit.social.exports import write_calendar
+from toolkit.social.page import PALETTE, TEXT_ON, contrast_ratio
+from toolkit.validate import check_campaign
 
 
 def write_page(folder: Path) -> tuple[object, str, Path]:
@@ -75,7 +74,7 @@ def test_page_is_semantic_and_shows_every_post(shipped):
     text = "".join(elements.text)
     assert "FNs internasjonale dag for avskaffelse av slaveri" in text
     assert "214 av 280 tegn" in text  # the X opening post, counted as X counts it
-    assert "Trenger bilde" not in text  # every Instagram post has its card (toolkit.post_images)
+    assert "Trenger bilde" not in text  # every Instagram post has its card (toolkit.social.images)
 
 
 def test_page_escapes_everything_and_uses_nothing_from_the_network(campaign_dir):
@@ -168,7 +167,7 @@ def test_page_on_3_december_in_a_real_headless_browser(campaign_dir, tmp_path):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from toolkit.post_exports import calendar_now
+    from toolkit.social.exports import calendar_now
 
     campaign, problems = check_campaign(campaign_dir, date(2026, 12, 3))
     assert problems.errors == []

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from toolkit.campaign import load_recipients
-from toolkit.errors import Problems
-from toolkit.validate import check_campaign
-
 from helpers import mp_row, read_rows, run, write_rows
+
+from toolkit.core.campaign import load_recipients
+from toolkit.core.errors import Problems
+from toolkit.validate import check_campaign
 
 
 def errors_of(folder):

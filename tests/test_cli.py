@@ -12,11 +12,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from helpers import run
 
 from toolkit import __version__
 from toolkit.cli import COMMANDS, ToolkitGroup, cli
-
-from helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,7 +248,7 @@ def test_help_imports_nothing_but_what_click_itself_needs():
                                 cwd=ROOT, env={"PYTHONPATH": path, "PATH": ""})
         return set(json.loads(result.stdout.strip().splitlines()[-1]))
 
-    for args, allowed in (["--help"], set()), ([], set()), (["validate", "--help"], {"toolkit.cli_pack"}):
+    for args, allowed in (["--help"], set()), ([], set()), (["validate", "--help"], {"toolkit.cli.pack"}):
         extra = modules(ours, *args) - modules(bare, *args) - {"toolkit", "toolkit.cli"}
         assert extra == allowed, f"toolkit {' '.join(args)} imports {sorted(extra)}: import them inside the commands"
 

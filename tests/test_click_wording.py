@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from toolkit.cli_errors import _option_usage, _usage_message, _value_message
+from toolkit.cli.errors import _option_usage, _usage_message, _value_message
 
 CHANGED = "click {version} words this error differently: update toolkit/cli_errors.py and the pin in pyproject.toml"
 

@@ -9,6 +9,7 @@ import unicodedata
 
 import pytest
 import twitter_text
+from conftest import LETTER_DATE, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from twitter_text.has_invalid_characters import has_invalid_characters
@@ -17,10 +18,8 @@ from twitter_text.regexp.emoji import emoji_list
 from twitter_text.regexp.valid_cctld import valid_cctld
 from twitter_text.regexp.valid_gtld import valid_gtld
 
-from toolkit import counting
-from toolkit.counting import count, graphemes, hashtags, mastodon_countable_text
-
-from conftest import LETTER_DATE, ROOT
+from toolkit.social import counting
+from toolkit.social.counting import count, graphemes, hashtags, mastodon_countable_text
 
 FLAG = "\U0001F1F3\U0001F1F4"  # the Norwegian flag: two regional indicators, one grapheme, 8 bytes
 HEART = "\U0001F9E1"  # orange heart: one code point, 4 UTF-8 bytes
@@ -175,7 +174,7 @@ def test_hashtags_skip_url_fragments_and_numbers():
 
 
 # --- The plain path against twitter-text ------------------------------------------------
-# toolkit.counting applies twitter-text's rules itself to text without emoji whose only URLs are
+# toolkit.social.counting applies twitter-text's rules itself to text without emoji whose only URLs are
 # plain links, and asks twitter-text about everything else. The two must never disagree.
 
 

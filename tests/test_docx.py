@@ -1,4 +1,4 @@
-"""Tests for toolkit.docx: every produced file is reopened with python-docx, zipfile and lxml."""
+"""Tests for toolkit.core.docx: every produced file is reopened with python-docx, zipfile and lxml."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from toolkit.docx import STYLES, build_docx, reference_docx, write_docx
-from toolkit.errors import OutputError
-from toolkit.markup import Paragraph, Run, parse
+from toolkit.core.docx import STYLES, build_docx, reference_docx, write_docx
+from toolkit.core.errors import OutputError
+from toolkit.core.markup import Paragraph, Run, parse
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TRICKY = 'Ås & Ø <b>"sitat"</b> \'enkel\''

@@ -6,14 +6,13 @@ import email
 from datetime import date
 from email import policy
 
+from conftest import copy_campaign
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.emails import build_email, one_line
-from toolkit.model import Recipient
+from toolkit.core.model import Recipient
+from toolkit.letters.emails import build_email, one_line
 from toolkit.validate import check_campaign
-
-from conftest import copy_campaign
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 WHEN = date(2026, 11, 25)

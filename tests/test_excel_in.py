@@ -8,13 +8,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import copy_campaign
 from helpers import run
-from toolkit.campaign import load_recipients
-from toolkit.errors import Problems
-from toolkit.excel_in import cell_text, column_letter
-from toolkit.sources import read_csv
+
+from toolkit.core.campaign import load_recipients
+from toolkit.core.errors import Problems
+from toolkit.core.excel_in import cell_text, column_letter
+from toolkit.core.sources import read_csv
 
 
 def csv_to_xlsx(source: Path, target: Path, *, sheet: str = "Mottakere", title_row: bool = False,

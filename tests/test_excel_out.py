@@ -8,11 +8,11 @@ import re
 from datetime import date, datetime, timezone
 
 import openpyxl
-
 from helpers import run
-from toolkit.excel_out import PROBLEM_FILL, write_table, write_xlsx
-from toolkit.journal import Journal
-from toolkit.mailer import export_failures
+
+from toolkit.core.excel_out import PROBLEM_FILL, write_table, write_xlsx
+from toolkit.send.journal import Journal
+from toolkit.send.mailer import export_failures
 
 
 def open_sheet(path):
@@ -105,9 +105,8 @@ def test_width_fits_the_longest_cell(tmp_path):
 
 def test_supporters_overview_as_xlsx(campaign_dir, tmp_path):
     import stortinget_data as data
-    from supporters_data import supporter_rows
-
     from helpers import write_rows
+    from supporters_data import supporter_rows
 
     answer = tmp_path / "dagensrepresentanter.xml"
     answer.write_bytes(data.to_xml(data.people()))

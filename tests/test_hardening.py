@@ -15,19 +15,18 @@ from email import policy
 
 import docx
 import pytest
+from conftest import LETTER_DATE, ROOT, copy_campaign
+from helpers import mp_row, read_rows, run, write_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.emails import build_email
-from toolkit.errors import CampaignInvalid, OutputError
-from toolkit.fsutil import atomic_write_bytes, safe_stem
-from toolkit.letter_pack import templates_for
-from toolkit.letters import render_letter
-from toolkit.model import Recipient
+from toolkit.core.errors import CampaignInvalid, OutputError
+from toolkit.core.fsutil import atomic_write_bytes, safe_stem
+from toolkit.core.model import Recipient
+from toolkit.letters.emails import build_email
+from toolkit.letters.pack import templates_for
+from toolkit.letters.render import render_letter
 from toolkit.validate import check_campaign
-
-from conftest import LETTER_DATE, ROOT, copy_campaign
-from helpers import mp_row, read_rows, run, write_rows
 
 ANY_TEXT = st.text(st.characters(), max_size=200)
 
@@ -43,7 +42,7 @@ def shipped(tmp_path_factory):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=ANY_TEXT, title=ANY_TEXT, party=ANY_TEXT, county=ANY_TEXT)
 def test_any_text_gives_a_valid_docx_and_email(shipped, name, title, party, county):
-    from toolkit.docx import build_docx
+    from toolkit.core.docx import build_docx
 
     recipient = Recipient(
         id="mp-x", kind="mp", name=name, title=title, organisation="Stortinget", committees=("JUSTIS",),
@@ -137,7 +136,7 @@ def test_build_killed_at_any_point_leaves_whole_files(campaign_dir):
     letters = out / "letters"
     # The same input gives the same bytes, so after a kill every file must be exactly the old one,
     # and none may be missing: the pack is written beside the old one and switched in whole.
-    from toolkit.fsutil import PACK_MANIFEST
+    from toolkit.core.fsutil import PACK_MANIFEST
 
     reference = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != PACK_MANIFEST}
     for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 2.0, 2.5, 3.0, 3.5):

@@ -10,9 +10,9 @@ import zipfile
 from pathlib import Path
 
 import yaml
-
 from helpers import run
-from toolkit.init_campaign import MARK, default_year, move_dates
+
+from toolkit.core.starter import MARK, default_year, move_dates
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,7 +106,7 @@ def test_wheel_installed_in_a_fresh_venv_makes_a_campaign_that_builds(tmp_path):
 
     result = toolkit_run("init", "kampanje", "--year", "2027")
     assert result.returncode == 0, result.stderr
-    located = subprocess.run([str(python), "-c", "import toolkit.init_campaign as m; print(m.example_folder())"],
+    located = subprocess.run([str(python), "-c", "import toolkit.core.starter as m; print(m.example_folder())"],
                              cwd=work, env=env, capture_output=True, text=True, check=True)
     assert "site-packages" in located.stdout  # the example came from the wheel, not the repository
     result = toolkit_run("validate", "--campaign", "kampanje")

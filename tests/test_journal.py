@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from toolkit.journal import FAILED, PENDING, SENDING, SENT, Journal, JournalError
+from toolkit.send.journal import FAILED, PENDING, SENDING, SENT, Journal, JournalError
 
 MESSAGES = [
     ("<a@example.org>", "jd", "jd@example.org", "emails/jd.eml", "hash-a"),

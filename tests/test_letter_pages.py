@@ -14,7 +14,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from helpers import mp_row, read_rows, run, write_rows
 
 TOOLS = ("soffice", "pdftotext", "fc-list")

@@ -10,13 +10,12 @@ from email import policy
 
 import docx
 import pytest
-
-from toolkit.letter_pack import letter_fingerprint, templates_for
-from toolkit.letters import owns_demand, plan_letters, render_letter, variant_numbers
-from toolkit.validate import check_campaign
-
 from conftest import LETTER_DATE
 from helpers import mp_row, read_rows, run, write_rows
+
+from toolkit.letters.pack import letter_fingerprint, templates_for
+from toolkit.letters.render import owns_demand, plan_letters, render_letter, variant_numbers
+from toolkit.validate import check_campaign
 
 TWO_YEARS_IN_BRACKETS = re.compile(r"\((?:19|20)\d\d\)[^.\n\[]*\((?:19|20)\d\d\)")
 
@@ -145,7 +144,7 @@ def test_two_ministries_owning_a_demand_read_differently_and_letters_are_not_cop
     assert len(set(parts.values())) == len(parts)
     for owner, text in parts.items():
         assert exit_programme.angles[letters[owner].recipient.ministry] in text
-    from toolkit.check import check_similarity
+    from toolkit.letters.check import check_similarity
 
     report = check_similarity([letter_fingerprint(letter, group=rid) for rid, letter in letters.items()], 0.9)
     assert report.result.pairs and report.result.pairs[0][0] < 0.9, report.result.pairs[:3]

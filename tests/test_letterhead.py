@@ -11,16 +11,16 @@ import zipfile
 from pathlib import Path
 
 import docx
-from docx.oxml.ns import qn
 import numpy
 import pytest
+from docx.oxml.ns import qn
+from helpers import run
 from PIL import Image
 
 from docs.examples.make_letterhead import FOOTER, LOGO_COLOUR, NAME, make_letterhead
-from helpers import run
-from toolkit.docx import build_docx
-from toolkit.letterhead import LetterheadError, read
-from toolkit.markup import parse
+from toolkit.core.docx import build_docx
+from toolkit.core.letterhead import LetterheadError, read
+from toolkit.core.markup import parse
 
 A4_POINTS = (595.3, 841.9)
 
@@ -182,9 +182,8 @@ def test_read_raises_letterhead_error_for_a_directory(tmp_path):
 def test_supporters_letters_stay_their_own(with_letterhead, tmp_path):
     """A supporter signs as themselves: the organisation's letterhead is not put on their letters."""
     import stortinget_data as data
-    from supporters_data import supporter_rows
-
     from helpers import write_rows
+    from supporters_data import supporter_rows
 
     answer = tmp_path / "dagensrepresentanter.xml"
     answer.write_bytes(data.to_xml(data.people()))

@@ -8,13 +8,12 @@ from email import policy
 
 import docx
 import pytest
-
-from toolkit.letter_pack import templates_for
-from toolkit.letters import rank_demands, render_letter, select_recipients
-from toolkit.validate import check_campaign
-
 from conftest import LETTER_DATE
 from helpers import mp_row, read_rows, run, write_rows
+
+from toolkit.letters.pack import templates_for
+from toolkit.letters.render import rank_demands, render_letter, select_recipients
+from toolkit.validate import check_campaign
 
 
 @pytest.fixture
@@ -96,7 +95,7 @@ def test_select_recipients(campaign):
     assert ministers and all(r.kind == "minister" for r in ministers)
     both = select_recipients(campaign.recipients, ("jd", "committee:UFK"))
     assert {r.id for r in both} == {"jd", "komite-ufk"}
-    from toolkit.errors import ToolkitError
+    from toolkit.core.errors import ToolkitError
 
     with pytest.raises(ToolkitError):
         select_recipients(campaign.recipients, ("farge:blå",))
@@ -127,7 +126,7 @@ def test_letters_pack_on_disk(campaign_dir):
     manifest = json.loads((out / "emails" / "manifest.json").read_text(encoding="utf-8"))
     ids = [m["recipient"] for m in manifest]
     # Every recipient that owns a demand, and every MP, is reached by exactly one letter.
-    from toolkit.letters import owns_demand
+    from toolkit.letters.render import owns_demand
 
     campaign, _ = check_campaign(campaign_dir, LETTER_DATE)
     reached = [member for m in manifest for member in m.get("members", [m["recipient"]])]
@@ -215,7 +214,7 @@ def test_members_of_one_committee_get_different_texts(campaign_dir):
     write_rows(campaign_dir / "recipients.csv", rows)
     campaign, problems = check_campaign(campaign_dir, LETTER_DATE)
     assert not problems.errors
-    from toolkit.letters import variant_numbers
+    from toolkit.letters.render import variant_numbers
 
     variants = variant_numbers(campaign.recipients)
     templates = templates_for(campaign)
@@ -266,7 +265,7 @@ def test_nynorsk_recipient_gets_a_letter_entirely_in_nynorsk(campaign_dir):
 def test_nynorsk_weekdays_and_dates():
     from datetime import date
 
-    from toolkit.templates import format_date, number_word, weekday
+    from toolkit.core.templates import format_date, number_word, weekday
 
     assert weekday(date(2026, 11, 28), "nn") == "laurdag"
     assert weekday(date(2026, 11, 28), "nb") == "lørdag"

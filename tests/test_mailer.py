@@ -7,9 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import trustme
+from conftest import LETTER_DATE
+from send_helpers import HOSTILE_NAME, build_pack, make_sendable
+from smtp_server import DISCONNECT, SmtpServer
 
-from toolkit.journal import FAILED, SENT, Journal
-from toolkit.mailer import (
+from toolkit.core.model import SendWindow, SmtpSettings
+from toolkit.send.journal import FAILED, SENT, Journal
+from toolkit.send.mailer import (
     Clock,
     OutsideWindow,
     SendOptions,
@@ -18,13 +22,8 @@ from toolkit.mailer import (
     send_messages,
     window_opens,
 )
-from toolkit.model import SendWindow, SmtpSettings
-from toolkit.outbox import load_outbox
+from toolkit.send.outbox import load_outbox
 from toolkit.validate import check_campaign
-
-from conftest import LETTER_DATE
-from send_helpers import HOSTILE_NAME, build_pack, make_sendable
-from smtp_server import DISCONNECT, SmtpServer
 
 PASSWORD = "hemmelig-Æ9-passord"
 

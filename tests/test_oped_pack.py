@@ -12,11 +12,10 @@ from pathlib import Path
 
 import docx
 import pytest
-
-from toolkit.validate import check_campaign
-
 from conftest import ROOT
 from helpers import read_rows, run, write_rows
+
+from toolkit.validate import check_campaign
 
 COUNTED = {"Title", "Ingress", "Body", "Heading 2", "List Bullet"}
 PERIOD = [date(2026, 11, 25) + timedelta(days=i) for i in range(16)]
@@ -54,7 +53,7 @@ def planned(campaign_dir):
 
 def pieces_plan(campaign_dir: Path, today: date):
     """The plan as the planner makes it for the campaign folder on ``today``."""
-    from toolkit.oped_plan import make_plan
+    from toolkit.opeds.plan import make_plan
 
     campaign, problems = check_campaign(campaign_dir, today)
     assert not problems.errors, problems.errors
@@ -174,7 +173,7 @@ def test_a_local_outlets_document_has_the_marked_local_paragraph(planned):
         _, piece, cover = piece_and_cover(planned / "ut" / row["fil"])
         marked = [p for p in piece if p.text.startswith("[SKRIV HER: lokalt avsnitt")]
         assert len(marked) == 1 and marked[0].style.name == "Cover Note"
-        from toolkit.outlets import DISTRICTS
+        from toolkit.opeds.outlets import DISTRICTS
 
         assert any(DISTRICTS[d] in marked[0].text for d in local[row["avis"]].coverage)
         assert piece.index(marked[0]) == len(piece) - 3, "before the closing paragraph and the byline"

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from toolkit.markup import Paragraph, Run
-from toolkit.oped_plan import closed_on, make_plan
-from toolkit.oped_status import Submission
-from toolkit.opeds import OpedSetup, PieceSpec, RenderedPiece
-from toolkit.outlets import Limit, OpedSignatory, Outlet
+from toolkit.core.markup import Paragraph, Run
+from toolkit.opeds.outlets import Limit, OpedSignatory, Outlet
+from toolkit.opeds.pieces import OpedSetup, PieceSpec, RenderedPiece
+from toolkit.opeds.plan import closed_on, make_plan
+from toolkit.opeds.status import Submission
 
 START, END = date(2026, 11, 25), date(2026, 12, 10)
 PERIOD = [START + timedelta(days=i) for i in range((END - START).days + 1)]

@@ -8,12 +8,11 @@ import re
 
 import docx
 import pytest
-
-from toolkit.opeds import fact_contexts, format_count
-from toolkit.validate import check_campaign
-
 from conftest import LETTER_DATE
 from helpers import read_rows, run, write_rows
+
+from toolkit.opeds.pieces import fact_contexts, format_count
+from toolkit.validate import check_campaign
 
 KNOWN_RULES = {"vg", "nationen", "utrop", "tronder-avisa", "bygdanytt", "farmatid",
                # ../shared/reference/outlets-verified.md, section A

@@ -6,16 +6,15 @@ import hashlib
 import json
 
 import pytest
-
-from toolkit.emails import build_email
-from toolkit.journal import Journal
-from toolkit.outbox import PackInvalid, load_outbox, make_plan
-from toolkit.validate import check_campaign
-
 from conftest import LETTER_DATE
 from helpers import run
 from send_helpers import PACK, build_pack, make_sendable, set_smtp
 from smtp_server import SmtpServer
+
+from toolkit.letters.emails import build_email
+from toolkit.send.journal import Journal
+from toolkit.send.outbox import PackInvalid, load_outbox, make_plan
+from toolkit.validate import check_campaign
 
 
 def load(campaign_dir):

@@ -14,11 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from toolkit.fsutil import PACK_MANIFEST
-
 from conftest import ROOT
 from helpers import mp_row, read_rows, run, write_rows
+
+from toolkit.core.fsutil import PACK_MANIFEST
 
 DATE = "2026-11-25"
 
@@ -178,7 +177,7 @@ def many_recipients(campaign_dir: Path, count: int) -> int:
     rows.extend(mp_row(id=f"mp-{n}", name=f"Person {n}", email=f"p{n}@example.org") for n in range(count - len(rows)))
     write_rows(campaign_dir / "recipients.csv", rows)
     # One letter per inbox, to the recipients that own a demand and to every MP (issue 14).
-    from toolkit.letters import plan_letters
+    from toolkit.letters.render import plan_letters
     from toolkit.validate import check_campaign
 
     campaign, _ = check_campaign(campaign_dir)
@@ -243,7 +242,7 @@ def test_a_build_whose_output_is_cut_off_still_finishes_and_reports(campaign_dir
 
 
 def test_a_second_build_waits_no_longer_than_allowed(campaign_dir, monkeypatch):
-    from toolkit.fsutil import exclusive_lock, state_dir
+    from toolkit.core.fsutil import exclusive_lock, state_dir
 
     state = state_dir(campaign_dir, create=True)
     holder = exclusive_lock(state / "pakke.lock", "opptatt")

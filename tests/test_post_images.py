@@ -7,10 +7,10 @@ import io
 
 import pytest
 import yaml
+from helpers import run
 from PIL import Image, ImageDraw, ImageFont
 
-from helpers import run
-from toolkit.post_images import Card, CardStyle, default_fonts, draw_card, glyph_bitmap, missing_letters
+from toolkit.social.images import Card, CardStyle, default_fonts, draw_card, glyph_bitmap, missing_letters
 from toolkit.validate import check_campaign
 
 LETTERS = "Æ Ø Å æ ø å"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from toolkit.counting import PLATFORMS, count
+from toolkit.social.counting import PLATFORMS, count
 from toolkit.validate import check_campaign
 
 TODAY = date(2026, 11, 20)
@@ -49,7 +49,7 @@ def test_shipped_calendar_is_valid_and_covers_every_day_on_every_platform(campai
         result = count(post.platform, post.text, limit)
         assert result.ok, (post.id, post.platform, result.problems)
         assert post.count == result.count <= post.limit
-    # No warning about posts: every Instagram post gets a card made by the toolkit (toolkit.post_images).
+    # No warning about posts: every Instagram post gets a card made by the toolkit (toolkit.social.images).
     post_warnings = [p for p in problems.warnings if p.file == "posts.yaml"]
     assert post_warnings == []
 
@@ -227,7 +227,7 @@ def test_campaign_without_posts_yaml_still_validates(campaign_dir):
 def test_shipped_posts_are_written_for_their_platform(campaign_dir):
     """No text goes out word for word on more than three platforms on a day: X and Bluesky get the
     short form, Facebook and LinkedIn the fuller one, and the rest the post's text."""
-    from toolkit.posts import SAME_TEXT_PLATFORMS
+    from toolkit.social.posts import SAME_TEXT_PLATFORMS
 
     campaign, problems = check(campaign_dir)
     assert not [p for p in problems.warnings if "samme tekst" in p.message]

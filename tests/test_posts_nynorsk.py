@@ -18,11 +18,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
-from toolkit.post_exports import write_calendar
-from toolkit.validate import check_campaign
-
 from helpers import run
+
+from toolkit.social.exports import write_calendar
+from toolkit.validate import check_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 20)
@@ -126,7 +125,7 @@ def test_a_nynorsk_account_posts_the_nynorsk_words_and_the_nynorsk_source(nn_cam
     assert second.title == "Vi står saman mot menneskehandel, òg i Noreg."
     assert planned(campaign, "andre-dag", "linkedin").text.startswith("Bokmål uten variant")
     # The count is of the nynorsk text, by X's rules.
-    from toolkit.counting import count
+    from toolkit.social.counting import count
 
     assert x.count == count("x", x.text).count
 

@@ -8,16 +8,15 @@ import icalendar
 import pandas
 import twitter_text
 import yaml
+from conftest import LETTER_DATE, copy_campaign
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit import counting
-from toolkit.errors import Problems
-from toolkit.post_exports import write_calendar
-from toolkit.posts import load_posts
+from toolkit.core.errors import Problems
+from toolkit.social import counting
+from toolkit.social.exports import write_calendar
+from toolkit.social.posts import load_posts
 from toolkit.validate import check_campaign
-
-from conftest import LETTER_DATE, copy_campaign
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=400)
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -76,7 +75,7 @@ def test_csv_cells_and_row_numbers_are_what_the_csv_module_reads(tmp_path, body,
     """read_csv goes through the text line by line (not a StringIO); any line ends give the same rows."""
     import csv
 
-    from toolkit.sources import read_csv
+    from toolkit.core.sources import read_csv
 
     text = "id;name\r\n" + body + ("\n" if last_newline else "")
     path = tmp_path / "liste.csv"

@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from toolkit.cli import cli
-from toolkit.journal import Journal, ReplyRow
-
 from conftest import copy_campaign
 from helpers import run, write_rows
 from reply_helpers import letter, sent_campaign
-from smtp_server import SmtpServer
 from send_helpers import set_smtp
+from smtp_server import SmtpServer
 from supporters_data import supporter_rows
+
+from toolkit.cli import cli
+from toolkit.send.journal import Journal, ReplyRow
 
 AFTER = "2027-03-11"  # the campaign ends 10 December 2026; 90 days later is 10 March 2027
 BEFORE = "2027-03-10"

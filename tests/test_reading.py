@@ -7,13 +7,12 @@ import errno
 import os
 
 import pytest
-
-from toolkit.campaign import load_recipients
-from toolkit.errors import OutputError, Problems
-from toolkit.fsutil import atomic_write_bytes
-from toolkit.sources import load_yaml
-
 from helpers import read_rows, run, write_rows
+
+from toolkit.core.campaign import load_recipients
+from toolkit.core.errors import OutputError, Problems
+from toolkit.core.fsutil import atomic_write_bytes
+from toolkit.core.sources import load_yaml
 
 
 def test_a_yaml_key_written_twice_names_both_lines(tmp_path):

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from toolkit.cli import cli
-from toolkit.journal import Journal, ReplyRow
-
 from conftest import copy_campaign
 from reply_helpers import letter, sent_campaign
 from send_helpers import PACK, set_smtp
 from smtp_server import SmtpServer
+
+from toolkit.cli import cli
+from toolkit.send.journal import Journal, ReplyRow
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import trustme
-
 from conftest import copy_campaign
 from imap_server import PASSWORD, USER, Dovecot, Proxy, needs_dovecot
 from reply_helpers import BIG, EXPECTED, campaign_mail, replies_rows, run_replies, sent_campaign, set_imap

@@ -14,15 +14,14 @@ import keyring
 import pytest
 import trustme
 from click.testing import CliRunner
-from keyring.backend import KeyringBackend
-
-from toolkit.cli import cli
-from toolkit.journal import journal_path
-from toolkit.mailer import find_password
-
 from helpers import read_rows, run, write_rows
+from keyring.backend import KeyringBackend
 from send_helpers import HOSTILE_NAME, PACK, build_pack, make_sendable, set_smtp
 from smtp_server import SmtpServer
+
+from toolkit.cli import cli
+from toolkit.send.journal import journal_path
+from toolkit.send.mailer import find_password
 
 PASSWORD = "Kvinner-æøå-2026!"
 

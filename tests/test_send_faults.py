@@ -10,12 +10,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
-from toolkit.journal import journal_path
-
 from helpers import run
 from send_helpers import PACK, build_pack, make_sendable, set_smtp
 from smtp_faults import FaultySmtpServer
+
+from toolkit.send.journal import journal_path
 
 
 def send(campaign_dir, *extra):

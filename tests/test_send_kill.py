@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from toolkit.journal import journal_path
-
 from send_helpers import build_pack, make_sendable, set_smtp
 from smtp_server import SmtpServer
+
+from toolkit.send.journal import journal_path
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = ("jd", "ud", "aid", "hod", "kd", "kud", "bfd", "kdd", "dfd", "fin", "minister-jd", "komite-justis", "mp-test", "mp-hostile")

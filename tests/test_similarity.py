@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from array import array
 
-from toolkit.markup import parse
-from toolkit.similarity import Fingerprints, Item, body_text, compare, dice, fingerprint
+from toolkit.core.markup import parse
+from toolkit.letters.similarity import Fingerprints, Item, body_text, compare, dice, fingerprint
 
 WORDS = (
     "kvinner jenter menneskehandel utnyttelse hjelp trygghet politiet skolen arbeid helse familie "
@@ -94,7 +94,7 @@ def test_check_command_reports_every_letter(campaign_dir):
     report = (campaign_dir / "ut" / "likhet-brev.csv").read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(report), delimiter=";"))
     # One row per letter the pack writes: one per inbox, to the recipients that own a demand.
-    from toolkit.letters import plan_letters
+    from toolkit.letters.render import plan_letters
     from toolkit.validate import check_campaign
 
     campaign, _ = check_campaign(campaign_dir)
@@ -106,8 +106,7 @@ def test_check_command_reports_every_letter(campaign_dir):
 
 
 def test_small_batches_counted_in_python_agree_with_numpy():
-    from toolkit import similarity
-
+    from toolkit.letters import similarity
     rng = random.Random(8)
     for _ in range(40):
         pool = [rng.randrange(1 << 32) for _ in range(rng.randint(1, 30))]

@@ -9,20 +9,27 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
-from toolkit.calendar_page import contrast_ratio
-from toolkit.letters import lookup_names, rank_demands
-from toolkit.outlets import DISTRICTS
-from toolkit.similarity import fingerprint
-from toolkit.site import (
-    CSP, MAX_SITE_BYTES, STORTINGET_EMAIL, TOKENS, build_site, copy_score, district_slug, group_recipient,
-    reference_texts, site_size,
-)
-from toolkit.validate import check_campaign
-
 from conftest import LETTER_DATE
 from helpers import run
 from site_helpers import HOSTILE_EXAMPLE, HOSTILE_NAME, HOSTILE_TITLE, representatives, site_campaign
+
+from toolkit.letters.render import lookup_names, rank_demands
+from toolkit.letters.similarity import fingerprint
+from toolkit.opeds.outlets import DISTRICTS
+from toolkit.site.pages import (
+    CSP,
+    MAX_SITE_BYTES,
+    STORTINGET_EMAIL,
+    TOKENS,
+    build_site,
+    copy_score,
+    district_slug,
+    group_recipient,
+    reference_texts,
+    site_size,
+)
+from toolkit.social.page import contrast_ratio
+from toolkit.validate import check_campaign
 
 
 class Page(HTMLParser):

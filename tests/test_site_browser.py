@@ -19,15 +19,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-
-from toolkit.outlets import DISTRICTS
-from toolkit.similarity import fingerprint
-from toolkit.site import copy_score, district_slug, read_examples, reference_texts
-from toolkit.validate import check_campaign
-
 from conftest import LETTER_DATE
 from helpers import run
 from site_helpers import HOSTILE_NAME, representatives, site_campaign
+
+from toolkit.letters.similarity import fingerprint
+from toolkit.opeds.outlets import DISTRICTS
+from toolkit.site.pages import copy_score, district_slug, read_examples, reference_texts
+from toolkit.validate import check_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

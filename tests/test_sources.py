@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from toolkit.errors import Problems
-from toolkit.sources import LineDict, LineList, _FastLineLoader, _LineLoader, load_yaml
-
 from conftest import ROOT
+
+from toolkit.core.errors import Problems
+from toolkit.core.sources import LineDict, LineList, _FastLineLoader, _LineLoader, load_yaml
 
 
 def with_lines(value):

@@ -12,16 +12,15 @@ import subprocess
 from datetime import date, datetime, timezone
 
 import pytest
-
-from toolkit.calendar_page import contrast_ratio
-from toolkit.journal import Journal, ReplyRow
-from toolkit.status import PALETTE, TEXT_ON
-from toolkit.validate import check_campaign
-
 from conftest import copy_campaign
 from helpers import run
 from reply_helpers import letter, sent_campaign
 from test_calendar_page import CHROMIUM, parse
+
+from toolkit.followup.status import PALETTE, TEXT_ON
+from toolkit.send.journal import Journal, ReplyRow
+from toolkit.social.page import contrast_ratio
+from toolkit.validate import check_campaign
 
 TODAY = date(2026, 11, 26)
 

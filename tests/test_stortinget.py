@@ -10,16 +10,15 @@ import time
 from datetime import date
 
 import pytest
-
 import stortinget_data as data
-from toolkit import stortinget
-from toolkit.errors import FetchError, Problems
-from toolkit.recipients_import import new_id
-from toolkit.stortinget import download_roster, parse_api_date, parse_roster
-from toolkit.validate import check_campaign
-
 from conftest import LETTER_DATE
 from helpers import mp_row, read_rows, run, write_rows
+
+from toolkit.core.errors import FetchError, Problems
+from toolkit.recipients import stortinget
+from toolkit.recipients.merge import new_id
+from toolkit.recipients.stortinget import download_roster, parse_api_date, parse_roster
+from toolkit.validate import check_campaign
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +169,8 @@ def test_hand_made_work_survives_and_leavers_go_only_when_confirmed(campaign_dir
 def test_removal_asks_a_person_at_the_keyboard(campaign_dir, answer, people, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from toolkit import cli_recipients
     from toolkit.cli import cli
+    from toolkit.cli import recipients as cli_recipients
 
     assert import_file(campaign_dir, answer).exit_code == 0
     later = tmp_path / "senere.xml"
@@ -326,8 +325,8 @@ def test_offline_import_leaves_recipients_untouched(campaign_dir, monkeypatch):
 
 
 def test_justice_and_foreign_affairs_members_lead_with_different_demands(campaign_dir, answer, people):
-    from toolkit.letter_pack import templates_for
-    from toolkit.letters import render_letter
+    from toolkit.letters.pack import templates_for
+    from toolkit.letters.render import render_letter
 
     assert import_file(campaign_dir, answer).exit_code == 0
     campaign, _ = check_campaign(campaign_dir, LETTER_DATE)
@@ -404,7 +403,7 @@ def test_an_older_answer_without_a_date_or_deputy_flag(campaign_dir, tmp_path):
     # gets no date (never today's), and counts as not checked until someone checks it.
     assert "ukjent dato" in result.output and "regnes som ikke sjekket" in result.output
     assert row["verified_on"] == "" and row["source"].endswith("ukjent dato")
-    from toolkit.campaign import find_stale
+    from toolkit.core.campaign import find_stale
     from toolkit.validate import check_campaign
 
     campaign, _ = check_campaign(campaign_dir)

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import docx
 import pytest
-
 import stortinget_data as data
-from supporters_data import supporter_rows
-from toolkit.validate import check_campaign
-
 from conftest import LETTER_DATE
 from helpers import read_rows, run, write_rows
+from supporters_data import supporter_rows
+
+from toolkit.validate import check_campaign
 
 SUPPORTERS = 200
 
@@ -90,7 +89,7 @@ def test_a_few_hundred_supporters_write_to_their_own_representatives(with_mps, t
     assert body.count("Kvinnenettverket") == 1 and "Postboks 0000" not in body and "Vår referanse" not in body
     # Decoded as RFC 2047 says (adjacent encoded words join without the space between them), as
     # mail programs show it; the standard library's newer parser would add a space inside the name.
-    from toolkit.outbox import _decoded
+    from toolkit.send.outbox import _decoded
 
     sender = email.message_from_bytes((folder / entry["file"]).read_bytes(), policy=policy.compat32)["From"]
     assert _decoded(sender) == f"{row['name']} via Kvinnenettverket (eksempel) <post@example.org>"
@@ -241,8 +240,8 @@ def test_ministry_letters_and_rerun_with_fewer_supporters(with_mps, tmp_path):
 
 
 def test_stale_and_never_checked_recipients(campaign_dir):
-    from toolkit.campaign import check_staleness
-    from toolkit.errors import Problems
+    from toolkit.core.campaign import check_staleness
+    from toolkit.core.errors import Problems
 
     rows = read_rows(campaign_dir / "recipients.csv")
     never = [r["id"] for r in rows if not r["verified_on"]]
@@ -258,7 +257,7 @@ def test_stale_and_never_checked_recipients(campaign_dir):
 
 
 def test_the_example_in_the_docs_works(with_mps):
-    from toolkit.supporters import load_supporters
+    from toolkit.letters.supporters import load_supporters
 
     guide = (Path(__file__).resolve().parent.parent / "docs" / "campaign-files.md").read_text(encoding="utf-8")
     example = guide.split("```csv\n", 1)[1].split("```", 1)[0]
@@ -275,8 +274,8 @@ def test_fast_path_letter_matches_the_python_docx_rendering(with_mps, tmp_path):
 
     from test_docx import open_docx, summary
 
-    from toolkit.docx import reference_docx
-    from toolkit.supporters import load_supporters, prepare_run, supporter_letters
+    from toolkit.core.docx import reference_docx
+    from toolkit.letters.supporters import load_supporters, prepare_run, supporter_letters
     from toolkit.validate import check_campaign
 
     rows = supporter_rows(5)  # supporter 0 writes «hjelp & trygghet» <forsvinne>
@@ -308,8 +307,8 @@ def test_fast_path_letter_matches_the_python_docx_rendering(with_mps, tmp_path):
 
 def test_worker_processes_write_what_one_process_writes(with_mps, monkeypatch):
     """Workers get where their chunk of supporters starts; the outputs are those of a run in one process."""
-    import toolkit.supporters as supporters_module
-    from toolkit.supporters import load_supporters, write_supporter_letters
+    import toolkit.letters.supporters as supporters_module
+    from toolkit.letters.supporters import load_supporters, write_supporter_letters
 
     rows = supporter_rows(23)
     for row in rows[5:8]:

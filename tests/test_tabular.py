@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from toolkit.tabular import csv_bytes, write_csv
+from toolkit.core.tabular import csv_bytes, write_csv
 
 HEADER = ["id", "navn", "merknad"]
 ROWS = [

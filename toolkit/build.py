@@ -6,17 +6,16 @@ import time
 from datetime import date
 from typing import Callable
 
-from toolkit.model import Campaign
+from toolkit.core.model import Campaign
 
 # Each step writes one part of the pack and returns a line for the summary.
 BuildStep = Callable[[Campaign, date, Callable], str]
 
 
 def letters_step(campaign: Campaign, when: date, progress_bar) -> str:
-    from toolkit.letter_pack import write_letter_pack
-
-    from toolkit.cli_pack import plan_lines
-    from toolkit.letters import plan_letters
+    from toolkit.cli.pack import plan_lines
+    from toolkit.letters.pack import write_letter_pack
+    from toolkit.letters.render import plan_letters
 
     with progress_bar(len(plan_letters(campaign).letters), "Brev") as bar:
         report = write_letter_pack(campaign, None, when, progress=bar.update)
@@ -31,7 +30,7 @@ def letters_step(campaign: Campaign, when: date, progress_bar) -> str:
 
 def similarity_lines(campaign: Campaign, fingerprints, label: str) -> list[str]:
     """Check how alike a batch of letters is and write the report; returns the summary lines."""
-    from toolkit.check import REPORT_FILE, check_similarity, write_report
+    from toolkit.letters.check import REPORT_FILE, check_similarity, write_report
 
     report = check_similarity(fingerprints, campaign.similarity_threshold)
     write_report(report, campaign.output_dir / REPORT_FILE)
@@ -39,8 +38,8 @@ def similarity_lines(campaign: Campaign, fingerprints, label: str) -> list[str]:
 
 
 def calendar_step(campaign: Campaign, when: date, progress_bar) -> str:
-    from toolkit.cli_calendar import calendar_summary
-    from toolkit.post_exports import calendar_now, write_calendar
+    from toolkit.cli.calendar import calendar_summary
+    from toolkit.social.exports import calendar_now, write_calendar
 
     if campaign.calendar is None:
         return "Postkalender: ingen posts.yaml, så ingen kalender."
@@ -49,10 +48,9 @@ def calendar_step(campaign: Campaign, when: date, progress_bar) -> str:
 
 
 def supporters_step(campaign: Campaign, when: date, progress_bar, echo=print) -> str:
-    from toolkit.errors import Problems
-    from toolkit.supporters import SUPPORTERS_FILE, load_supporters, write_supporter_letters
-
-    from toolkit.excel_in import list_path
+    from toolkit.core.errors import Problems
+    from toolkit.core.excel_in import list_path
+    from toolkit.letters.supporters import SUPPORTERS_FILE, load_supporters, write_supporter_letters
 
     path = list_path(campaign.folder, SUPPORTERS_FILE)  # supporters.xlsx if that is the one
     if not path.is_file():
@@ -72,20 +70,20 @@ def supporters_step(campaign: Campaign, when: date, progress_bar, echo=print) ->
 
 
 def opeds_step(campaign: Campaign, when: date, progress_bar) -> str:
-    from toolkit.oped_pack import opeds_step as write_opeds
+    from toolkit.opeds.pack import opeds_step as write_opeds
 
     return write_opeds(campaign, when, progress_bar)
 
 
 def site_step(campaign: Campaign, when: date, progress_bar) -> str:
-    from toolkit.site import build_site
+    from toolkit.site.pages import build_site
 
     return build_site(campaign).summary()
 
 
 def send_step(campaign: Campaign, when: date, progress_bar) -> str:
     """Nothing is sent by a build: say what is ready and how to look at it before sending."""
-    from toolkit.outbox import ready_summary
+    from toolkit.send.outbox import ready_summary
 
     return ready_summary(campaign)
 

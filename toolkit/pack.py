@@ -47,8 +47,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from toolkit.errors import OutputError, ToolkitError
-from toolkit.fsutil import PACK_MANIFEST, TEMPORARY, exclusive_lock, release_lock, state_dir
+from toolkit.core.errors import OutputError, ToolkitError
+from toolkit.core.fsutil import PACK_MANIFEST, TEMPORARY, exclusive_lock, release_lock, state_dir
 
 LOCK_FILE = "pakke.lock"
 # Inside a staging folder until it is switched into place: a folder with it is an unfinished pack.
@@ -372,7 +372,7 @@ def recover(final: Path, echo: Callable[[str], None] = _echo_err) -> None:
 def pack_session(campaign, command: str = "build", echo: Callable[[str], None] | None = None):
     """Write the pack as one step: locked, into a staging folder, switched into place at the end."""
     global _session
-    from toolkit.journal import adopt_old_journals
+    from toolkit.send.journal import adopt_old_journals
 
     echo = echo or _echo_err
     final = Path(campaign.output_dir)
@@ -443,7 +443,7 @@ def pack_lock(campaign, echo: Callable[[str], None] | None = None):
     folder in place and keep it in step with the send journal (``toolkit replies`` saving answers,
     ``toolkit purge`` deleting personal data): no build switches the folder out under them. Files written
     here are not the pack's; a later build keeps them as they are."""
-    from toolkit.journal import adopt_old_journals
+    from toolkit.send.journal import adopt_old_journals
 
     echo = echo or _echo_err
     final = Path(campaign.output_dir)

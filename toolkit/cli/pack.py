@@ -1,0 +1,191 @@
+"""`toolkit validate`, `letters`, `build` and `check`: the commands that check the campaign and write its pack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from toolkit.cli import (
+    ToolkitCommand,
+    campaign_option,
+    date_option,
+    load_valid,
+    parse_letter_date,
+    print_problems,
+    progress_bar,
+)
+
+
+@click.command(cls=ToolkitCommand)
+@campaign_option
+def validate(campaign_dir: Path):
+    """Sjekk kampanjefilene og vis alle problemer på én gang.
+
+    Avslutter med kode 2 hvis noe må rettes.
+
+    \b
+    Eksempel:
+      toolkit validate --campaign min-kampanje
+    """
+    from toolkit.cli import require_campaign
+    from toolkit.validate import check_campaign
+
+    if not campaign_dir.is_dir():
+        require_campaign(campaign_dir)
+    campaign, problems = check_campaign(campaign_dir)
+    problems.raise_if_errors()
+    print_problems(problems.warnings)
+    count = len(campaign.recipients)
+    click.secho(
+        f"Alt i orden: {len(campaign.demands)} krav, {len(campaign.facts)} fakta, {count} mottakere"
+        + (f", {len(problems.warnings)} advarsler." if problems.warnings else "."),
+        fg="green",
+    )
+
+
+@click.command(cls=ToolkitCommand)
+@campaign_option
+@date_option
+@click.option("--to", "selectors", multiple=True, metavar="UTVALG",
+              help="Bare disse mottakerne: en id, eller kind:minister, party:A, county:Os, committee:JUSTIS, ministry:JD. Kan gjentas.")
+@click.option("--supporters", "supporters_file", default=None, metavar="FIL",
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Brev fra underskriverne i FIL (supporters.csv) til representantene fra deres valgdistrikt.")
+@click.option("--ministry", "ministries", multiple=True, metavar="ID",
+              help="Med --supporters: send også et brev fra hver underskriver til dette departementet (for eksempel JD).")
+@click.option("--reminders", is_flag=True,
+              help="Skriv en påminnelse til hver mottaker som ikke har svart etter letters.remind_after_days dager (standard 21).")
+def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, ...],
+            supporters_file: Path | None, ministries: tuple[str, ...], reminders: bool = False):
+    """Lag brev til mottakerne: DOCX, tekst og e-post (.eml), en utskriftsfil og en oversikt.
+
+    Med --supporters skriver hver underskriver til representantene fra sitt valgdistrikt, og
+    brevene havner i én mappe per underskriver under «supporters» i utdatamappen.
+
+    \b
+    Eksempel:
+      toolkit letters --to kind:minister --to komite-justis
+      toolkit letters --date 2026-11-25
+      toolkit letters --supporters supporters.csv --ministry JD
+      toolkit letters --reminders      # påminnelser til dem som ikke har svart
+    """
+    from toolkit.letters.pack import write_letter_pack
+    from toolkit.letters.render import select_recipients
+
+    when = parse_letter_date(letter_date)
+    if reminders:
+        if selectors or supporters_file or ministries:
+            raise click.UsageError("--reminders brukes alene (uten --to, --supporters og --ministry).")
+        from toolkit.cli.reminders import write_reminders_command
+
+        write_reminders_command(load_valid(campaign_dir, when), when)
+        return
+    if ministries and supporters_file is None:
+        raise click.UsageError("--ministry brukes sammen med --supporters.")
+    campaign = load_valid(campaign_dir, when)
+    from toolkit.pack import pack_session
+
+    if supporters_file is not None:
+        from toolkit.cli.recipients import write_supporters_pack
+
+        with pack_session(campaign, "letters --supporters", echo=_warn):
+            write_supporters_pack(campaign, supporters_file, when, selectors, ministries)
+        return
+    from toolkit.letters.render import plan_letters
+
+    select_recipients(campaign.recipients, selectors)  # an unknown selector is an error before anything is written
+    count = len(plan_letters(campaign, selectors).letters)
+    with pack_session(campaign, "letters", echo=_warn), progress_bar(count, "Brev") as bar:
+        report = write_letter_pack(campaign, None, when, full_run=not selectors, progress=bar.update, selectors=selectors)
+    click.echo(f"{report.letters} brev skrevet i {campaign.output_dir}.")
+    for line in plan_lines(report.plan):
+        click.echo(line)
+    for note in report.notes:
+        click.secho(note, fg="yellow")
+    if report.unverified:
+        click.echo(f"{len(report.unverified)} e-postadresser er ikke verifisert og blir ikke sendt til uten --include-unverified.")
+
+
+def plan_lines(plan) -> list[str]:
+    """Who did not get a letter of their own, and why, for `letters` and `build`."""
+    lines = []
+    merged = [(r, why) for r, why in plan.left_out if why != "eier ingen av kravene"]
+    owners_none = [r.id for r, why in plan.left_out if why == "eier ingen av kravene"]
+    if merged:
+        lines.append(f"{len(merged)} mottakere deler e-postadresse med et annet brev og får det i stedet:")
+        lines.extend(f"  {r.id}: {why}" for r, why in merged)
+    if owners_none:
+        lines.append(
+            f"{len(owners_none)} mottakere fikk ikke brev fordi de ikke eier noen av kravene: {', '.join(owners_none)}. "
+            "Sett letters.inform_others: true i campaign.yaml, eller bruk --to ID, for et brev til orientering."
+        )
+    for email, ids in plan.shared:
+        lines.append(f"ADVARSEL: {email} får {len(ids)} ulike brev ({', '.join(ids)}); toolkit send sender bare ett av dem uten --allow-shared-inbox.")
+    return lines
+
+
+@click.command(cls=ToolkitCommand)
+@campaign_option
+@date_option
+def build(campaign_dir: Path, letter_date: str | None):
+    """Lag hele kampanjepakken: sjekker filene først, og skriver så alt i utdatamappen.
+
+    \b
+    Eksempel:
+      toolkit build
+      toolkit build --campaign kampanje-2027 --date 2027-11-20
+    """
+    from toolkit.build import run_build
+
+    when = parse_letter_date(letter_date)
+    campaign = load_valid(campaign_dir, when)
+    run_build(campaign, when, progress_bar, click.echo, warn=_warn)
+
+
+def _warn(text: str) -> None:
+    click.secho(text, fg="yellow", err=True)
+
+
+@click.command(cls=ToolkitCommand)
+@campaign_option
+@date_option
+def check(campaign_dir: Path, letter_date: str | None):
+    """Mål hvor like brevene er: høyeste likhet per brev, fordeling og de likeste parene.
+
+    Metoden er den WriteToThem bruker: fingeravtrykk av tekstbiter på 32 tegn og
+    Dice-koeffisienten. Hilsen, underskrift og kravenes titler telles ikke med.
+    Rapporten skrives til likhet-brev.csv i utdatamappen.
+
+    \b
+    Eksempel:
+      toolkit check
+    """
+    from toolkit.letters.check import REPORT_FILE, check_similarity, write_report
+    from toolkit.letters.pack import letter_fingerprint, templates_for
+    from toolkit.letters.render import lookup_names, plan_letters, render_letter, variant_numbers
+
+    when = parse_letter_date(letter_date)
+    campaign = load_valid(campaign_dir, when)
+    templates, names = templates_for(campaign), lookup_names(campaign)
+    # The letters the pack writes: one per inbox, to the recipients `toolkit letters` writes to.
+    planned = plan_letters(campaign).letters
+    variants = variant_numbers([p.recipient for p in planned])
+    items = [
+        letter_fingerprint(
+            render_letter(campaign, templates, p.recipient, when, names, variant=variants[p.recipient.id], planned=p),
+            group=p.recipient.id,
+        )
+        for p in planned
+    ]
+    report = check_similarity(items, campaign.similarity_threshold)
+    from toolkit.pack import pack_session
+
+    with pack_session(campaign, "check", echo=_warn):
+        write_report(report, campaign.output_dir / REPORT_FILE)
+    for line in report.summary_lines("organisasjonens brev", worst=10):
+        click.echo(line)
+    click.echo(
+        "Brev til ulike mottakere fra organisasjonen deler tekst med vilje; dette er bare til orientering. "
+        f"Rapporten ligger i {campaign.output_dir / REPORT_FILE}."
+    )

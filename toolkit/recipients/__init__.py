@@ -1,0 +1,1 @@
+"""Recipients: the Storting's open data and merging it into recipients.csv."""
