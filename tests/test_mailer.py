@@ -281,6 +281,36 @@ def test_validate_reports_smtp_settings_with_their_line(campaign_dir):
     assert "felt «smtp.port»: Port 465 brukes vanligvis med security: ssl, ikke starttls." in result.output
 
 
+def test_validate_checks_the_server_name_and_numbers_in_campaign_yaml(campaign_dir):
+    from helpers import run
+    from send_helpers import set_smtp
+
+    set_smtp(campaign_dir, 0, timeout=900)
+    path = campaign_dir / "campaign.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("host: 127.0.0.1", "host: smtp.example.org:587"), encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    smtp = lines.index("smtp:")
+    line_of = {key: next(i for i, line in enumerate(lines[smtp:], smtp + 1) if line.startswith(f"  {key}:")) for key in ("host", "port", "timeout")}
+    result = run("validate", "--campaign", str(campaign_dir))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    output = result.output.splitlines()
+    assert (f"FEIL: campaign.yaml, linje {line_of['host']}, felt «smtp.host»: «smtp.example.org:587» er ikke et gyldig servernavn. "
+            "Skriv bare navnet, for eksempel smtp.example.org: uten «smtp://», mellomrom og portnummer.") in output
+    assert f"FEIL: campaign.yaml, linje {line_of['port']}, felt «smtp.port»: Tallet 0 er utenfor det tillatte (1–65535)." in output
+    assert f"FEIL: campaign.yaml, linje {line_of['timeout']}, felt «smtp.timeout»: Tallet 900 er utenfor det tillatte (1–600)." in output
+
+
+@pytest.mark.parametrize("host, valid", [
+    ("smtp.example.org", True), ("localhost", True), ("127.0.0.1", True), ("::1", True), ("smtp.ås.no", True),
+    ("smtp.example.org.", True), ("smtp.example.org:587", False), ("smtp://smtp.example.org", False), ("smtp example.org", False),
+    ("-smtp.example.org", False), ("smtp..example.org", False), ("smtp.example.org/", False), ("a" * 64 + ".no", False),
+])
+def test_server_names(host, valid):
+    from toolkit.send.settings import valid_host
+
+    assert valid_host(host) is valid
+
+
 def test_lines_that_start_with_a_dot_arrive_unchanged():
     data = (b"From: post@example.org\r\nTo: jd@example.org\r\nSubject: Punktum\r\n\r\n"
             b".\r\n..to punktum\r\n.en linje\r\nsiste linje uten linjeskift")

@@ -201,6 +201,45 @@ def test_outside_the_sending_window_nothing_is_asked_or_sent(pack, server):
     assert server.handler.connections == 0 and not journal_path(pack).exists()
 
 
+@pytest.mark.parametrize("options, expected", [
+    (["--smtp-port", "0"], "FEIL: kommandolinjen, valget «--smtp-port»: Tallet 0 er utenfor det tillatte (1–65535)."),
+    (["--smtp-port", "70000"], "FEIL: kommandolinjen, valget «--smtp-port»: Tallet 70000 er utenfor det tillatte (1–65535)."),
+    (["--rate", "-1"], "FEIL: kommandolinjen, valget «--rate»: Tallet -1 er utenfor det tillatte (0–10000)."),
+    (["--smtp-host", "smtp://mail.example.org:587"],
+     "FEIL: kommandolinjen, valget «--smtp-host»: «smtp://mail.example.org:587» er ikke et gyldig servernavn."),
+    (["--smtp-host", "mail example.org"], "FEIL: kommandolinjen, valget «--smtp-host»: «mail example.org» er ikke et gyldig servernavn."),
+    (["--smtp-user", "kampanje\nRCPT TO:<x@example.org>"],
+     "FEIL: kommandolinjen, valget «--smtp-user»: Inneholder linjeskift eller kontrolltegn."),
+])
+def test_a_bad_option_is_named_and_nothing_is_sent(pack, server, options, expected):
+    for really in ([], ["--send", "--yes"]):
+        result = send(pack, *really, *options)
+        assert result.exit_code == 2, result.output
+        assert any(line.startswith(expected) for line in result.output.splitlines()), result.output
+        assert "Valgene på kommandolinjen har 1 feil. Rett feilene over" in result.output
+        assert "Traceback" not in result.output and "Dette var en prøvekjøring" not in result.output
+        assert server.handler.connections == 0 and not journal_path(pack).exists()
+
+
+def test_an_option_is_checked_with_the_settings_it_joins(pack, server):
+    """--smtp-port 465 with campaign.yaml's security: none is no error, but starttls on 465 is worth a warning."""
+    set_smtp(pack, server.port, security="starttls")
+    result = send(pack, "--smtp-port", "465")
+    assert result.exit_code == 0, result.output
+    assert ("ADVARSEL: kommandolinjen, valget «--smtp-port»: Port 465 brukes vanligvis med security: ssl, ikke starttls. "
+            "Sjekk leverandørens oppsett: 587 med starttls, 465 med ssl.") in result.output.splitlines()
+    assert "via 127.0.0.1:465" in result.output
+    quiet = send(pack, "--smtp-port", "465", "--security", "ssl")
+    assert quiet.exit_code == 0 and "Port 465" not in quiet.output and "kommandolinjen" not in quiet.output, quiet.output
+    assert "Port 465" not in send(pack).output
+
+
+def test_a_good_option_is_used(pack, server):
+    result = send(pack, "--send", "--yes", "--smtp-host", "localhost", "--smtp-port", str(server.port))
+    assert result.exit_code == 0, result.output
+    assert len(server.received) == len(PACK)
+
+
 @pytest.fixture
 def tls_pack(campaign_dir, tmp_path, monkeypatch):
     """A campaign sending through STARTTLS with a login; the test CA is trusted through SSL_CERT_FILE."""

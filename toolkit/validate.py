@@ -35,7 +35,7 @@ def _check_opeds(campaign: Campaign, problems: Problems) -> None:
 
 
 def _check_sending(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.send.mailer import check_smtp_settings
+    from toolkit.send.settings import check_smtp_settings
 
     check_smtp_settings(campaign, problems)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import click
 
-from toolkit.cli import ToolkitCommand, campaign_option, load_valid, progress_bar
+from toolkit.cli import ToolkitCommand, campaign_option, load_valid, print_problems, progress_bar
 from toolkit.core.errors import ToolkitError
 
 
@@ -24,11 +23,11 @@ from toolkit.core.errors import ToolkitError
 @click.option("--resend-uncertain", is_flag=True,
               help="Send e-poster som kanskje ble sendt da en kjøring ble avbrutt, en gang til.")
 @click.option("--status", is_flag=True, help="Vis hva som er sendt og hva som feilet, og lagre feilene i send-feil.csv.")
-@click.option("--rate", type=click.IntRange(0, 10000), default=None, metavar="N",
+@click.option("--rate", type=int, default=None, metavar="N",
               help="Høyst N e-poster per minutt; 0 = ingen grense. Standard: smtp.rate_per_minute (20).")
 @click.option("--wait", is_flag=True, help="Vent til sendevinduet åpner i stedet for å stoppe.")
 @click.option("--smtp-host", default=None, metavar="SERVER", help="SMTP-serveren (overstyrer smtp.host).")
-@click.option("--smtp-port", type=click.IntRange(1, 65535), default=None, metavar="PORT", help="Porten (overstyrer smtp.port).")
+@click.option("--smtp-port", type=int, default=None, metavar="PORT", help="Porten (overstyrer smtp.port).")
 @click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default=None, help="Kryptering (overstyrer smtp.security).")
 @click.option("--smtp-user", default=None, metavar="BRUKER", help="Brukernavnet (overstyrer smtp.user).")
 @click.option("--allow-shared-inbox", is_flag=True,
@@ -60,14 +59,8 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
     if status:
         show_status(journal_path, campaign, campaign.timezone)
         return
-    settings = replace(
-        campaign.smtp,
-        host=campaign.smtp.host if smtp_host is None else smtp_host,
-        port=campaign.smtp.port if smtp_port is None else smtp_port,
-        security=campaign.smtp.security if security is None else security,
-        user=campaign.smtp.user if smtp_user is None else smtp_user,
-        rate_per_minute=campaign.smtp.rate_per_minute if rate is None else rate,
-    )
+    settings = _settings_with_options(campaign, host=smtp_host, port=smtp_port, security=security, user=smtp_user,
+                                      rate_per_minute=rate)
     outbox = load_outbox(campaign)
     _check_shared_inboxes(outbox, allow_shared_inbox)
     password = None
@@ -108,6 +101,27 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
         raise report.stop
     if report.failed or report.uncertain:
         raise click.exceptions.Exit(1)
+
+
+def _settings_with_options(campaign, **overrides):
+    """campaign.smtp with the command line's options applied, checked like campaign.yaml's (toolkit.send.settings).
+
+    `toolkit validate` has already reported what is wrong in campaign.yaml; here only what the options change
+    is reported: an option's own error, or a warning that a combination with campaign.yaml's values gives."""
+    from toolkit.core.errors import OptionsInvalid, Problems
+    from toolkit.send.settings import check_smtp_settings, with_overrides
+
+    settings, options = with_overrides(campaign.smtp, **overrides)
+    if not options:
+        return settings
+    before, after = Problems(), Problems()
+    check_smtp_settings(campaign, before)
+    check_smtp_settings(campaign, after, settings, options)
+    new = [problem for problem in after.items if problem not in before.items]
+    if any(problem.severity == "error" for problem in new):
+        raise OptionsInvalid(new)
+    print_problems(new)
+    return settings
 
 
 def _check_shared_inboxes(outbox, allowed: bool) -> None:

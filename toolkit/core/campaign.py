@@ -336,41 +336,27 @@ def _signatories(root: _Fields, problems: Problems, label: str) -> tuple[Signato
 
 
 def _smtp(fields: _Fields) -> SmtpSettings:
-    security = fields.text("security", required=False, default="starttls")
-    if security not in ("starttls", "ssl", "none"):
-        fields.error("security", f"«{security}» er ikke en gyldig verdi.", "Bruk starttls, ssl eller none.")
-        security = "starttls"
-    if "password" in fields.data:
-        fields.error(
-            "password",
-            "Passord skal aldri stå i en fil.",
-            "Fjern linjen; toolkit send leser passordet fra nøkkelringen eller TOOLKIT_SMTP_PASSWORD.",
-        )
+    """Read the smtp block. toolkit.send.settings checks the values, with the command line's overrides applied."""
     window = None
     if fields.data.get("window") is not None:
         win = fields.mapping("window")
-        days = win.text_list("days") or WEEKDAYS[:5]
-        bad = [d for d in days if d not in WEEKDAYS]
-        if bad:
-            win.error("days", f"Ukjente dager: {', '.join(bad)}.", f"Bruk {', '.join(WEEKDAYS)}.")
-        times = {}
-        for key, default in (("start", "08:00"), ("end", "18:00")):
-            value = win.data.get(key, default)
-            parsed = parse_time(value)
-            if parsed is None:
-                win.error(key, f"«{value}» er ikke et klokkeslett.", "Skriv det som TT:MM, for eksempel \"08:00\".")
-                parsed = parse_time(default)
-            times[key] = parsed.strftime("%H:%M")
-        window = SendWindow(tuple(d for d in days if d in WEEKDAYS), times["start"], times["end"])
+        times = {key: _time_text(win.data.get(key, default)) for key, default in (("start", "08:00"), ("end", "18:00"))}
+        window = SendWindow(win.text_list("days") or WEEKDAYS[:5], times["start"], times["end"])
     return SmtpSettings(
         host=fields.text("host", required=False),
-        port=fields.integer("port", 587, 1, 65535),
-        security=security,
+        port=fields.integer("port", 587),
+        security=fields.text("security", required=False, default="starttls"),
         user=fields.text("user", required=False),
-        rate_per_minute=fields.integer("rate_per_minute", 20, 0, 10000),
+        rate_per_minute=fields.integer("rate_per_minute", 20),
         window=window,
-        timeout=fields.integer("timeout", 60, 1, 600),
+        timeout=fields.integer("timeout", 60),
     )
+
+
+def _time_text(value) -> str:
+    """A time of day as "08:00" when it reads as one; otherwise as written, for the check to name."""
+    parsed = parse_time(value)
+    return parsed.strftime("%H:%M") if parsed is not None else str(value)
 
 
 def load_facts(folder: Path, problems: Problems) -> dict[str, Fact]:

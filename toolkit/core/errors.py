@@ -35,6 +35,8 @@ class Problem:
             parts.append(f"linje {self.line}")
         if self.column and self.field:
             parts.append(f"kolonne {self.column} «{self.field}»")
+        elif self.field and self.field.startswith("--"):
+            parts.append(f"valget «{self.field}»")  # a command-line option
         elif self.field:
             parts.append(f"felt «{self.field}»")
         return ", ".join(parts)
@@ -55,6 +57,15 @@ class CampaignInvalid(ToolkitError):
         self.problems = sorted(problems, key=lambda p: p.severity != "error")
         errors = sum(1 for p in problems if p.severity == "error")
         super().__init__(f"Kampanjefilene har {errors} feil.")
+
+
+class OptionsInvalid(CampaignInvalid):
+    """The command line's options give settings that cannot be used; ``problems`` names each option."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        errors = sum(1 for p in problems if p.severity == "error")
+        self.args = (f"Valgene på kommandolinjen har {errors} feil.",)
 
 
 class CampaignNotFound(ToolkitError):

@@ -547,30 +547,3 @@ def export_failures(journal: Journal, output_dir: Path) -> tuple[list[JournalRow
         sheet="Feil", dates=("sist forsøkt (UTC)",), numbers=("forsøk",), problem=lambda row: True,
     )
     return failed, path
-
-
-def check_smtp_settings(campaign, problems) -> None:
-    """`toolkit validate`: SMTP settings that would fail or leak when sending, with their line in campaign.yaml."""
-    from toolkit.core.sources import LineDict
-
-    smtp = campaign.smtp
-    data = campaign.config.get("smtp")
-    if not isinstance(data, LineDict):
-        return
-
-    def report(kind, key: str, message: str, hint: str, section: LineDict = data, prefix: str = "smtp") -> None:
-        kind("campaign.yaml", message, hint, line=section.line_of(key) or None, field=f"{prefix}.{key}")
-
-    window = data.get("window")
-    if smtp.window and isinstance(window, LineDict) and _minutes(smtp.window.end) <= _minutes(smtp.window.start):
-        report(problems.error, "end", f"Sendevinduet slutter ({smtp.window.end}) før det starter ({smtp.window.start}).",
-               "Et vindu kan ikke gå over midnatt; skriv for eksempel start: \"08:00\" og end: \"18:00\".",
-               window, "smtp.window")
-    usual = {"starttls": 587, "ssl": 465}
-    if smtp.port in usual.values() and usual.get(smtp.security) not in (None, smtp.port):
-        other = next(name for name, port in usual.items() if port == smtp.port)
-        report(problems.warning, "port", f"Port {smtp.port} brukes vanligvis med security: {other}, ikke {smtp.security}.",
-               "Sjekk leverandørens oppsett: 587 med starttls, 465 med ssl.")
-    if smtp.security == "none" and smtp.user and smtp.host not in ("localhost", "127.0.0.1", "::1"):
-        report(problems.warning, "security", "Med security: none går passordet ukryptert over nettet.",
-               "Bruk starttls eller ssl.")
