@@ -540,8 +540,7 @@ def load_recipients(path: Path, problems: Problems, label: str = "recipients.csv
     recipients: list[Recipient] = []
     seen: dict[str, int] = {}
     for number, row in table.rows:
-        def bad(column: str, message: str, hint: str = "") -> None:
-            problems.error(label, message, hint, row=number, field=column)
+        bad = problems.in_row(label, number)
 
         one_line_cells(row, ONE_LINE_FIELDS, bad)
         recipient_id = row["id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 
 class ToolkitError(Exception):
@@ -86,6 +87,12 @@ class FetchError(ToolkitError):
     exit_code = 4
 
 
+class SheetLocation(Protocol):
+    """Where a table read from Excel puts a problem (toolkit.core.excel_in.SheetSource): the file, sheet and column letter."""
+
+    def locate(self, where: dict) -> tuple[str, dict]: ...
+
+
 class Problems:
     """Collects problems across all files so that one run reports every one of them."""
 
@@ -93,7 +100,7 @@ class Problems:
         self.items: list[Problem] = []
         # A list read from Excel instead of CSV: label (recipients.csv) -> toolkit.core.excel_in.SheetSource,
         # so that problems name the .xlsx file, its sheet and the column letter as Excel shows them.
-        self.sheets: dict[str, object] = {}
+        self.sheets: dict[str, SheetLocation] = {}
 
     def _where(self, file: str, where: dict) -> tuple[str, dict]:
         source = self.sheets.get(file)
@@ -117,6 +124,23 @@ class Problems:
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity == "warning"]
 
+    def in_row(self, file: str, row: int) -> RowProblems:
+        """A reporter for the problems of one table row: ``bad = problems.in_row("outlets.csv", 4)``, then
+        ``bad("kind", "Ukjent type «x».", "Bruk …")`` records an error in that row and column."""
+        return RowProblems(self, file, row)
+
     def raise_if_errors(self) -> None:
         if self.errors:
             raise CampaignInvalid(self.items)
+
+
+@dataclass(frozen=True)
+class RowProblems:
+    """Records errors in one row of a table (a CSV file, or an Excel sheet read in its place)."""
+
+    problems: Problems
+    file: str
+    row: int
+
+    def __call__(self, column: str, message: str, hint: str = "") -> None:
+        self.problems.error(self.file, message, hint, row=self.row, field=column)

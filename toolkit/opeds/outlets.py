@@ -147,8 +147,7 @@ def load_outlets(path: Path, problems: Problems, pieces: tuple[str, ...], label:
     outlets: list[Outlet] = []
     seen: dict[str, int] = {}
     for number, row in table.rows:
-        def bad(column: str, message: str, hint: str = "") -> None:
-            problems.error(label, message, hint, row=number, field=column)
+        bad = problems.in_row(label, number)
 
         one_line_cells(row, ("id", "name", "submission_email", "submission_form"), bad)
         outlet_id = row["id"]
@@ -275,8 +274,7 @@ def load_signatories(
     people: list[OpedSignatory] = []
     seen: dict[str, int] = {}
     for number, row in table.rows:
-        def bad(column: str, message: str, hint: str = "") -> None:
-            problems.error(label, message, hint, row=number, field=column)
+        bad = problems.in_row(label, number)
 
         one_line_cells(row, ("name", "role", "town"), bad)
         name = " ".join(row["name"].split())

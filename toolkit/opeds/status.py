@@ -81,10 +81,7 @@ def load_status(path: Path, problems: Problems, setup, label: str = "opeds-statu
     rows: list[Submission] = []
     for number, raw in table.rows:
         row = {key: _cell(value) for key, value in raw.items()}
-
-        def bad(column: str, message: str, hint: str = "") -> None:
-            problems.error(label, message, hint, row=number, field=column)
-
+        bad = problems.in_row(label, number)
         day = parse_date(row["date"])
         if day is None:
             bad("date", f"«{row['date']}» er ikke en dato.", "Skriv datoen som 2026-11-25 eller 25.11.2026.")
