@@ -14,7 +14,7 @@ from conftest import LETTER_DATE
 from helpers import mp_row, read_rows, run, write_rows
 
 from toolkit.letters.pack import letter_fingerprint, templates_for
-from toolkit.letters.render import owns_demand, plan_letters, render_letter, variant_numbers
+from toolkit.letters.render import owns_demand, plan_letters, recipient_variant_numbers, render_letter
 from toolkit.validate import check_campaign
 
 TWO_YEARS_IN_BRACKETS = re.compile(r"\((?:19|20)\d\d\)[^.\n\[]*\((?:19|20)\d\d\)")
@@ -37,7 +37,7 @@ def rendered(campaign, letter_date=LETTER_DATE, selectors=()):
     """Every planned letter rendered as the pack renders it, by addressee id."""
     templates = templates_for(campaign)
     plan = plan_letters(campaign, selectors)
-    variants = variant_numbers([p.recipient for p in plan_letters(campaign).letters])
+    variants = recipient_variant_numbers([p.recipient for p in plan_letters(campaign).letters])
     return {
         p.recipient.id: render_letter(campaign, templates, p.recipient, letter_date, variant=variants.get(p.recipient.id), planned=p)
         for p in plan.letters

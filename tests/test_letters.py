@@ -214,9 +214,9 @@ def test_members_of_one_committee_get_different_texts(campaign_dir):
     write_rows(campaign_dir / "recipients.csv", rows)
     campaign, problems = check_campaign(campaign_dir, LETTER_DATE)
     assert not problems.errors
-    from toolkit.letters.render import variant_numbers
+    from toolkit.letters.render import recipient_variant_numbers
 
-    variants = variant_numbers(campaign.recipients)
+    variants = recipient_variant_numbers(campaign.recipients)
     templates = templates_for(campaign)
     bodies = set()
     for number in range(9):

@@ -53,11 +53,11 @@ def planned(campaign_dir):
 
 def pieces_plan(campaign_dir: Path, today: date):
     """The plan as the planner makes it for the campaign folder on ``today``."""
-    from toolkit.opeds.plan import make_plan
+    from toolkit.opeds.plan import plan_opeds
 
     campaign, problems = check_campaign(campaign_dir, today)
     assert not problems.errors, problems.errors
-    return campaign, make_plan(campaign.opeds, today, campaign.days)
+    return campaign, plan_opeds(campaign.opeds, today, campaign.days)
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 16), date(2026, 11, 25)])

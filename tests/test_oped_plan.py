@@ -10,7 +10,7 @@ import pytest
 from toolkit.core.markup import Paragraph, Run
 from toolkit.opeds.outlets import Limit, OpedSignatory, Outlet
 from toolkit.opeds.pieces import OpedSetup, PieceSpec, RenderedPiece
-from toolkit.opeds.plan import closed_on, make_plan
+from toolkit.opeds.plan import closed_on, plan_opeds
 from toolkit.opeds.status import Submission
 
 START, END = date(2026, 11, 25), date(2026, 12, 10)
@@ -83,7 +83,7 @@ def assert_plan_keeps_the_rules(plan, gap: int = 7):
 
 def test_one_row_per_piece_with_its_fall_backs_in_order():
     setup = setup_with([outlet("a"), outlet("b"), outlet("c")], [piece("p")], [person("Kari")])
-    plan = make_plan(setup, START, PERIOD)
+    plan = plan_opeds(setup, START, PERIOD)
     (p,) = plan.pieces
     assert (p.current.outlet, p.current.day, p.answer_by) == ("a", START, START + timedelta(days=3))
     assert [(f.outlet, f.day) for f in p.fallbacks] == [("b", date(2026, 11, 28)), ("c", date(2026, 12, 1))]
@@ -95,20 +95,20 @@ def test_one_row_per_piece_with_its_fall_backs_in_order():
 @pytest.mark.parametrize("wait", [1, 5, 8])
 def test_the_answer_is_expected_after_the_configured_wait(wait):
     setup = setup_with([outlet("a"), outlet("b")], [piece("p")], [person("Kari")], wait=wait)
-    (p,) = make_plan(setup, START, PERIOD).pieces
+    (p,) = plan_opeds(setup, START, PERIOD).pieces
     assert p.answer_by == START + timedelta(days=wait) == p.fallbacks[0].day
 
 
 def test_an_outlets_own_answer_days_count():
     setup = setup_with([outlet("a", answer_days=6), outlet("b")], [piece("p")], [person("Kari")])
-    (p,) = make_plan(setup, START, PERIOD).pieces
+    (p,) = plan_opeds(setup, START, PERIOD).pieces
     assert p.answer_by == START + timedelta(days=6)
 
 
 def test_a_sent_piece_stays_with_its_outlet_after_the_wait_until_the_organiser_acts():
     sent = Submission(START, "a", "p", "debatt", "nb", "Kari", "pitched", row=2)
     setup = setup_with([outlet("a"), outlet("b")], [piece("p")], [person("Kari")], history=[sent])
-    plan = make_plan(setup, date(2026, 12, 1), PERIOD)  # six days later, no answer
+    plan = plan_opeds(setup, date(2026, 12, 1), PERIOD)  # six days later, no answer
     (p,) = plan.pieces
     assert p.current == sent and plan.submissions == [sent]
     assert [(f.outlet, f.day) for f in p.fallbacks] == [("b", date(2026, 12, 1))]
@@ -118,10 +118,10 @@ def test_a_sent_piece_stays_with_its_outlet_after_the_wait_until_the_organiser_a
 def test_a_decline_activates_the_first_fall_back():
     sent = Submission(START, "a", "p", "debatt", "nb", "Kari", "pitched", row=2)
     setup = setup_with([outlet("a"), outlet("b"), outlet("c")], [piece("p")], [person("Kari")], history=[sent])
-    before = make_plan(setup, START, PERIOD).pieces[0].fallbacks[0]
+    before = plan_opeds(setup, START, PERIOD).pieces[0].fallbacks[0]
     declined = Submission(START, "a", "p", "debatt", "nb", "Kari", "declined", answered_on=date(2026, 11, 27), row=2)
     setup.history = (declined,)
-    plan = make_plan(setup, date(2026, 11, 27), PERIOD)
+    plan = plan_opeds(setup, date(2026, 11, 27), PERIOD)
     (p,) = plan.pieces
     assert p.earlier == [declined]
     assert (p.current.outlet, p.current.day, p.current.status) == (before.outlet, date(2026, 11, 27), "planned")
@@ -133,7 +133,7 @@ def test_a_decline_activates_the_first_fall_back():
 def test_a_withdrawal_activates_the_fall_back_from_the_day_it_was_withdrawn():
     withdrawn = Submission(START, "a", "p", "debatt", "nb", "Kari", "withdrawn", answered_on=date(2026, 12, 4), row=2)
     setup = setup_with([outlet("a"), outlet("b")], [piece("p")], [person("Kari"), person("Ola", row=3)], history=[withdrawn])
-    plan = make_plan(setup, date(2026, 12, 2), PERIOD)  # run before the withdrawal date: the piece is not free yet
+    plan = plan_opeds(setup, date(2026, 12, 2), PERIOD)  # run before the withdrawal date: the piece is not free yet
     (p,) = plan.pieces
     assert (p.current.outlet, p.current.day) == ("b", date(2026, 12, 4))
     assert p.current.signatory == "Kari"
@@ -144,7 +144,7 @@ def test_a_withdrawal_activates_the_fall_back_from_the_day_it_was_withdrawn():
 def test_an_accepted_piece_goes_nowhere_else(status):
     done = Submission(START, "a", "p", "debatt", "nb", "Kari", status, answered_on=date(2026, 11, 26), row=2)
     setup = setup_with([outlet("a"), outlet("b")], [piece("p")], [person("Kari")], history=[done])
-    (p,) = make_plan(setup, date(2026, 11, 26), PERIOD).pieces
+    (p,) = plan_opeds(setup, date(2026, 11, 26), PERIOD).pieces
     assert p.current == done and p.fallbacks == [] and p.answer_by is None
 
 
@@ -153,7 +153,7 @@ def test_a_dated_piece_reaches_each_outlet_its_lead_days_before_its_day():
     slow = outlet("slow", lead_days=10)
     setup = setup_with([slow, outlet("a"), outlet("b"), outlet("c")], [piece("p", first=date(2026, 11, 20), publish_on=day)],
                        [person("Kari")], lead=5, wait=2)
-    plan = make_plan(setup, START, PERIOD)
+    plan = plan_opeds(setup, START, PERIOD)
     (p,) = plan.pieces
     # "slow" would need it by 22 November: too late on the 25th.
     assert (p.current.outlet, p.current.day) == ("a", START)
@@ -164,37 +164,37 @@ def test_a_dated_piece_reaches_each_outlet_its_lead_days_before_its_day():
 def test_a_dated_piece_never_goes_where_no_date_is_given():
     setup = setup_with([outlet("nodate", publish_date=False), outlet("a")], [piece("p", publish_on=date(2026, 12, 10))],
                        [person("Kari")])
-    (p,) = make_plan(setup, START, PERIOD).pieces
+    (p,) = plan_opeds(setup, START, PERIOD).pieces
     assert p.current.outlet == "a" and p.fallbacks == []
 
 
 def test_a_dated_piece_too_late_for_every_outlet_is_not_pitched_and_the_plan_says_why():
     setup = setup_with([outlet("a")], [piece("p", first=date(2026, 11, 16), publish_on=START)], [person("Kari")])
-    plan = make_plan(setup, START, PERIOD)
+    plan = plan_opeds(setup, START, PERIOD)
     (p,) = plan.pieces
     assert p.current is None and plan.submissions == []
     assert "rekker lenger å trykke det 25. november" in p.not_pitched
     # Planned early enough, the same piece is pitched at least its lead days before.
-    early = make_plan(setup, date(2026, 11, 16), PERIOD).pieces[0]
+    early = plan_opeds(setup, date(2026, 11, 16), PERIOD).pieces[0]
     assert early.current.day <= START - timedelta(days=5)
 
 
 def test_an_outlet_gets_one_piece_within_the_gap_counted_in_days():
     setup = setup_with([outlet("a")], [piece(f"p{i}") for i in range(5)], [person(f"S{i}", row=i + 2) for i in range(5)])
-    plan = make_plan(setup, START, PERIOD)
+    plan = plan_opeds(setup, START, PERIOD)
     days = sorted(s.day for s in plan.submissions)
     assert days == [START, START + timedelta(days=7), START + timedelta(days=14)]
     assert_plan_keeps_the_rules(plan)
     # 30 November (Monday) and 6 December (Sunday) are one calendar week apart but only six days.
     tight = setup_with([outlet("a")], [piece("p1", first=date(2026, 11, 29)), piece("p2", first=date(2026, 12, 5))],
                        [person("A"), person("B", row=3)])
-    sends = sorted(s.day for s in make_plan(tight, START, PERIOD).submissions)
+    sends = sorted(s.day for s in plan_opeds(tight, START, PERIOD).submissions)
     assert sends == [date(2026, 11, 29), date(2026, 12, 6)]
 
 
 def test_a_signatory_signs_one_piece_within_the_gap():
     setup = setup_with([outlet(x) for x in "abcd"], [piece("p1"), piece("p2"), piece("p3")], [person("Kari")])
-    plan = make_plan(setup, START, PERIOD)
+    plan = plan_opeds(setup, START, PERIOD)
     assert sorted(s.day for s in plan.submissions) == [START, START + timedelta(days=7), START + timedelta(days=14)]
     assert_plan_keeps_the_rules(plan)
 
@@ -202,7 +202,7 @@ def test_a_signatory_signs_one_piece_within_the_gap():
 @pytest.mark.parametrize("gap", [3, 10])
 def test_the_gap_is_configurable(gap):
     setup = setup_with([outlet("a")], [piece("p1"), piece("p2")], [person("A"), person("B", row=3)], gap=gap)
-    days = sorted(s.day for s in make_plan(setup, START, PERIOD).submissions)
+    days = sorted(s.day for s in plan_opeds(setup, START, PERIOD).submissions)
     assert days == [START, START + timedelta(days=gap)]
 
 
@@ -210,21 +210,21 @@ def test_the_byline_is_kept_unless_a_local_outlet_has_a_named_local_signatory():
     local = outlet("lokal", kind="local", coverage=("NT",))
     named = person("Steinkjer", "NT", preferred=("lokal",), row=3)
     setup = setup_with([outlet("a"), local], [piece("p")], [person("Kari"), named])
-    (p,) = make_plan(setup, START, PERIOD).pieces
+    (p,) = plan_opeds(setup, START, PERIOD).pieces
     assert p.current.signatory == "Kari"
     assert [(f.outlet, f.signatory) for f in p.fallbacks] == [("lokal", "Steinkjer")]
     # A local writer who did not ask for that outlet does not take over someone else's piece.
     unnamed = setup_with([outlet("a"), local], [piece("p")], [person("Kari"), person("Steinkjer", "NT", row=3)])
-    (q,) = make_plan(unnamed, START, PERIOD).pieces
+    (q,) = plan_opeds(unnamed, START, PERIOD).pieces
     assert q.current.signatory == "Kari" and q.fallbacks == []
 
 
 def test_local_outlets_get_local_signatories():
     local = outlet("lokal", kind="local", coverage=("NT",))
     setup = setup_with([local], [piece("p1")], [person("Oslo", "Os"), person("Steinkjer", "NT", row=3)])
-    assert {s.signatory for s in make_plan(setup, START, PERIOD).submissions} == {"Steinkjer"}
+    assert {s.signatory for s in plan_opeds(setup, START, PERIOD).submissions} == {"Steinkjer"}
     nobody_local = setup_with([local], [piece("p1")], [person("Oslo", "Os")])
-    assert make_plan(nobody_local, START, PERIOD).submissions == []
+    assert plan_opeds(nobody_local, START, PERIOD).submissions == []
 
 
 def test_language_follows_the_outlet_and_the_signatory():
@@ -233,7 +233,7 @@ def test_language_follows_the_outlet_and_the_signatory():
         [nynorsk], [piece("bare-bokmaal"), piece("begge", languages=("nb", "nn"))],
         [person("Bokmål", languages=("nb",)), person("Nynorsk", languages=("nn",), row=3)],
     )
-    plan = make_plan(setup, START, PERIOD)
+    plan = plan_opeds(setup, START, PERIOD)
     assert {(s.piece, s.language, s.signatory) for s in plan.submissions} == {("begge", "nn", "Nynorsk")}
 
 
@@ -241,30 +241,30 @@ def test_nothing_goes_where_the_rules_are_unknown_or_not_met():
     unknown = outlet("ukjent", limits={})
     strict = outlet("streng", limits={"debatt": Limit(None, 2000)})
     setup = setup_with([unknown, strict], [piece("p")], [person("Kari")], chars=2500)
-    assert make_plan(setup, START, PERIOD).submissions == []
+    assert plan_opeds(setup, START, PERIOD).submissions == []
     short_enough = setup_with([unknown, strict], [piece("p")], [person("Kari")], chars=1900)
-    assert {s.outlet for s in make_plan(short_enough, START, PERIOD).submissions} == {"streng"}
+    assert {s.outlet for s in plan_opeds(short_enough, START, PERIOD).submissions} == {"streng"}
 
 
 def test_a_local_outlet_leaves_room_for_the_local_paragraph():
     local = outlet("lokal", kind="local", coverage=("NT",), limits={"debatt": Limit(None, 3000)})
     people = [person("Steinkjer", "NT")]
-    assert make_plan(setup_with([local], [piece("p")], people, chars=2501), START, PERIOD).submissions == []
-    assert make_plan(setup_with([local], [piece("p")], people, chars=2500), START, PERIOD).submissions
+    assert plan_opeds(setup_with([local], [piece("p")], people, chars=2501), START, PERIOD).submissions == []
+    assert plan_opeds(setup_with([local], [piece("p")], people, chars=2500), START, PERIOD).submissions
 
 
 def test_kronikk_where_the_outlet_takes_one_else_the_debate_piece():
     both = outlet("begge", limits={"kronikk": Limit(None, 6000), "debatt": Limit(None, 3000)})
     short_only = outlet("kort")
     setup = setup_with([both, short_only], [piece("p1"), piece("p2")], [person("Kari"), person("Ola", row=3)])
-    versions = {s.outlet: s.version for s in make_plan(setup, START, PERIOD).submissions}
+    versions = {s.outlet: s.version for s in plan_opeds(setup, START, PERIOD).submissions}
     assert versions == {"begge": "kronikk", "kort": "debatt"}
 
 
 def test_pieces_are_sent_only_on_their_own_days():
     late = piece("slutt", first=date(2026, 12, 4), last=date(2026, 12, 9))
     setup = setup_with([outlet("a"), outlet("b"), outlet("c")], [late], [person("Kari")])
-    (p,) = make_plan(setup, START, PERIOD).pieces
+    (p,) = plan_opeds(setup, START, PERIOD).pieces
     days = [p.current.day] + [f.day for f in p.fallbacks]
     assert all(date(2026, 12, 4) <= d <= date(2026, 12, 9) for d in days)
 
@@ -272,7 +272,7 @@ def test_pieces_are_sent_only_on_their_own_days():
 def test_new_pitches_are_spread_one_a_day():
     setup = setup_with([outlet(x) for x in "abcdef"], [piece(f"p{i}") for i in range(6)],
                        [person(f"S{i}", row=i + 2) for i in range(6)])
-    days = [s.day for s in make_plan(setup, START, PERIOD).submissions]
+    days = [s.day for s in plan_opeds(setup, START, PERIOD).submissions]
     assert days == [START + timedelta(days=i) for i in range(6)]
 
 
@@ -281,7 +281,7 @@ def test_planned_rows_are_kept_while_they_keep_the_rules_and_replanned_when_not(
     broken = Submission(date(2026, 11, 30), "b", "p2", "debatt", "nb", "Ola", "planned", row=3)  # three days after row 2
     setup = setup_with([outlet("a"), outlet("b")], [piece("p1"), piece("p2")], [person("Kari"), person("Ola", row=3)],
                        history=[kept, broken])
-    plan = make_plan(setup, START, PERIOD)
+    plan = plan_opeds(setup, START, PERIOD)
     assert kept in plan.submissions and broken not in plan.submissions
     assert [(s.row, reason) for s, reason in plan.dropped] == [
         (3, "avisa får et annet innlegg mindre enn 7 dager før eller etter")
@@ -293,7 +293,7 @@ def test_planned_rows_are_kept_while_they_keep_the_rules_and_replanned_when_not(
 def test_a_planned_day_gone_by_holds_the_piece_until_someone_marks_it():
     forgotten = Submission(START, "a", "p", "debatt", "nb", "Kari", "planned", row=2)
     setup = setup_with([outlet("a"), outlet("b")], [piece("p")], [person("Kari")], history=[forgotten])
-    plan = make_plan(setup, date(2026, 11, 26), PERIOD)
+    plan = plan_opeds(setup, date(2026, 11, 26), PERIOD)
     assert plan.unconfirmed == [forgotten]
     (p,) = plan.pieces
     assert p.current == forgotten and [(f.outlet, f.day) for f in p.fallbacks] == [("b", date(2026, 11, 28))]
@@ -308,7 +308,7 @@ def test_every_day_of_a_busy_plan_keeps_the_rules():
         Submission(date(2026, 11, 26), "b", "p1", "debatt", "nb", "Ola", "withdrawn", answered_on=date(2026, 12, 1), row=3),
     ]
     setup = setup_with(outlets, pieces, people, history=history)
-    plan = make_plan(setup, date(2026, 11, 27), PERIOD)
+    plan = plan_opeds(setup, date(2026, 11, 27), PERIOD)
     assert_plan_keeps_the_rules(plan)
     assert plan.piece_plan("p0").current.signatory == "Kari" and plan.piece_plan("p1").current.signatory == "Ola"
 
@@ -320,7 +320,7 @@ def test_same_input_same_plan():
             [piece(f"p{i}") for i in range(6)],
             [person("Kari"), person("Ola", row=3), person("Synnøve", "Ho", row=4)],
         )
-        plan = make_plan(setup, START, PERIOD)
+        plan = plan_opeds(setup, START, PERIOD)
         return [(p.current, p.fallbacks, p.answer_by) for p in plan.pieces]
 
     assert build() == build()

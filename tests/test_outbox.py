@@ -13,7 +13,7 @@ from smtp_server import SmtpServer
 
 from toolkit.letters.emails import build_email
 from toolkit.send.journal import Journal
-from toolkit.send.outbox import PackInvalid, load_outbox, make_plan
+from toolkit.send.outbox import PackInvalid, load_outbox, plan_sending
 from toolkit.validate import check_campaign
 
 
@@ -117,14 +117,14 @@ def test_the_plan_sorts_messages_by_what_the_journal_says(campaign_dir):
         journal.mark_failed(by_id["minister-jd"].message_id, "550 5.1.1")
         rows = journal.rows()
     names = lambda messages: sorted(m.recipient for m in messages)  # noqa: E731
-    plan = make_plan(outbox, rows)
+    plan = plan_sending(outbox, rows)
     assert names(plan.unverified) == sorted(PACK)
     assert plan.to_send == []
-    plan = make_plan(outbox, rows, include_unverified=True)
+    plan = plan_sending(outbox, rows, include_unverified=True)
     assert names(plan.already_sent) == ["jd"]
     assert names(plan.changed) == ["ud"] and names(plan.uncertain) == ["aid"] and names(plan.retried) == ["minister-jd"]
     assert names(plan.to_send) == sorted(set(PACK) - {"jd", "ud", "aid"})
-    plan = make_plan(outbox, rows, include_unverified=True, resend=True, resend_uncertain=True)
+    plan = plan_sending(outbox, rows, include_unverified=True, resend=True, resend_uncertain=True)
     assert names(plan.to_send) == sorted(set(PACK) - {"jd"})
 
 

@@ -101,13 +101,13 @@ def render_every_letter(campaign: Campaign, problems: Problems, today: date) -> 
     """
     from toolkit.core.templates import RenderLimit, TemplateProblem, split_problem
     from toolkit.letters.pack import templates_for
-    from toolkit.letters.render import language_of, lookup_names, render_letter, variant_numbers
+    from toolkit.letters.render import language_of, lookup_names, recipient_variant_numbers, render_letter
 
     if not campaign.templates_dir.is_dir():
         return
     templates = templates_for(campaign)
     names = lookup_names(campaign)
-    variants = variant_numbers(campaign.recipients)
+    variants = recipient_variant_numbers(campaign.recipients)
     failed: set[tuple[str, str]] = set()  # (language, kind): one problem per template is enough
     reported: set[tuple] = set()
     for recipient in campaign.recipients:

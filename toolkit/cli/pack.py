@@ -163,14 +163,14 @@ def check(campaign_dir: Path, letter_date: str | None):
     """
     from toolkit.letters.check import REPORT_FILE, check_similarity, write_report
     from toolkit.letters.pack import letter_fingerprint, templates_for
-    from toolkit.letters.render import lookup_names, plan_letters, render_letter, variant_numbers
+    from toolkit.letters.render import lookup_names, plan_letters, recipient_variant_numbers, render_letter
 
     when = parse_letter_date(letter_date)
     campaign = load_valid(campaign_dir, when)
     templates, names = templates_for(campaign), lookup_names(campaign)
     # The letters the pack writes: one per inbox, to the recipients `toolkit letters` writes to.
     planned = plan_letters(campaign).letters
-    variants = variant_numbers([p.recipient for p in planned])
+    variants = recipient_variant_numbers([p.recipient for p in planned])
     items = [
         letter_fingerprint(
             render_letter(campaign, templates, p.recipient, when, names, variant=variants[p.recipient.id], planned=p),

@@ -51,7 +51,7 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
     """
     from toolkit.send.journal import Journal, adopt_old_journals
     from toolkit.send.journal import journal_path as journal_of
-    from toolkit.send.outbox import load_outbox, make_plan
+    from toolkit.send.outbox import load_outbox, plan_sending
 
     campaign = load_valid(campaign_dir)
     adopt_old_journals(campaign.folder, campaign.output_dir, lambda text: click.secho(text, fg="yellow", err=True))
@@ -75,7 +75,7 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
     journal = Journal.open(journal_path, create=really_send, lock=really_send)
     try:
         rows = journal.rows() if journal else {}
-        plan = make_plan(outbox, rows, include_unverified=include_unverified, resend=resend, resend_uncertain=resend_uncertain)
+        plan = plan_sending(outbox, rows, include_unverified=include_unverified, resend=resend, resend_uncertain=resend_uncertain)
         show_plan(plan, campaign, include_unverified, resend, resend_uncertain, rows)
         if not really_send:
             show_dry_run(plan, campaign, settings, _send_command(campaign_dir, include_unverified, resend, resend_uncertain, rate))

@@ -285,7 +285,7 @@ def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
     campaign.demands = load_demands(folder, problems, campaign.facts)
     campaign.recipients = load_recipients(folder / "recipients.csv", problems)
     check_references(campaign, problems)
-    check_languages(campaign, problems)
+    check_recipient_languages(campaign, problems)
     return campaign
 
 
@@ -485,7 +485,7 @@ def _angles(fields: _Fields) -> dict[str, str]:
     return angles
 
 
-def check_languages(campaign: Campaign, problems: Problems) -> None:
+def check_recipient_languages(campaign: Campaign, problems: Problems) -> None:
     """Every written standard the recipients ask for needs the demands and facts in that standard."""
     wanted = {r.language or campaign.language for r in campaign.recipients} | {campaign.language}
     for language in sorted(wanted - {"nb"}):

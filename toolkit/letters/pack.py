@@ -24,8 +24,8 @@ from toolkit.letters.render import (
     letter_context,
     lookup_names,
     plan_letters,
+    recipient_variant_numbers,
     render_letter,
-    variant_numbers,
 )
 
 PRINT_FILE = "alle-brev.docx"
@@ -177,7 +177,7 @@ def write_letter_pack(
         plan.letters = [p for p in plan.letters if wanted & set(p.member_ids)]
     report = LetterPackReport(plan=plan)
     # Numbered over every recipient, so that a run with --to gives the same letters as a full run.
-    variants = variant_numbers([p.recipient for p in plan_letters(campaign).letters])
+    variants = recipient_variant_numbers([p.recipient for p in plan_letters(campaign).letters])
     manifest: list[dict] = []
     combined: list[markup.Paragraph] = []
     overview_rows = []

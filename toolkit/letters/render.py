@@ -115,7 +115,7 @@ def stable_number(*keys: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def variant_numbers(recipients) -> dict[str, int]:
+def recipient_variant_numbers(recipients) -> dict[str, int]:
     """Number the recipients who sit together (same first committee, else same kind) 0, 1, 2, …
 
     Letters to people in one group are read side by side, so each member gets a different variant
@@ -280,7 +280,7 @@ def letter_context(
 ) -> dict:
     """Everything a letter template may use (documented in docs/templates.md).
 
-    ``variant`` (from ``variant_numbers``) is read as a mixed-radix number whose digits choose the
+    ``variant`` (from ``recipient_variant_numbers``) is read as a mixed-radix number whose digits choose the
     phrasing of each leading demand, so recipients with different variants get different texts.
     """
     language = language_of(campaign, recipient)

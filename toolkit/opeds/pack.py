@@ -12,7 +12,7 @@ from toolkit.core.fsutil import atomic_write_bytes, safe_stem
 from toolkit.core.model import LANGUAGE_NAMES, Campaign
 from toolkit.opeds.outlets import KIND_NAMES, UNIT_NAMES, VERSION_NAMES
 from toolkit.opeds.pieces import STATUS_FILE, fact_contexts, format_count, render_piece
-from toolkit.opeds.plan import Plan, make_plan
+from toolkit.opeds.plan import Plan, plan_opeds
 from toolkit.opeds.status import STATUS_NAMES, Submission, status_bytes
 
 OPEDS_DIR = "opeds"
@@ -244,7 +244,7 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
     from toolkit.letters.pack import remove_stale
 
     setup = campaign.opeds
-    plan = make_plan(setup, today, campaign.days)
+    plan = plan_opeds(setup, today, campaign.days)
     files, rows = _documents(campaign, setup, plan)
     plan_bytes = csv_bytes(PLAN_HEADER, rows, excel=True)
     status_path = campaign.folder / STATUS_FILE

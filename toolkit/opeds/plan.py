@@ -338,6 +338,6 @@ class Planner:
                 f"(hver avis og hver underskriver får ett innlegg per {self.setup.gap_days} dager)")
 
 
-def make_plan(setup, today: date, period: list[date]) -> Plan:
+def plan_opeds(setup, today: date, period: list[date]) -> Plan:
     """Plan the op-eds from ``today`` (see the module's docstring for the rules)."""
     return Planner(setup, today, period).plan()

@@ -286,7 +286,7 @@ class Plan:
         return [m for m in self.to_send if m.verified_on is not None and (today - m.verified_on).days > limit]
 
 
-def make_plan(
+def plan_sending(
     outbox: Outbox,
     journal_rows: dict[str, JournalRow],
     *,
