@@ -11,11 +11,12 @@ import zipfile
 import docx
 import pytest
 from docx.shared import Twips
+from docx_reference import reference_docx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from toolkit.core.docx import STYLES, build_docx, reference_docx, write_docx
+from toolkit.core.docx import STYLES, build_docx, write_docx
 from toolkit.core.errors import OutputError
 from toolkit.core.markup import Paragraph, Run, parse
 

@@ -272,9 +272,9 @@ def test_fast_path_letter_matches_the_python_docx_rendering(with_mps, tmp_path):
     """A supporter's letter as written by the fast DOCX writer reads exactly like python-docx's rendering of it."""
     import io
 
+    from docx_reference import reference_docx
     from test_docx import open_docx, summary
 
-    from toolkit.core.docx import reference_docx
     from toolkit.letters.supporters import load_supporters, prepare_run, supporter_letters
     from toolkit.validate import check_campaign
 

@@ -3,14 +3,13 @@
 A .docx file is a zip of small XML parts, and only ``word/document.xml`` and ``docProps/core.xml``
 change from one letter to the next. The constant parts live as readable files in ``data/docx/``;
 they are compressed once per language and copied into every file, and the two changing parts are
-written as strings (no DOM) into a minimal zip writer of our own. ``reference_docx`` builds the same
-document with python-docx so the tests can check the fast path against the obvious one.
+written as strings (no DOM) into a minimal zip writer of our own. The tests build the same document
+with python-docx (tests/docx_reference.py) to check this fast path against the obvious one.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import os
 import re
 import struct
@@ -262,7 +261,8 @@ def _letterhead_entries(language: str, letterhead) -> tuple[bytes, bytes, int]:
         parts["word/fontTable.xml"] = letterhead.font_table
     if letterhead.settings:
         extra = "".join(letterhead.settings).encode()
-        parts["word/settings.xml"] = parts["word/settings.xml"].replace(b"<w:characterSpacingControl", extra + b"<w:characterSpacingControl", 1)
+        marker = b"<w:characterSpacingControl"
+        parts["word/settings.xml"] = parts["word/settings.xml"].replace(marker, extra + marker, 1)
     parts.update(letterhead.parts)
     locals_: list[bytes] = []
     centrals: list[bytes] = []
@@ -320,33 +320,3 @@ def write_docx(
     from toolkit.core.fsutil import atomic_write_bytes
 
     atomic_write_bytes(Path(path), build_docx(paragraphs, title=title, language=language, letterhead=letterhead))
-
-
-def reference_docx(paragraphs: Sequence[Paragraph], *, title: str = "", language: str = "nb-NO") -> bytes:
-    """Return the same document built the slow, obvious way with python-docx, to check build_docx."""
-    # Imported here: python-docx and lxml take a while to import and the fast path needs neither.
-    import docx
-
-    document = docx.Document(io.BytesIO(build_docx((), language=language)))
-    styles = {style.style_id: style for style in document.styles}
-    for index, paragraph in enumerate(paragraphs):
-        if paragraph.style not in STYLES:
-            raise _unknown_style(paragraph.style)
-        added = document.add_paragraph(style=styles[paragraph.style])
-        if paragraph.page_break_before:
-            added.paragraph_format.page_break_before = True
-        following = paragraphs[index + 1].style if index + 1 < len(paragraphs) else ""
-        if following == "Closing" and paragraph.style != "Closing":
-            added.paragraph_format.keep_with_next = True
-        for run in paragraph.runs:
-            # python-docx turns "\n" into w:br and "\t" into w:tab itself.
-            added_run = added.add_run(clean_text(run.text))
-            if run.bold:
-                added_run.bold = True
-            if run.italic:
-                added_run.italic = True
-    document.core_properties.title = clean_text(title)
-    document.core_properties.language = language_tag(language)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()

@@ -153,20 +153,6 @@ def atomic_writer(path: Path, durable: bool = True):
         raise
 
 
-def remove_leftover_temporaries(folder: Path) -> int:
-    """Delete temporary files a killed run left behind (``.name.xxxx.tmp``); return how many."""
-    removed = 0
-    if not Path(folder).is_dir():
-        return 0
-    for path in Path(folder).rglob(".*.tmp"):
-        try:
-            path.unlink()
-            removed += 1
-        except OSError:
-            pass
-    return removed
-
-
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8", durable: bool = True) -> None:
     """Write text atomically (see ``atomic_write_bytes``)."""
     atomic_write_bytes(path, text.encode(encoding), durable)

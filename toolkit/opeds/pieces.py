@@ -36,8 +36,6 @@ DEFAULT_LEAD_DAYS = 5  # days before its day a date-bound piece must be with an 
 DEFAULT_GAP_DAYS = 7  # days between two pieces to one outlet, or signed by one person
 EARLIEST_SEND_DAYS = 60  # a piece may be sent this many days before the period starts
 COUNTED_STYLES = frozenset({"Title", "Ingress", "Body", "Heading2", "ListBullet"})
-# Variables every op-ed template may use; `validate` reports any other name a template uses.
-OPED_VARIABLES = {"piece", "demand", "demands", "facts", "signatory", "organisation", "campaign", "language"}
 PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
 LOCAL_TEMPLATE = "oped_local.j2"
 # Room a piece for a local or regional outlet leaves within the limit for its local paragraph.
