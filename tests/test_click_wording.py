@@ -1,4 +1,4 @@
-"""toolkit/cli_errors.py re-words click's English usage errors by reading click's sentences. This test makes
+"""toolkit/cli/errors.py re-words click's English usage errors by reading click's sentences. This test makes
 click produce each sentence the module knows and fails loudly, naming the sentence, when a click release
 words one differently: then update the patterns in toolkit/cli/errors.py and the click pin in pyproject.toml."""
 
@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from toolkit.cli.errors import _option_usage, _usage_message, _value_message
 
-CHANGED = "click {version} words this error differently: update toolkit/cli_errors.py and the pin in pyproject.toml"
+CHANGED = "click {version} words this error differently: update toolkit/cli/errors.py and the pin in pyproject.toml"
 
 
 def _conversion_message(param_type: click.ParamType, value: str) -> str:
