@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Callable
 
 from toolkit.core.errors import OutputError, ToolkitError
-from toolkit.core.fsutil import PACK_MANIFEST, TEMPORARY, exclusive_lock, release_lock, state_dir
+from toolkit.core.fsutil import PACK_MANIFEST, TEMPORARY, exclusive_lock, release_lock, retry_in_use, state_dir
 
 LOCK_FILE = "pakke.lock"
 # Inside a staging folder until it is switched into place: a folder with it is an unfinished pack.
@@ -258,9 +258,15 @@ class PackSession:
             _unmark(self.final)
             _tidy_old(self.staging, self.final, self.echo)
             return
+        # Two renames (macOS, Windows, or a Linux file system without the exchange). On Windows the first
+        # fails while a program holds a file in the output folder open; the message then says to close it.
         old = self.final.parent / f".{self.final.name}.gammel-{os.urandom(6).hex()}"
-        os.rename(self.final, old)
-        os.rename(self.staging, self.final)
+        retry_in_use(os.rename, self.final, old)
+        try:
+            retry_in_use(os.rename, self.staging, self.final)
+        except OSError:
+            os.rename(old, self.final)  # the old pack goes back, as the error message promises
+            raise
         _unmark(self.final)
         _tidy_old(old, self.final, self.echo)
 
@@ -359,7 +365,7 @@ def recover(final: Path, echo: Callable[[str], None] = _echo_err) -> None:
         match = STAGING_NAME.match(path.name)
         if match and match["name"] == final.name and path.is_dir() and not path.is_symlink():
             leftovers.append((match["kind"], path))
-    for kind, path in sorted(leftovers, key=lambda item: item[0] != "gammel"):
+    for _kind, path in sorted(leftovers, key=lambda item: item[0] != "gammel"):
         if (path / STAGING_MARK).exists():
             shutil.rmtree(path)  # an unfinished pack: links to the old one and new files, nothing else
         elif not final.exists():

@@ -5,7 +5,9 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sys
 import unicodedata
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,7 +72,7 @@ def exclusive_lock(path: Path, busy: str, *, wait_seconds: float = 0.0, on_wait=
     told = False
     while True:
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":  # (sys.platform rather than os.name: mypy follows it)
                 import msvcrt
 
                 handle.seek(0)
@@ -88,6 +90,31 @@ def exclusive_lock(path: Path, busy: str, *, wait_seconds: float = 0.0, on_wait=
                 on_wait()
                 told = True
             time.sleep(0.1)
+
+
+# Windows refuses to replace or rename a file, or a folder holding one, that another program has open.
+# A virus scanner or the search indexer holds a new file for a moment, so there a refusal is tried again
+# for about a second before it is reported; elsewhere a refusal is the folder's permissions and final.
+RETRY_IN_USE = os.name == "nt"
+IN_USE_ATTEMPTS = 6
+IN_USE_PAUSE = 0.2
+IN_USE_ERRORS = (errno.EACCES, errno.EPERM, errno.EBUSY)
+
+
+def retry_in_use(operation: Callable[[str | os.PathLike[str], str | os.PathLike[str]], None],
+                 source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """``operation(source, target)`` (os.replace, os.rename), tried again while the system says a file is in use."""
+    import time
+
+    attempts = IN_USE_ATTEMPTS if RETRY_IN_USE else 1
+    for attempt in range(attempts):
+        try:
+            operation(source, target)
+            return
+        except OSError as exc:
+            if exc.errno not in IN_USE_ERRORS or attempt == attempts - 1:
+                raise
+            time.sleep(IN_USE_PAUSE)
 
 
 def release_lock(handle) -> None:
@@ -133,9 +160,9 @@ def atomic_writer(path: Path, durable: bool = True):
                 handle.flush()
                 os.fsync(handle.fileno())
         try:
-            os.replace(tmp, path)
+            retry_in_use(os.replace, tmp, path)
         except OSError as exc:
-            if exc.errno in (errno.EACCES, errno.EPERM, errno.EBUSY) and path.exists():
+            if exc.errno in IN_USE_ERRORS and path.exists():
                 # The folder is writable (the temporary file was made there): the file itself is locked.
                 raise OutputError(
                     f"Kunne ikke erstatte {path}: filen er låst eller skrivebeskyttet. Er den åpen i Word, Excel eller "

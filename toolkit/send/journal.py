@@ -528,7 +528,8 @@ def adopt_old_journals(campaign_folder: Path, output_dir: Path, echo: Callable[[
 
 def _check_ours(path: Path) -> None:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        # as_uri() percent-encodes spaces, æøå, "#" and "?" and writes a Windows path as file:///C:/…
+        with sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True) as db:
             application_id = db.execute("PRAGMA application_id").fetchone()[0]
     except sqlite3.Error as exc:
         raise _damaged(path, str(exc)) from None
