@@ -78,7 +78,7 @@ def people() -> list[Person]:
     result: list[Person] = []
     used_ids: set[str] = set()
     names: set[str] = set()
-    for index, (county, party) in enumerate(zip(seats, parties)):
+    for index, (county, party) in enumerate(zip(seats, parties, strict=True)):
         woman = index % 2 == 0
         firsts = WOMEN if woman else MEN
         first = firsts[(index * 7) % len(firsts)]
@@ -249,7 +249,8 @@ def changed(persons: list[Person]) -> list[Person]:
     later = [replace(p, committees=list(p.committees)) for p in persons]
     later.pop(0)
     later[5].committees = [("NÆRING", "Næringskomiteen")]
-    later.append(Person("NYÅ", "Nyvalgte", "Åsbøen", True, date(1990, 3, 8), ("Fi", "Finnmark"), ("SV", "Sosialistisk Venstreparti"), [("JUSTIS", "Justiskomiteen")]))
+    later.append(Person("NYÅ", "Nyvalgte", "Åsbøen", True, date(1990, 3, 8), ("Fi", "Finnmark"), ("SV", "Sosialistisk Venstreparti"),
+                        [("JUSTIS", "Justiskomiteen")]))
     return later
 
 

@@ -131,7 +131,7 @@ def test_csv_exports_read_back_with_pandas(shipped):
             "tittel", "tekst", "tegn", "grense", "emneknagger", "lenke", "bilde", "alt-tekst", "faktum", "krav", "status",
         ]
         assert len(frame) == len(posts)
-        for (_, row), post in zip(frame.iterrows(), posts):
+        for (_, row), post in zip(frame.iterrows(), posts, strict=True):
             assert row["tekst"] == post.text
             assert row["utc"] == post.publish_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
             local = datetime.fromisoformat(f"{row['dato']}T{row['klokkeslett']}").replace(tzinfo=OSLO)
@@ -158,7 +158,7 @@ def test_csv_exports_read_back_with_pandas(shipped):
 
 
 def test_formulas_are_neutralised_in_every_csv_export(campaign_dir):
-    for sign, slot in zip(FORMULA_STARTS, ("05:00", "05:10", "05:20", "05:30")):
+    for sign, slot in zip(FORMULA_STARTS, ("05:00", "05:10", "05:20", "05:30"), strict=True):
         add_post(campaign_dir, f"- {{id: formel-{ord(sign)}, date: 2026-11-26, time: '{slot}', text: '{sign}SUM(1+1)'}}")
     campaign, out = build_calendar(campaign_dir)
     files = sorted(out.rglob("*.csv"))
@@ -188,7 +188,7 @@ def test_invalid_calendar_is_not_exported_unless_allowed(campaign_dir):
     assert "ADVARSEL: posts.yaml" in result.output and "FEIL:" not in result.output
     frame = pd.read_csv(out / "posts.csv", dtype=str, keep_default_na=False)
     bad = frame[frame["status"].str.startswith("UGYLDIG")]
-    assert list(zip(bad["id"], bad["plattform"])) == [("for-lang", "X")]
+    assert list(zip(bad["id"], bad["plattform"], strict=True)) == [("for-lang", "X")]
     assert "39 tegn for mye" in bad.iloc[0]["status"]
     buffer = pd.read_csv(out / "buffer" / "buffer-x.csv", dtype=str, keep_default_na=False)
     assert not buffer["Text"].str.contains("ø" * 270).any()
@@ -232,7 +232,8 @@ def test_switching_a_platform_off_removes_its_bulk_files(campaign_dir):
     _, out = build_calendar(campaign_dir)
     assert (out / "sprout" / "sprout-threads.csv").exists()
     settings = campaign_dir / "campaign.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace("  threads:\n    enabled: true", "  threads:\n    enabled: false"), encoding="utf-8")
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("  threads:\n    enabled: true", "  threads:\n    enabled: false"), encoding="utf-8")
     build_calendar(campaign_dir)
     assert not (out / "sprout" / "sprout-threads.csv").exists()
     assert (out / "sprout" / "sprout-x.csv").exists()
@@ -337,7 +338,7 @@ def bulk_dates(out: Path) -> list[datetime]:
     for path in (out / "sprout").glob("*.csv"):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         found += [datetime.strptime(f"{d} {t}", "%d/%m/%Y %H:%M").replace(tzinfo=OSLO)
-                  for d, t in zip(frame["date"], frame["time_24hr"])]
+                  for d, t in zip(frame["date"], frame["time_24hr"], strict=True)]
     return found
 
 
@@ -363,7 +364,7 @@ def test_on_3_december_past_posts_leave_the_bulk_files_and_the_command_says_how_
     frame = pd.read_csv(out / "posts.csv", dtype=str, keep_default_na=False)
     assert len(frame) == len(posts)
     marked = frame[frame["status"] == "publisert/passert"]
-    stamps = [datetime.fromisoformat(f"{d}T{t}").replace(tzinfo=OSLO) for d, t in zip(marked["dato"], marked["klokkeslett"])]
+    stamps = [datetime.fromisoformat(f"{d}T{t}").replace(tzinfo=OSLO) for d, t in zip(marked["dato"], marked["klokkeslett"], strict=True)]
     assert len(marked) >= len(past) and all(s < DEC3_START or command[0] == "build" for s in stamps)
     assert set(frame[frame["dato"] < "2026-12-03"]["status"]) == {"publisert/passert"}
 

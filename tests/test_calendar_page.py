@@ -138,7 +138,8 @@ def find_chromium() -> str | None:
 CHROMIUM = find_chromium()
 
 
-@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                    reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
 def test_page_in_a_real_headless_browser(shipped, tmp_path):
     campaign, _, page = shipped
     flags = [
@@ -161,7 +162,8 @@ def test_page_in_a_real_headless_browser(shipped, tmp_path):
     assert "Postkalender: 16 dager mot vold mot kvinner 2026" in dom
 
 
-@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                    reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
 def test_page_on_3_december_in_a_real_headless_browser(campaign_dir, tmp_path):
     """Run on 3 December, the browser shows today's box first and the week's past posts as past."""
     from datetime import datetime

@@ -196,7 +196,7 @@ def test_help_listing_without_the_commands_is_what_click_shows_with_them():
     unloaded = ToolkitGroup(name=cli.name, help=cli.help, params=cli.params, context_settings=cli.context_settings)
     assert unloaded.commands == {}
     for width in (50, 80, 120, 200):
-        def help_text(group):
+        def help_text(group, width=width):
             return group.get_help(click.Context(group, info_name="toolkit", terminal_width=width, max_content_width=width,
                                                  **group.context_settings))
 

@@ -32,7 +32,7 @@ def csv_to_xlsx(source: Path, target: Path, *, sheet: str = "Mottakere", title_r
     ws.append([f" {name.upper()}  " if header_spaces else name for name in header])
     for record in records[1:]:
         cells = []
-        for name, value in zip(header, record):
+        for name, value in zip(header, record, strict=True):
             if name in typed_dates and value:
                 cells.append(datetime.strptime(value, "%Y-%m-%d"))
             else:
@@ -110,7 +110,8 @@ def test_errors_name_sheet_row_and_column(tmp_path):
     result = run("validate", "--campaign", str(folder))
     assert result.exit_code == 2
     letter = column_letter(email_column)
-    assert f"recipients.xlsx, ark «Mottakere», rad 14, kolonne {letter} «email»: «ikke en adresse» er ikke en gyldig e-postadresse." in result.output
+    assert (f"recipients.xlsx, ark «Mottakere», rad 14, kolonne {letter} «email»: «ikke en adresse» er ikke en gyldig "
+            "e-postadresse.") in result.output
     assert "Traceback" not in result.output
 
 

@@ -167,7 +167,7 @@ def test_libreoffice_calc_opens_the_workbooks(campaign_dir, tmp_path):
     ours = list(csv.reader(io.StringIO((out / "opeds" / "plan.csv").read_text(encoding="utf-8-sig")), delimiter=";"))
     assert plan[0] == ours[0] and len(plan) == len(ours)
     column = ours[0].index("dato")
-    for calc_row, csv_row in zip(plan[1:], ours[1:]):
+    for calc_row, csv_row in zip(plan[1:], ours[1:], strict=True):
         # A date cell is shown as a date in the spreadsheet's own format, not as Excel's serial number.
         assert calc_row[:2] == csv_row[:2]
         if not csv_row[column]:  # a piece no outlet could still take: no day to send

@@ -254,7 +254,9 @@ def test_nynorsk_letters_are_nynorsk_throughout(campaign_dir):
                      "innan 24. desember 2026", "statsbudsjettet for 2027"):
             assert form in text, f"{rid}: missing {form!r}"
         message = email.message_from_bytes((out / "emails" / f"{rid}.eml").read_bytes(), policy=policy.default)
-        assert message["Subject"] == f"Menneskehandel er vald mot kvinner: fem krav frå Kvinnenettverket (eksempel) (ref. 16D-2026-{rid.upper()})"
+        assert message["Subject"] == (
+            f"Menneskehandel er vald mot kvinner: fem krav frå Kvinnenettverket (eksempel) (ref. 16D-2026-{rid.upper()})"
+        )
         assert message["Content-Language"] == "nn-NO"
         names = [a.get_filename() for a in message.iter_attachments()]
         assert names == ["kampanjens-krav.docx"]

@@ -66,7 +66,8 @@ def test_kinds_get_visibly_different_letters(campaign):
 def test_mp_letter_uses_party_county_and_committee(campaign_dir):
     rows = read_rows(campaign_dir / "recipients.csv")
     rows.append(mp_row())
-    rows.append(mp_row(id="mp-ufk", name="Per Utenriks", committees="UFK", party="H", party_name="Høyre", county="Ho", county_name="Hordaland"))
+    rows.append(mp_row(id="mp-ufk", name="Per Utenriks", committees="UFK", party="H", party_name="Høyre", county="Ho",
+                       county_name="Hordaland"))
     write_rows(campaign_dir / "recipients.csv", rows)
     campaign, problems = check_campaign(campaign_dir, LETTER_DATE)
     assert not problems.errors
@@ -230,7 +231,8 @@ def test_members_of_one_committee_get_different_texts(campaign_dir):
     assert again.text == letter.text
 
 
-BOKMAAL_ONLY = ("ikke", "jeg", "hva", "hvordan", "hvem", "fra", "ble", "mye", "noen", "uten", "være", "hjem", "Kilde", "vennlig", "hilsen", "ofrene", "kravene")
+BOKMAAL_ONLY = ("ikke", "jeg", "hva", "hvordan", "hvem", "fra", "ble", "mye", "noen", "uten", "være", "hjem", "Kilde", "vennlig", "hilsen",
+                "ofrene", "kravene")
 NYNORSK_FORMS = ("Med venleg helsing", "krava", "ikkje", "frå")
 
 

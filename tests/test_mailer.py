@@ -96,7 +96,7 @@ def test_what_arrives_is_the_rendered_file_byte_for_byte(campaign):
         report, rows = send(campaign, server, messages)
     assert report.stop is None and len(report.sent) == 3 and not report.failed
     assert len(server.received) == 3
-    for message, received in zip(messages, server.received):
+    for message, received in zip(messages, server.received, strict=True):
         assert received.data == message.path.read_bytes()
         assert received.rcpt_tos == [message.address]
         assert received.mail_from == "post@example.org"
@@ -273,7 +273,8 @@ def test_validate_reports_smtp_settings_with_their_line(campaign_dir):
     security_line = next(i for i, line in enumerate(lines, 1) if line.startswith("  security:"))
     result = run("validate", "--campaign", str(campaign_dir))
     assert result.exit_code == 2
-    assert f"campaign.yaml, linje {window_line}, felt «smtp.window.end»: Sendevinduet slutter (08:00) før det starter (18:00)." in result.output
+    assert (f"campaign.yaml, linje {window_line}, felt «smtp.window.end»: Sendevinduet slutter (08:00) før det starter "
+            "(18:00).") in result.output
     assert f"campaign.yaml, linje {security_line}, felt «smtp.security»: Med security: none går passordet ukryptert" in result.output
     set_smtp(campaign_dir, 465, security="starttls")
     result = run("validate", "--campaign", str(campaign_dir))
@@ -290,7 +291,8 @@ def test_validate_checks_the_server_name_and_numbers_in_campaign_yaml(campaign_d
     path.write_text(path.read_text(encoding="utf-8").replace("host: 127.0.0.1", "host: smtp.example.org:587"), encoding="utf-8")
     lines = path.read_text(encoding="utf-8").splitlines()
     smtp = lines.index("smtp:")
-    line_of = {key: next(i for i, line in enumerate(lines[smtp:], smtp + 1) if line.startswith(f"  {key}:")) for key in ("host", "port", "timeout")}
+    line_of = {key: next(i for i, line in enumerate(lines[smtp:], smtp + 1) if line.startswith(f"  {key}:"))
+               for key in ("host", "port", "timeout")}
     result = run("validate", "--campaign", str(campaign_dir))
     assert result.exit_code == 2 and "Traceback" not in result.output
     output = result.output.splitlines()

@@ -340,7 +340,7 @@ def test_a_sent_piece_past_its_answer_date_stays_and_the_run_says_what_to_do(pla
     later = (date.fromisoformat(row["date"]) + timedelta(days=5)).isoformat()
     result = run("opeds", "--campaign", str(planned), "--date", later)
     assert result.exit_code == 0, result.output
-    line = next(l for l in result.output.splitlines() if l.strip().startswith("forebygging:"))
+    line = next(each for each in result.output.splitlines() if each.strip().startswith("forebygging:"))
     assert "(sendt," in line and "svarfristen er passert" in line and "«trukket»" in line
     plan_row = next(r for r in plan_rows(planned) if r["innlegg"] == "forebygging")
     assert plan_row["status"] == "sendt" and plan_row["dato"] == row["date"] and "svarfristen er passert" in plan_row["merknad"]

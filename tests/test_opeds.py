@@ -91,7 +91,8 @@ def test_every_piece_fits_every_outlet_of_its_kind_and_names_its_sources(campaig
                 assert all(p.style != "ListBullet" for p in rendered.paragraphs), (spec.id, language)
                 assert [p.style for p in rendered.paragraphs][-1] == "Byline"
     for outlet in (o for o in setup.outlets if o.rules_known):
-        assert any(setup.fits(outlet, p.id, v, l) for p in setup.pieces for v in ("kronikk", "debatt") for l in p.languages), outlet.name
+        assert any(setup.fits(outlet, p.id, v, lang)
+                   for p in setup.pieces for v in ("kronikk", "debatt") for lang in p.languages), outlet.name
 
 
 def test_nynorsk_pieces_are_nynorsk_and_keep_the_figures_of_the_facts(campaign_dir):
@@ -218,14 +219,14 @@ def test_norwegian_conventions_in_the_texts(campaign_dir):
 
 def test_a_piece_over_an_outlets_limit_is_an_error_saying_by_how_much(campaign_dir):
     campaign, _ = load(campaign_dir)
-    longest = max(r.chars for (p, v, l), r in campaign.opeds.lengths.items() if v == "kronikk" and l == "nb")
+    longest = max(r.chars for (p, v, lang), r in campaign.opeds.lengths.items() if v == "kronikk" and lang == "nb")
     limit = longest - 112
     # The debate piece must not fit either: where one length fits, the other's excess is only a warning.
     row = edit_row(campaign_dir / "outlets.csv", "id", "nationen", kronikk_max=str(limit), debate_max="1000")
     _, problems = load(campaign_dir)
     over = [p for p in problems.errors if "Nationen tar høyst" in p.message and "(kronikk," in p.message]
-    expected = {(p, r.title, r.chars - limit) for (p, v, l), r in campaign.opeds.lengths.items()
-                if v == "kronikk" and l in ("nb", "nn") and r.chars > limit}
+    expected = {(p, r.title, r.chars - limit) for (p, v, lang), r in campaign.opeds.lengths.items()
+                if v == "kronikk" and lang in ("nb", "nn") and r.chars > limit}
     assert len(over) == len(expected) >= 1
     worst = next(p for p in over if f"{format_count(112)} tegn for mye" in p.message)
     assert worst.file.startswith("letter_templates/") and "oped_" in worst.file
@@ -312,7 +313,8 @@ def test_campaign_yaml_opeds_section_is_checked(campaign_dir):
 def test_missing_or_broken_op_ed_template(campaign_dir):
     (campaign_dir / "letter_templates" / "nn" / "oped_slaveri.j2").unlink()
     template = campaign_dir / "letter_templates" / "nb" / "oped_rettsvern.j2"
-    template.write_text(template.read_text(encoding="utf-8").replace('facts["kom-straffefritak"]', 'facts["finnes-ikke"]'), encoding="utf-8")
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace('facts["kom-straffefritak"]', 'facts["finnes-ikke"]'), encoding="utf-8")
     _, problems = load(campaign_dir)
     messages = [str(p) for p in problems.errors]
     assert any("nn/oped_slaveri.j2" in m and "finnes ikke" in m for m in messages)

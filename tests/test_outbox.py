@@ -148,7 +148,8 @@ def test_letters_from_real_supporters_are_sent_with_their_reply_address(campaign
     with SmtpServer() as server:
         set_smtp(campaign_dir, server.port)
         build_pack(campaign_dir, ids=("jd",))
-        written = run("letters", "--campaign", str(campaign_dir), "--date", "2026-11-25", "--supporters", str(campaign_dir / "supporters.csv"))
+        written = run("letters", "--campaign", str(campaign_dir), "--date", "2026-11-25",
+                      "--supporters", str(campaign_dir / "supporters.csv"))
         assert written.exit_code == 0, written.output
         result = run("send", "--campaign", str(campaign_dir), "--send", "--yes", "--rate", "0")
         assert result.exit_code == 0, result.output

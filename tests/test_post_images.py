@@ -112,7 +112,7 @@ def test_base_url_puts_web_addresses_in_buffer_and_a_logo_on_the_card(campaign_d
         assert card.size == (1200, 630)
     with Image.open(next((out / "bilder").glob("*-instagram.jpg"))) as card:
         green = sum(1 for x in range(0, 1080, 4) for y in range(1000, 1350, 4)
-                    if all(abs(a - b) < 16 for a, b in zip(card.getpixel((x, y)), (0, 200, 0))))
+                    if all(abs(a - b) < 16 for a, b in zip(card.getpixel((x, y)), (0, 200, 0), strict=True)))
         assert green > 100  # the logo is at the bottom
 
 

@@ -107,12 +107,12 @@ def test_purge_lists_asks_and_deletes_exactly_what_the_privacy_page_says(campaig
 
     after_messages, after_replies = journal_fields(campaign)
     assert len(after_messages) == len(before_messages) and len(after_replies) == len(before_replies)  # counts kept
-    for old, new in zip(before_messages, after_messages):
+    for old, new in zip(before_messages, after_messages, strict=True):
         if old[3].startswith("supporters/"):
             assert new == (old[0], old[1], old[2], "supporters/(slettet)", old[4])
         else:
             assert new == old
-    for old, new in zip(before_replies, after_replies):
+    for old, new in zip(before_replies, after_replies, strict=True):
         if old[8]:  # personal: sender, subject, first lines, file and Message-ID gone; kind and recipient kept
             assert new == (old[0], old[1], old[2], "(slettet)", "(slettet)", "", "", "", 1)
         else:

@@ -60,7 +60,7 @@ def campaign(sent, tmp_path, mailbox, ca, monkeypatch):
 
 def by_recipient(rows) -> dict[str, tuple]:
     found = {}
-    for folder, uid, kind, recipient, matched_by, file in rows:
+    for _folder, _uid, kind, recipient, matched_by, _file in rows:
         key = recipient or kind
         assert key not in found, f"{key} recorded twice"
         found[key] = (kind, recipient, matched_by)

@@ -133,8 +133,9 @@ def test_each_district_page_lists_exactly_its_representatives(built):
     names = lookup_names(campaign)
     by_name = {r.name: r for r in campaign.recipients if r.kind == "mp"}
     for district, title in DISTRICTS.items():
-        page = Page((folder / "distrikt" / f"{district_slug(district)}.html").read_text(encoding="utf-8"))
-        shown = re.findall(r'<h2 class="name">(.*?)</h2>', (folder / "distrikt" / f"{district_slug(district)}.html").read_text(encoding="utf-8"))
+        source = (folder / "distrikt" / f"{district_slug(district)}.html").read_text(encoding="utf-8")
+        page = Page(source)
+        shown = re.findall(r'<h2 class="name">(.*?)</h2>', source)
         expected = representatives(campaign.folder, district)
         assert len(shown) == len(expected) > 0
         assert sorted(html.unescape(s) for s in shown) == sorted(row["name"] for row in expected)

@@ -138,7 +138,8 @@ def test_colours_meet_wcag_aa_contrast_and_the_page_prints(campaign):
     assert "@media print" in html and "@page" in html and "break-inside: avoid" in html
 
 
-@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                    reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
 def test_page_in_a_real_headless_browser(campaign, tmp_path):
     folder, _ = campaign
     page = folder / "ut" / "status.html"

@@ -26,7 +26,10 @@ from toolkit.core.sources import LineDict, load_yaml, read_csv
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # A practical address check: one @, no spaces or control characters, a dot in the domain.
-EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+EMAIL_PATTERN = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"  # the local part
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"  # the domain, with a dot
+)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 YES = {"ja", "j", "yes", "y", "true", "1", "x"}
 NO = {"nei", "n", "no", "false", "0", ""}
@@ -493,7 +496,8 @@ def check_recipient_languages(campaign: Campaign, problems: Problems) -> None:
             if language not in demand.translations:
                 problems.error(
                     "demands.yaml", f"Kravet «{demand.id}» finnes ikke på nynorsk, men noen mottakere skal ha brev på nynorsk.",
-                    "Legg til «nn:» med title, summary, arguments og ask under kravet (se docs/campaign-files.md).", line=demand.line or None, field="nn",
+                    "Legg til «nn:» med title, summary, arguments og ask under kravet (se docs/campaign-files.md).",
+                    line=demand.line or None, field="nn",
                 )
         for fact in campaign.facts.values():
             if language not in fact.translations:

@@ -85,7 +85,8 @@ CONTENT_TYPES = (
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     "</Types>"
 )
@@ -179,7 +180,7 @@ def write_xlsx(
     sample = list(islice(rows, WIDTH_SAMPLE))
     widths = [len(name) + 3 for name in header]  # room for the filter button
     for row in sample:
-        for index, (value, kind) in enumerate(zip(row, kinds)):
+        for index, (value, kind) in enumerate(zip(row, kinds, strict=True)):
             widths[index] = max(widths[index], _width(_typed(value, kind) or ""))
     name = _text(sheet[:31].replace("'", ""))
 
@@ -201,7 +202,7 @@ def write_xlsx(
                     for i, w in enumerate(widths, start=1)
                 )
                 head = "".join(f'<c r="{c}1" s="1" t="inlineStr"><is><t>{_text(str(h))}</t></is></c>'
-                               for c, h in zip(columns, header))
+                               for c, h in zip(columns, header, strict=True))
                 part.write(
                     ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                      f'<worksheet {NS} {NS_R}><sheetViews><sheetView workbookViewId="0">'
@@ -212,7 +213,7 @@ def write_xlsx(
                 for row in chain(sample, rows):
                     number = count + 2
                     flagged = bool(problem and problem(row))
-                    cells = "".join(_cell(f"{c}{number}", _typed(v, k), flagged) for c, v, k in zip(columns, row, kinds))
+                    cells = "".join(_cell(f"{c}{number}", _typed(v, k), flagged) for c, v, k in zip(columns, row, kinds, strict=True))
                     part.write(f'<row r="{number}">{cells}</row>'.encode())
                     count += 1
                 last = f"{columns[-1] if columns else 'A'}{count + 1}"

@@ -111,7 +111,7 @@ def parse(text: str) -> list[Paragraph]:
                     items[-1] += " " + stripped
             paragraphs.extend(Paragraph("ListBullet", parse_inline(item)) for item in items)
         else:
-            paragraphs.append(Paragraph("Body", parse_inline(" ".join(l.strip() for l in lines))))
+            paragraphs.append(Paragraph("Body", parse_inline(" ".join(line.strip() for line in lines))))
     return paragraphs
 
 

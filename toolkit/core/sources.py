@@ -148,7 +148,8 @@ def decode(data: bytes, problems: Problems, label: str) -> str | None:
             problems.error(
                 label,
                 f"Linje {line} har et NUL-tegn (byte 0, usynlig i de fleste programmer).",
-                "Slett tegnet (skriv linjen på nytt), eller lagre filen på nytt som CSV UTF-8; det kommer ofte fra kopiering fra et annet program.",
+                "Slett tegnet (skriv linjen på nytt), eller lagre filen på nytt som CSV UTF-8; det kommer ofte fra kopiering fra et annet "
+                "program.",
                 line=line,
             )
         return None
@@ -293,7 +294,8 @@ def read_csv(
         if "field larger than field limit" in str(exc):
             limit = csv.field_size_limit()
             problems.error(
-                label, f"En celle på rad {reader.line_num} har mer enn {limit:,} tegn; grensen for én celle er {limit:,} tegn.".replace(",", " "),
+                label,
+                f"En celle på rad {reader.line_num} har mer enn {limit:,} tegn; grensen for én celle er {limit:,} tegn.".replace(",", " "),
                 "Sjekk raden: ofte mangler et avsluttende anførselstegn, så resten av filen havner i én celle.",
                 row=reader.line_num,
             )

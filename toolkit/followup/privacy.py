@@ -180,7 +180,8 @@ def check_privacy(campaign: Campaign, problems: Problems, today: date | None = N
         problems.warning(
             "campaign.yaml",
             f"Personopplysninger er eldre enn grensen: kampanjen sluttet {format_date(campaign.end)}, og "
-            f"privacy.keep_days ({days} {'dag' if days == 1 else 'dager'}) gikk ut {format_date(limit)}. Fortsatt lagret: {'; '.join(found)}.",
+            f"privacy.keep_days ({days} {'dag' if days == 1 else 'dager'}) gikk ut {format_date(limit)}. Fortsatt lagret: "
+            f"{'; '.join(found)}.",
             "Kjør «toolkit purge» for å se og slette dem (se docs/privacy.md).",
             field="privacy.keep_days",
         )

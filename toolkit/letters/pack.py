@@ -248,7 +248,8 @@ def write_letter_pack(
     # An address nobody has checked yet is not sent to: those rows are marked for the organiser.
     write_table(
         out / OVERVIEW_FILE,
-        ["id", "type", "navn", "tittel", "e-post", "e-post verifisert", "språk", "krav som leder", "andre krav", "brev", "e-post-fil", "går til"],
+        ["id", "type", "navn", "tittel", "e-post", "e-post verifisert", "språk", "krav som leder", "andre krav", "brev", "e-post-fil",
+         "går til"],
         overview_rows,
         sheet="Brev", problem=lambda row: bool(row[4]) and row[5] == "nei",
     )

@@ -79,8 +79,10 @@ def lookup_names(campaign: Campaign, language: str = "nb") -> tuple[dict[str, st
         return r.in_language(language).name
 
     ministries = {r.ministry: name(r) for r in campaign.recipients if r.kind == "ministry" and r.ministry}
-    # Names an MP row carries from the Storting's data, overridden by the committees' own rows.
-    committees = {c: n for r in campaign.recipients if r.kind == "mp" for c, n in zip(r.committees, r.committee_names)}
+    # Names an MP row carries from the Storting's data, overridden by the committees' own rows. A row
+    # without committee_names gives none (the loader keeps the names only when there is one per committee).
+    committees = {c: n for r in campaign.recipients if r.kind == "mp"
+                  for c, n in zip(r.committees, r.committee_names, strict=False)}
     committees.update({c: name(r) for r in campaign.recipients if r.kind == "committee" for c in r.committees})
     return ministries, committees
 
@@ -213,7 +215,10 @@ def recipient_context(
             + list(recipient.postal_address)
         ))
     elif via:
-        word = {"nb": "statsråd", "nn": "statsråd"}.get(language, "statsråd") if len(via) == 1 else "statsrådene" if language != "nn" else "statsrådane"
+        if len(via) == 1:
+            word = "statsråd"
+        else:
+            word = "statsrådane" if language == "nn" else "statsrådene"
         if prime_minister:
             word = "statsminister"
         lines = list(dict.fromkeys(
@@ -229,7 +234,7 @@ def recipient_context(
         "ministry_name": ministry_names.get(recipient.ministry, shown.organisation),
         "committees": list(recipient.committees),
         "committee_names": (
-            [committee_names.get(c, n) for c, n in zip(recipient.committees, recipient.committee_names)]
+            [committee_names.get(c, n) for c, n in zip(recipient.committees, recipient.committee_names, strict=True)]
             if recipient.committee_names else [committee_names.get(c, c) for c in recipient.committees]
         ),
         "party": recipient.party,
@@ -485,12 +490,12 @@ def plan_letters(campaign: Campaign, selectors: tuple[str, ...] = ()) -> LetterP
         letters_by_inbox.setdefault(inbox, []).append(letter)
     for inbox, letters in letters_by_inbox.items():
         if len(letters) > 1 and not inbox.startswith("post:"):
-            plan.shared.append((letters[0].recipient.email, tuple(l.recipient.id for l in letters)))
+            plan.shared.append((letters[0].recipient.email, tuple(each.recipient.id for each in letters)))
     if chosen is not None:
         plan.letters = [p for p in plan.letters if chosen & set(p.member_ids)]
         plan.left_out = [(r, why) for r, why in plan.left_out if r.id in chosen]
     order = {r.id: i for i, r in enumerate(campaign.recipients)}
-    plan.letters.sort(key=lambda l: order.get(l.members[0].id, 0))
+    plan.letters.sort(key=lambda letter: order.get(letter.members[0].id, 0))
     return plan
 
 

@@ -415,7 +415,8 @@ def send_messages(
     uncertain_in_a_row = 0
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
     try:
-        for index, message in enumerate(messages):
+        for index in range(len(messages)):  # the index stays for report.remaining when the run stops
+            message = messages[index]
             if stop_requested():
                 report.stop = ToolkitError("Sendingen ble stoppet. Kjør samme kommando på nytt for å fortsette.")
                 break
