@@ -22,7 +22,7 @@ from toolkit.core.model import (
     Signatory,
     SmtpSettings,
 )
-from toolkit.core.sources import LineDict, load_yaml, read_csv
+from toolkit.core.sources import LineDict, LineList, load_yaml, read_csv
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # A practical address check: one @, no spaces or control characters, a dot in the domain.
@@ -324,6 +324,11 @@ def _letter_settings(letters: _Fields, subjects: dict) -> LetterSettings:
     )
 
 
+def _item_line(items: list, index: int) -> int:
+    """The line of a list item read from YAML (0 for a list made otherwise)."""
+    return items.line_of(index) if isinstance(items, LineList) else 0
+
+
 def _signatories(root: _Fields, problems: Problems, label: str) -> tuple[Signatory, ...]:
     value = root.data.get("signatories")
     if not isinstance(value, list) or not value:
@@ -331,7 +336,7 @@ def _signatories(root: _Fields, problems: Problems, label: str) -> tuple[Signato
         return ()
     people = []
     for index, item in enumerate(value):
-        fields = _Fields(problems, label, item, f"signatories[{index + 1}]", value.line_of(index))
+        fields = _Fields(problems, label, item, f"signatories[{index + 1}]", _item_line(value, index))
         people.append(Signatory(
             name=fields.text("name"), role=fields.text("role", required=False), role_nn=fields.text("role_nn", required=False),
         ))
@@ -375,7 +380,7 @@ def load_facts(folder: Path, problems: Problems) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
     seen: set[str] = set()
     for index, item in enumerate(items):
-        fields = _Fields(problems, label, item, f"facts[{index + 1}]", items.line_of(index))
+        fields = _Fields(problems, label, item, f"facts[{index + 1}]", _item_line(items, index))
         fact_id = fields.item_id(seen, "Hvert faktum")
         year = item.get("year") if isinstance(item, dict) else None
         if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
@@ -418,7 +423,7 @@ def load_demands(folder: Path, problems: Problems, facts: dict[str, Fact]) -> tu
     demands: list[Demand] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
-        fields = _Fields(problems, label, item, f"demands[{index + 1}]", items.line_of(index))
+        fields = _Fields(problems, label, item, f"demands[{index + 1}]", _item_line(items, index))
         demand_id = fields.item_id(seen, "Hvert krav")
         arguments = fields.data.get("arguments", fields.data.get("argument"))
         if isinstance(arguments, str):
@@ -460,7 +465,7 @@ def _demand_translation(fields: _Fields) -> dict:
     if not isinstance(arguments, list) or not all(isinstance(a, str) and a.strip() for a in arguments):
         fields.error("arguments", "Mangler argumentet på nynorsk.", "Skriv minst éin formulering under «arguments:».")
         arguments = []
-    result = {
+    result: dict[str, object] = {
         "title": fields.text("title"),
         "summary": fields.text("summary"),
         "arguments": tuple(" ".join(a.split()) for a in arguments),
@@ -702,6 +707,7 @@ def check_staleness(campaign: Campaign, problems: Problems, today: date, only=No
     limit = found.limit_days
     hint = f"Sjekk navn, rolle og adresse og oppdater «verified_on» (grensen er {limit} dager, «stale_after_days» i campaign.yaml)."
     for recipient in found.stale:
+        assert recipient.verified_on is not None  # find_stale's stale ones all have a date
         age = (today - recipient.verified_on).days
         problems.warning(
             "recipients.csv",

@@ -198,10 +198,10 @@ def read_xlsx(path: Path, problems: Problems, label: str, required: tuple[str, .
         if value is None or rng.max_row <= header_row:
             continue
         for number in range(max(rng.min_row, header_row + 1), rng.max_row + 1):
-            for column in range(rng.min_col, rng.max_col + 1):
-                if (number, column) not in grid:
-                    grid[(number, column)] = value
-                    formats[(number, column)] = formats.get((rng.min_row, rng.min_col), "General")
+            for col in range(rng.min_col, rng.max_col + 1):
+                if (number, col) not in grid:
+                    grid[(number, col)] = value
+                    formats[(number, col)] = formats.get((rng.min_row, rng.min_col), "General")
 
     seen: set[str] = set()
     for column in header:

@@ -285,7 +285,9 @@ def _merged_styles(theirs: bytes | None) -> bytes:
         copy = etree.fromstring(etree.tostring(style))
         # The writer's styles take the letterhead's fonts: only the designer's font is named.
         for fonts in copy.iter(w + "rFonts"):
-            fonts.getparent().remove(fonts)
+            parent = fonts.getparent()
+            if parent is not None:
+                parent.remove(fonts)
         root.append(copy)
     # The document's language goes where the base document has it, in the default run properties.
     defaults = root.find(w + "docDefaults")

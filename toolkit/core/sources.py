@@ -75,7 +75,13 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     return result
 
 
-class _FastLineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+try:
+    from yaml import CSafeLoader as _FastBase
+except ImportError:  # PyYAML built without libyaml: the pure-Python loader, slower but the same
+    from yaml import SafeLoader as _FastBase  # type: ignore[assignment]  # the stubs see two unrelated classes
+
+
+class _FastLineLoader(_FastBase):
     """The same loader on libyaml's parser, several times faster; the Python one words the errors."""
 
 
@@ -233,7 +239,7 @@ def _drop_first_line(text: str) -> str:
 def sniff_separator(header_line: str) -> str:
     """Pick the separator the header line uses most: Norwegian Excel writes ';'."""
     counts = {sep: header_line.count(sep) for sep in CSV_SEPARATORS}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] else ","
 
 
@@ -279,7 +285,8 @@ def read_csv(
     if not text.strip():
         problems.error(label, "Filen er tom.", f"Første linje skal være overskriftene: {', '.join(required)}.")
         return None
-    first = FIRST_LINE.match(text.lstrip("\r\n")).group()
+    match = FIRST_LINE.match(text.lstrip("\r\n"))
+    first = match.group() if match else ""
     hinted = SEP_LINE.match(first)
     if hinted:
         # Excel's "sep=;" line names the separator; Excel does not show it as a row, so it is not counted.

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.core.errors import Problems, ToolkitError
+from toolkit.core.sources import LineDict
 
 PACKAGED = Path(__file__).resolve().parent.parent / "data" / "example"
 NAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "example-files.txt"
@@ -117,8 +118,8 @@ def placeholders(text: str) -> str:
     people = data.get("signatories") or []
     for position, person in enumerate(people):
         for key, value in SIGNATORY_PLACEHOLDERS.items():
-            if isinstance(person, dict) and key in person:
-                index = person.lines[key] - 1
+            if isinstance(person, LineDict) and key in person:
+                index = person.line_of(key) - 1
                 lines[index] = _replace_value(lines[index], f'"{value} {position + 1}"')
     return "\n".join(lines)
 
@@ -206,7 +207,7 @@ def _shown(target: Path) -> str:
 
 def check_placeholders(campaign, problems: Problems) -> None:
     """`toolkit validate`: every «FYLL INN» left in campaign.yaml is an error on its line."""
-    from toolkit.core.sources import LineDict, LineList
+    from toolkit.core.sources import LineList
 
     def walk(value, where: str, line: int) -> None:
         if isinstance(value, dict):

@@ -278,7 +278,8 @@ class Templates:
                 "Sjekk {% include %} og makroene i malen."
             ) from None
         except TemplateNotFound as exc:
-            where = "ligger utenfor malmappen" if _leaves_folder(exc.name or "") else "finnes ikke i malmappen"
+            name = exc.name if isinstance(exc.name, str) else ""
+            where = "ligger utenfor malmappen" if _leaves_folder(name) else "finnes ikke i malmappen"
             raise TemplateProblem(
                 f"{self._place(exc, label)}: malen henter «{exc.name}», som {where}; maler kan bare hente maler fra {self.folder.name}."
             ) from None

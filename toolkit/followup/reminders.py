@@ -127,6 +127,7 @@ def write_reminders(campaign: Campaign, report: ReminderReport, today: date) -> 
         context = letter_context(campaign, recipient, today)
         subject = first_subject(campaign, first)
         reference = letter_reference(campaign.year, recipient.id)
+        assert first.sent_at  # plan_reminders writes a reminder only for a letter recorded as sent
         context.update(
             first_date=datetime.fromisoformat(first.sent_at).astimezone(zone).date(),
             first_subject=subject,

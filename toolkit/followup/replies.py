@@ -602,6 +602,7 @@ def _one_message(client, folder, uidvalidity, uid, head, internal_date, campaign
         reason = auto_reply_reason(message, subject)
         if reason:
             kind, note = "auto", f"automatisk svar ({reason})"
+    assert match is not None  # both ways above return early without a match
     letter = match.letter
     if letter is None:
         kind, note = "unmatched", match.note

@@ -6,6 +6,7 @@ import re
 
 from toolkit.core.errors import Problems
 from toolkit.core.model import Campaign
+from toolkit.core.sources import LineDict
 
 # How op-ed templates name a fact: facts["id"] or facts['id'].
 FACT_IN_TEMPLATE = re.compile(r"""facts\[\s*["']([^"']+)["']\s*\]""")
@@ -86,7 +87,7 @@ def fact_uses(campaign: Campaign) -> dict[str, list[str]]:
         items = data.get("posts") if data else None
         if isinstance(items, list):
             for index, item in enumerate(items):
-                if isinstance(item, dict) and isinstance(item.get("fact"), str):
+                if isinstance(item, LineDict) and isinstance(item.get("fact"), str):
                     add(item["fact"], f"posts.yaml, linje {item.line_of('fact')} (innlegget «{item.get('id', index + 1)}»)")
     return uses
 

@@ -260,7 +260,7 @@ def read_roster_file(path: Path) -> Roster:
     except OSError as exc:
         raise RosterInvalid(f"Filen {path} kan ikke leses: {exc.strerror}. Sjekk stien etter --file. {UNCHANGED}") from None
     roster = parse_roster(data, path.name, problems)
-    if problems.errors:
+    if problems.errors or roster is None:  # (None comes with its errors)
         shown = "\n".join(f"  {problem}" for problem in problems.errors[:10])
         more = f"\n  … og {len(problems.errors) - 10} til." if len(problems.errors) > 10 else ""
         raise RosterInvalid(f"Filen {path} kan ikke brukes:\n{shown}{more}\n{UNCHANGED}")

@@ -183,6 +183,14 @@ class Journal:
             raise
         return journal
 
+    @classmethod
+    def open_existing(cls, path: Path, *, lock: bool = False) -> "Journal":
+        """Open a journal that must be there (``open`` with create=False, for a path just checked)."""
+        journal = cls.open(path, create=False, lock=lock)
+        if journal is None:
+            raise JournalError(f"Fant ikke sendejournalen {path}.")
+        return journal
+
     def _prepare(self, fresh: bool) -> None:
         db = self._db
         if fresh:
@@ -363,7 +371,12 @@ class Journal:
             "SELECT folder, uidvalidity, uid, header_id, kind, message_id, recipient, matched_by, received_at, sender, "
             "subject, excerpt, file, note, personal, purged FROM replies ORDER BY received_at, id"
         )
-        return [ReplyRow(*row[:14], bool(row[14]), bool(row[15])) for row in cursor]
+        return [
+            ReplyRow(folder, uidvalidity, uid, header_id, kind, message_id, recipient, matched_by, received_at, sender,
+                     subject, excerpt, file, note, bool(personal), bool(purged))
+            for (folder, uidvalidity, uid, header_id, kind, message_id, recipient, matched_by, received_at, sender,
+                 subject, excerpt, file, note, personal, purged) in cursor
+        ]
 
     # --- `toolkit purge` ---
 
@@ -501,7 +514,7 @@ def adopt_old_journals(campaign_folder: Path, output_dir: Path, echo: Callable[[
         # The old location's lock: an older toolkit still sending from there must finish first.
         lock = _acquire_lock(old)
         try:
-            source = Journal.open(old, create=False)
+            source = Journal.open_existing(old)
             try:
                 source._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
@@ -565,7 +578,7 @@ def _move_file(old: Path, new: Path) -> None:
 
 
 def _merge_into(target: Path, old: Path) -> None:
-    with Journal.open(target, create=False, lock=True) as journal:
+    with Journal.open_existing(target, lock=True) as journal:
         other = sqlite3.connect(str(old))
         try:
             rows = other.execute(

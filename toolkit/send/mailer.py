@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from toolkit.core.campaign import WEEKDAYS
@@ -99,7 +99,7 @@ class SmtpConnection:
         self._password = password
         self._ssl_context = ssl_context
         self._timeout = timeout
-        self._client = None
+        self._client: Any = None  # a yagmail.SMTP while open (yagmail has no type information)
 
     @property
     def is_open(self) -> bool:
@@ -112,7 +112,7 @@ class SmtpConnection:
         settings = self.settings
         context = self._ssl_context or ssl.create_default_context()
         login = bool(settings.user)
-        extra = {"timeout": self._timeout}
+        extra: dict[str, object] = {"timeout": self._timeout}
         if settings.security == "ssl":
             extra["context"] = context
         client = yagmail.SMTP(
@@ -427,7 +427,7 @@ def send_messages(
                 if accepted is not None and (interval or opens or not connection.is_open):
                     journal.mark_sent(accepted)
                     accepted = None
-                if opens is not None:
+                if opens is not None and options.window is not None:
                     if not options.wait:
                         raise outside_window(options.window, opens)
                     clock.sleep(max(0.0, (opens - clock.now()).total_seconds()))

@@ -302,7 +302,7 @@ def plan_sending(
             continue
         row = journal_rows.get(message.message_id)
         state = row.state if row else PENDING
-        if state == SENT:
+        if state == SENT and row is not None:
             if row.sha256 == message.sha256:
                 plan.already_sent.append(message)
                 continue

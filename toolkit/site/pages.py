@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from toolkit.core import markup
 from toolkit.core.errors import Problems, ToolkitError
@@ -100,6 +101,7 @@ def read_examples(campaign: Campaign, language: str) -> list[str]:
     problems = Problems()
     text = read_text(path, problems, f"letter_templates/{language}/{EXAMPLES_FILE}")
     problems.raise_if_errors()
+    assert text is not None  # read_text gives None only with an error, raised above
     lines = ["" if not line.strip() else line for line in text.splitlines() if not line.lstrip().startswith("#")]
     return [" ".join(block.split()) for block in "\n".join(lines).split("\n\n") if block.strip()]
 
@@ -281,7 +283,7 @@ def build_site(campaign: Campaign, base_url: str = "") -> SiteReport:
         pages.append(_Page(f"{prefix}index.html", "index.html.j2", {
             **common, "intro": intro, "demands": demands, "facts": demand_facts,
         }))
-        districts = [
+        districts: list[dict[str, Any]] = [
             {"id": d, "name": n, "slug": district_slug(d), "count": len(members_of[d])} for d, n in DISTRICTS.items()
         ]
         pages.append(_Page(f"{prefix}representanter.html", "finn.html.j2", {
@@ -302,7 +304,7 @@ def build_site(campaign: Campaign, base_url: str = "") -> SiteReport:
                     "demands": owned,
                     "email": member.email if member.email and member.email_verified else "",
                 })
-            variants = []
+            variants: list[dict[str, Any]] = []
             for variant in range(VARIANTS):
                 paragraphs = letter_paragraphs(campaign, templates, district["id"], members, language, names, variant)
                 subject = next((p["text"] for p in paragraphs if p["style"] == "Heading1"), "")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 MONTHS = {
     "nb": ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember"],
     "nn": ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember"],
 }
 
-TEXTS = {
+# language -> key -> a text, a list of texts or (under "js") the script's own texts
+TEXTS: dict[str, dict[str, Any]] = {
     "nb": {
         "site_name": "16 dager mot vold mot kvinner {year}",
         "skip": "Gå til innholdet",
