@@ -90,7 +90,7 @@ def fake_msvcrt(calls: list):
     import fcntl
 
     module = types.ModuleType("msvcrt")
-    module.LK_NBLCK = 2  # type: ignore[attr-defined]
+    module.LK_NBLCK = 2
 
     def locking(fd: int, mode: int, nbytes: int) -> None:
         calls.append((mode, nbytes, os.lseek(fd, 0, os.SEEK_CUR)))
@@ -99,7 +99,7 @@ def fake_msvcrt(calls: list):
         except BlockingIOError:
             raise PermissionError(errno.EACCES, "Permission denied") from None
 
-    module.locking = locking  # type: ignore[attr-defined]
+    module.locking = locking
     return module
 
 
