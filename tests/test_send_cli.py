@@ -216,9 +216,22 @@ def test_a_bad_option_is_named_and_nothing_is_sent(pack, server, options, expect
         result = send(pack, *really, *options)
         assert result.exit_code == 2, result.output
         assert any(line.startswith(expected) for line in result.output.splitlines()), result.output
-        assert "Valgene på kommandolinjen har 1 feil. Rett feilene over" in result.output
+        assert "SMTP-innstillingene har 1 feil. Rett feilene over" in result.output
         assert "Traceback" not in result.output and "Dette var en prøvekjøring" not in result.output
         assert server.handler.connections == 0 and not journal_path(pack).exists()
+
+
+def test_sending_without_a_server_names_the_field_and_the_option(pack, server):
+    path = pack / "campaign.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  host: 127.0.0.1\n", ""), encoding="utf-8")
+    assert send(pack).exit_code == 0  # a dry run needs no server
+    result = send(pack, "--send", "--yes")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert any(line.startswith("FEIL: campaign.yaml, linje ") and "felt «smtp.host»: Mangler SMTP-server. Sett smtp.host i "
+               "campaign.yaml, eller bruk --smtp-host." in line for line in result.output.splitlines()), result.output
+    assert server.handler.connections == 0 and not journal_path(pack).exists()
+    given = send(pack, "--send", "--yes", "--smtp-host", "127.0.0.1")
+    assert given.exit_code == 0 and len(server.received) == len(PACK), given.output
 
 
 def test_an_option_is_checked_with_the_settings_it_joins(pack, server):

@@ -59,8 +59,8 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
     if status:
         show_status(journal_path, campaign, campaign.timezone)
         return
-    settings = _settings_with_options(campaign, host=smtp_host, port=smtp_port, security=security, user=smtp_user,
-                                      rate_per_minute=rate)
+    settings = _checked_settings(campaign, really_send, host=smtp_host, port=smtp_port, security=security, user=smtp_user,
+                                 rate_per_minute=rate)
     outbox = load_outbox(campaign)
     _check_shared_inboxes(outbox, allow_shared_inbox)
     password = None
@@ -103,23 +103,25 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
         raise click.exceptions.Exit(1)
 
 
-def _settings_with_options(campaign, **overrides):
-    """campaign.smtp with the command line's options applied, checked like campaign.yaml's (toolkit.send.settings).
+def _checked_settings(campaign, really_send: bool, **overrides):
+    """campaign.smtp with the command line's options applied, checked like campaign.yaml's (toolkit.send.settings),
+    and with what sending needs (a server) when it sends.
 
-    `toolkit validate` has already reported what is wrong in campaign.yaml; here only what the options change
-    is reported: an option's own error, or a warning that a combination with campaign.yaml's values gives."""
-    from toolkit.core.errors import OptionsInvalid, Problems
-    from toolkit.send.settings import check_smtp_settings, with_overrides
+    `toolkit validate` has already reported what is wrong in campaign.yaml; here only what the options or sending
+    add is reported: an option's own error, a warning that a combination with campaign.yaml's values gives, or a
+    missing server."""
+    from toolkit.core.errors import Problems
+    from toolkit.send.settings import SmtpSettingsInvalid, check_smtp_settings, with_overrides
 
     settings, options = with_overrides(campaign.smtp, **overrides)
-    if not options:
+    if not options and not really_send:
         return settings
     before, after = Problems(), Problems()
     check_smtp_settings(campaign, before)
-    check_smtp_settings(campaign, after, settings, options)
+    check_smtp_settings(campaign, after, settings, options, sending=really_send)
     new = [problem for problem in after.items if problem not in before.items]
     if any(problem.severity == "error" for problem in new):
-        raise OptionsInvalid(new)
+        raise SmtpSettingsInvalid(new)
     print_problems(new)
     return settings
 
@@ -165,11 +167,9 @@ def _them(number: int) -> str:
 
 
 def _server_password(settings) -> str | None:
-    """Check that there is a server to send through, and find the password when it needs a login."""
+    """Find the password when the server needs a login (the settings are checked by _checked_settings)."""
     from toolkit.send.mailer import find_password, password_help
 
-    if not settings.host:
-        raise ToolkitError("Mangler SMTP-server: sett smtp.host i campaign.yaml, eller bruk --smtp-host.")
     if not settings.user:
         return None
     password = find_password(settings.user)

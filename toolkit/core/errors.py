@@ -60,15 +60,6 @@ class CampaignInvalid(ToolkitError):
         super().__init__(f"Kampanjefilene har {errors} feil.")
 
 
-class OptionsInvalid(CampaignInvalid):
-    """The command line's options give settings that cannot be used; ``problems`` names each option."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(problems)
-        errors = sum(1 for p in problems if p.severity == "error")
-        self.args = (f"Valgene på kommandolinjen har {errors} feil.",)
-
-
 class CampaignNotFound(ToolkitError):
     """The campaign folder (or its campaign.yaml) is not there: the command was given the wrong place."""
 

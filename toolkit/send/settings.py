@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from toolkit.core.campaign import CONTROL, WEEKDAYS, parse_time
-from toolkit.core.errors import Problems
+from toolkit.core.errors import CampaignInvalid, Problem, Problems
 from toolkit.core.model import Campaign, SmtpSettings
 from toolkit.core.sources import LineDict
 
@@ -28,6 +28,15 @@ RANGES = {"port": (1, 65535), "rate_per_minute": (0, 10000), "timeout": (1, 600)
 # One part of a server name between dots: letters (also æøå, for an internationalised name), digits,
 # hyphens and underscores, not starting or ending with a hyphen.
 HOST_LABEL = re.compile(r"(?!-)[\w-]{1,63}(?<!-)")
+
+
+class SmtpSettingsInvalid(CampaignInvalid):
+    """The settings `toolkit send` would use cannot be used; ``problems`` names the field or the option of each."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        errors = sum(1 for p in problems if p.severity == "error")
+        self.args = (f"SMTP-innstillingene har {errors} feil.",)
 
 
 def with_overrides(settings: SmtpSettings, *, host: str | None = None, port: int | None = None,
@@ -58,11 +67,12 @@ def valid_host(host: str) -> bool:
 
 
 def check_smtp_settings(campaign: Campaign, problems: Problems, settings: SmtpSettings | None = None,
-                        options: Mapping[str, str] | None = None) -> None:
+                        options: Mapping[str, str] | None = None, *, sending: bool = False) -> None:
     """Record every problem with the SMTP settings that would make sending fail or leak.
 
     ``settings`` are campaign.smtp with the command line's overrides applied (default: campaign.smtp alone);
-    ``options`` maps each overridden field to its option, so that its problem names the option.
+    ``options`` maps each overridden field to its option, so that its problem names the option. With
+    ``sending``, what only sending needs is required too (a server); a dry run and validate do without.
     `toolkit validate` (and so every command) checks campaign.yaml; `toolkit send` checks again after its options.
     """
     smtp = campaign.smtp if settings is None else settings
@@ -83,6 +93,8 @@ def check_smtp_settings(campaign: Campaign, problems: Problems, settings: SmtpSe
     if "password" in data:
         report("error", "password", "Passord skal aldri stå i en fil.",
                "Fjern linjen; toolkit send leser passordet fra nøkkelringen eller TOOLKIT_SMTP_PASSWORD.")
+    if sending and not smtp.host:
+        report("error", "host", "Mangler SMTP-server.", "Sett smtp.host i campaign.yaml, eller bruk --smtp-host.")
     if smtp.host and not valid_host(smtp.host):
         report("error", "host", f"«{smtp.host}» er ikke et gyldig servernavn.",
                "Skriv bare navnet, for eksempel smtp.example.org: uten «smtp://», mellomrom og portnummer.")
