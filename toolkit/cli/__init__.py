@@ -1,8 +1,8 @@
 """The `toolkit` command line: parses options, calls the library, prints.
 
-`toolkit --help` imports nothing but click: each command lives in a `toolkit/cli_*.py` module that is
-imported only when the command runs or shows its own help, and heavy libraries are imported inside the
-commands.
+`toolkit --help` imports nothing but click: each command lives in a module of toolkit/cli/ that is
+imported only when the command runs or shows its own help, and library modules are imported inside the
+commands, so that start-up (`toolkit --help`) stays fast.
 """
 
 from __future__ import annotations

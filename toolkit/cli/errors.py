@@ -6,6 +6,8 @@ here from the fields click puts on its exceptions (the option, the parameter, th
 keeps the bad value only in its English sentence (a type's conversion error), the value is read back out of
 that sentence; a sentence not recognised here is shown as click wrote it, after a Norwegian "Feil:".
 Imported only when an error happens, so that `toolkit --help` does not load it.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""`toolkit opeds`: plan the op-eds and write one document per submission."""
+"""`toolkit opeds`: plan the op-eds and write one document per submission.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 

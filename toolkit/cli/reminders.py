@@ -1,4 +1,7 @@
-"""`toolkit letters --reminders`: what the reminders run says (the option itself is in cli_pack.letters)."""
+"""`toolkit letters --reminders`: what the reminders run says (the option itself is in toolkit.cli.pack's letters).
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
-from toolkit.core.errors import OutputError
+from toolkit.core.errors import OutputError, ToolkitError
 
 # Names Windows refuses whatever the extension (CON.txt is as bad as CON).
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
@@ -60,7 +60,6 @@ def exclusive_lock(path: Path, busy: str, *, wait_seconds: float = 0.0, on_wait=
     """
     import time
 
-    from toolkit.core.errors import ToolkitError
 
     try:
         handle = open(path, "a+b")

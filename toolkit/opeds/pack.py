@@ -7,18 +7,23 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from toolkit.core import markup
-from toolkit.core.errors import ToolkitError
+from toolkit.core.docx import build_docx
+from toolkit.core.errors import Problem, ToolkitError
+from toolkit.core.excel_in import excel_twin
+from toolkit.core.excel_out import write_xlsx, xlsx_path
 from toolkit.core.fsutil import atomic_write_bytes, safe_stem
+from toolkit.core.letterhead import load as load_letterhead
 from toolkit.core.model import LANGUAGE_NAMES, Campaign
-from toolkit.opeds.outlets import KIND_NAMES, UNIT_NAMES, VERSION_NAMES
-from toolkit.opeds.pieces import STATUS_FILE, fact_contexts, format_count, render_piece
+from toolkit.core.tabular import csv_bytes
+from toolkit.core.templates import format_date, weekday
+from toolkit.letters.pack import remove_stale, templates_for
+from toolkit.opeds.outlets import DISTRICTS, KIND_NAMES, UNIT_NAMES, VERSION_NAMES, districts_of
+from toolkit.opeds.pieces import COVER_TEMPLATE, LOCAL_TEMPLATE, STATUS_FILE, fact_contexts, format_count, render_piece
 from toolkit.opeds.plan import Plan, make_plan
 from toolkit.opeds.status import STATUS_NAMES, Submission, status_bytes
 
 OPEDS_DIR = "opeds"
 PLAN_FILE = "plan.csv"
-COVER_TEMPLATE = "oped_cover.j2"
-LOCAL_TEMPLATE = "oped_local.j2"
 OVERDUE_NOTE = "svarfristen er passert: spør avisa, eller trekk innlegget og skriv «trukket» med datoen i opeds-status.csv"
 PLAN_HEADER = [
     "innlegg", "tittel", "trykkes", "avis", "status", "dato", "ukedag", "svar ventet", "versjon", "språk",
@@ -85,7 +90,6 @@ def cover_language(submission: Submission) -> str:
 
 def history_lines(setup, piece_plan, language: str) -> list[str]:
     """Where the piece has been, in words: "tilbudt VG 20. november, avslått 23. november"."""
-    from toolkit.core.templates import format_date
 
     words = COVER_WORDS[language]
     lines = []
@@ -99,7 +103,6 @@ def history_lines(setup, piece_plan, language: str) -> list[str]:
 def local_context(campaign: Campaign, outlet, language: str, room: int | None, facts: dict) -> dict | None:
     """The local paragraph of a piece for a local or regional outlet: facts tagged with one of the
     outlet's counties in facts.yaml (``county``), or, without them, a marked place the signatory fills."""
-    from toolkit.opeds.outlets import DISTRICTS, districts_of
 
     if not outlet.is_local:
         return None
@@ -165,9 +168,6 @@ def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission,
 
 def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes], list[list[str]]]:
     """Render each piece's open pitch (planned or sent) into files, and the plan's rows; nothing is written yet."""
-    from toolkit.core.docx import build_docx
-    from toolkit.core.letterhead import load as load_letterhead
-    from toolkit.letters.pack import templates_for
 
     letterhead = load_letterhead(campaign.folder)  # the organisation's own, if it has one
 
@@ -233,15 +233,12 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
 
 
 def _weekday(day: date) -> str:
-    from toolkit.core.templates import weekday
 
     return weekday(day)
 
 
 def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
     """Plan the op-eds from ``today``, then write the documents, the plan and the status file."""
-    from toolkit.core.tabular import csv_bytes
-    from toolkit.letters.pack import remove_stale
 
     setup = campaign.opeds
     plan = make_plan(setup, today, campaign.days)
@@ -258,14 +255,12 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
     for name, data in files.items():
         atomic_write_bytes(folder / name, data, durable=False)
     atomic_write_bytes(folder / PLAN_FILE, plan_bytes, durable=False)
-    from toolkit.core.excel_out import write_xlsx, xlsx_path
 
     # plan.xlsx: days as dates; a row whose send-to address is unverified is marked for checking.
     write_xlsx(xlsx_path(folder / PLAN_FILE), PLAN_HEADER, rows, sheet="Plan", dates=("dato", "hos avisa til"),
                problem=lambda row: row[PLAN_HEADER.index("adresse verifisert")] == "nei")
     remove_stale(folder, set(files), (".docx", ".txt"))
     changed = old_status != new_status
-    from toolkit.core.excel_in import excel_twin
 
     twin = excel_twin(status_path)
     if twin is not None and not status_path.exists():
@@ -284,7 +279,6 @@ def _write_status_xlsx(path, status_csv: bytes) -> None:
     import csv
     import io
 
-    from toolkit.core.excel_out import write_xlsx
 
     text = status_csv.decode("utf-8-sig")
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=";" if ";" in text.split("\n", 1)[0] else ","))
@@ -293,7 +287,6 @@ def _write_status_xlsx(path, status_csv: bytes) -> None:
 
 def plan_lines(report) -> list[str]:
     """The summary a person reads after a run: each piece, where it is, and what to do next."""
-    from toolkit.core.templates import format_date
 
     plan = report.plan
     setup_outlet = report.outlet_name
@@ -328,7 +321,6 @@ def plan_lines(report) -> list[str]:
 
 def plan_warnings(report) -> list[str]:
     """Rows of the status file the run could not keep, and days gone by that nobody marked."""
-    from toolkit.core.errors import Problem
 
     problems = []
     for submission, reason in report.plan.dropped:
@@ -345,14 +337,3 @@ def plan_warnings(report) -> list[str]:
             row=submission.row, field="status", severity="warning",
         ))
     return problems
-
-
-def opeds_step(campaign: Campaign, when: date, progress_bar) -> str:
-    """`toolkit build`'s op-ed step: plan from ``when`` and write the pack."""
-    from toolkit.cli import print_problems
-
-    if campaign.opeds is None:
-        return "Kronikker: ingen (kampanjen har ingen outlets.csv)."
-    report = write_oped_pack(campaign, when)
-    print_problems(plan_warnings(report))
-    return "\n".join(plan_lines(report))

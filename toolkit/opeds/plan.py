@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from toolkit.core.templates import format_date
 from toolkit.opeds.outlets import VERSIONS, Outlet, can_sign
 from toolkit.opeds.status import CLOSED, Submission
 
@@ -319,7 +320,6 @@ class Planner:
 
     def _why_not(self, spec, pp: PiecePlan, start: date) -> str:
         """Say in words why a piece gets no pitch."""
-        from toolkit.core.templates import format_date
 
         tried = {s.outlet for s in pp.earlier}
         takers = [o for o in self.outlets if o.takes(spec.id) and o.id not in tried]

@@ -23,10 +23,10 @@ from toolkit.core.sources import LineDict, LineList, load_yaml
 from toolkit.core.tabular import FORMULA_STARTS
 from toolkit.core.templates import format_date, join_and
 from toolkit.social import counting
+from toolkit.social.images import URL, assign_cards
 
 POSTS_FILE = "posts.yaml"
 OBSERVANCES_FILE = "observances.yaml"
-URL = re.compile(r"^https?://\S+$")
 # Defaults where a platform's own rules decide: Threads allows one topic tag, Instagram five
 # hashtags and shows links as plain text.
 DEFAULT_HASHTAGS = {"threads": counting.THREADS_MAX_TAGS, "instagram": counting.INSTAGRAM_MAX_HASHTAGS}
@@ -369,12 +369,9 @@ def load_posts(campaign: Campaign, problems: Problems) -> PostCalendar | None:
         entries.append(_Post(fields, campaign, by_id, seen))
     calendar = PostCalendar(platforms=platforms, observances=observances, posts=())
     calendar.posts = tuple(_plan(campaign, calendar, entries, problems))
-    from toolkit.social.images import assign_cards
-
     # Posts on Instagram (and the platforms images.platforms names) without an image get a card.
     assign_cards(campaign, calendar, problems)
-    _check_coverage(campaign, calendar, problems)
-    _check_same_text(calendar, entries, problems)
+    calendar.entries = tuple(entries)
     return calendar
 
 
@@ -506,7 +503,28 @@ def _check_coverage(campaign: Campaign, calendar: PostCalendar, problems: Proble
         )
 
 
-def check_posts(campaign: Campaign, problems: Problems) -> None:
-    """Validation step: check the calendar's files and keep the plan on the campaign for the writers."""
-    campaign.calendar = load_posts(campaign, problems)
+def check_posts(campaign: Campaign, calendar: PostCalendar, problems: Problems) -> None:
+    """Validation step: warn about days without posts and posts that share their text (the posts were
+    read by ``load_posts``, which reports each post's own problems)."""
+    _check_coverage(campaign, calendar, problems)
+    _check_same_text(calendar, list(calendar.entries), problems)
 
+
+# A post's state in words, for the exports and the calendar page.
+PAST_STATUS = "publisert/passert"
+
+
+def is_past(post: SocialPost, now: datetime | None) -> bool:
+    """True when the post's time has come and gone at ``now`` (None: nothing is past)."""
+    return now is not None and post.publish_at <= now
+
+
+def status(post: SocialPost, now: datetime | None = None) -> str:
+    """The post's state in words, for the CSV and the calendar page."""
+    if is_past(post, now):
+        return PAST_STATUS
+    if post.problems:
+        return "UGYLDIG: " + " ".join(post.problems)
+    if post.platform == "instagram" and not post.image:
+        return "trenger bilde"
+    return "ok"
