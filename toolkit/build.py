@@ -145,5 +145,6 @@ def letter_plan_lines(plan: LetterPlan) -> list[str]:
             "Sett letters.inform_others: true i campaign.yaml, eller bruk --to ID, for et brev til orientering."
         )
     for email, ids in plan.shared:
-        lines.append(f"ADVARSEL: {email} får {len(ids)} ulike brev ({', '.join(ids)}); toolkit send sender bare ett av dem uten --allow-shared-inbox.")
+        lines.append(f"ADVARSEL: {email} får {len(ids)} ulike brev ({', '.join(ids)}); "
+                     "toolkit send sender bare ett av dem uten --allow-shared-inbox.")
     return lines

@@ -19,7 +19,8 @@ from toolkit.core.errors import CampaignInvalid, ToolkitError
 @click.option("--allow-invalid", is_flag=True,
               help="Lag filene selv om innlegg er for lange eller bryter andre regler på en plattform; de blir merket UGYLDIG.")
 @click.option("--from", "from_day", default=None, metavar="ÅÅÅÅ-MM-DD",
-              help="Regn innlegg før denne dagen som passert (standard: nå). Passerte innlegg er ikke med i filene for planleggingsverktøyene.")
+              help="Regn innlegg før denne dagen som passert (standard: nå). "
+                   "Passerte innlegg er ikke med i filene for planleggingsverktøyene.")
 def calendar(campaign_dir: Path, allow_invalid: bool, from_day: str | None):
     """Lag postkalenderen for sosiale medier: kalenderfil (.ics), CSV-filer og en kalenderside.
 

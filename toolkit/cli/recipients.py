@@ -187,7 +187,7 @@ def list_recipients(campaign_dir: Path, selectors: tuple[str, ...]):
                      ", ".join(lead) or "–", letter_of.get(recipient.id, "–")))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     left_out = sum(1 for r, why in plan.left_out if why == "eier ingen av kravene")
     if left_out:
         click.echo(f"\n{left_out} mottakere eier ingen av kravene og får ikke brev (letters.inform_others: true "

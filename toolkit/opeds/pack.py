@@ -18,7 +18,7 @@ from toolkit.core.tabular import csv_bytes
 from toolkit.core.templates import format_date, weekday
 from toolkit.letters.pack import remove_stale, templates_for
 from toolkit.opeds.outlets import DISTRICTS, KIND_NAMES, UNIT_NAMES, VERSION_NAMES, districts_of
-from toolkit.opeds.pieces import COVER_TEMPLATE, LOCAL_TEMPLATE, STATUS_FILE, fact_contexts, format_count, render_piece
+from toolkit.opeds.pieces import COVER_TEMPLATE, STATUS_FILE, fact_contexts, format_count, render_piece
 from toolkit.opeds.plan import Plan, make_plan
 from toolkit.opeds.status import STATUS_NAMES, Submission, status_bytes
 
@@ -194,7 +194,8 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
             base = render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts)
             room = limit.high - base.count(outlet.unit) if limit else None
             local = local_context(campaign, outlet, submission.language, room, facts)
-            rendered = render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts, local) if local else base
+            rendered = (render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts, local)
+                        if local else base)
         count = rendered.count(outlet.unit) if rendered else None
         stem = ""
         if rendered and submission.status in ("planned", "pitched"):
@@ -314,7 +315,8 @@ def plan_lines(report) -> list[str]:
         lines.append(text + ".")
     lines.append(f"  {report.documents} dokumenter i {report.plan_folder}, oversikt i plan.csv.")
     if report.status_changed:
-        lines.append(f"  Planen er skrevet i {report.status_file.name}: skriv «sendt», «antatt», «publisert», «avslått» eller «trukket» der "
+        lines.append(f"  Planen er skrevet i {report.status_file.name}: skriv «sendt», «antatt», «publisert», «avslått» "
+                     "eller «trukket» der "
                      "når noe skjer. Et innlegg går videre til neste avis bare når det står «avslått» eller «trukket».")
     return lines
 

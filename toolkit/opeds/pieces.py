@@ -194,7 +194,8 @@ def load_settings(campaign: Campaign, problems: Problems) -> tuple[int, tuple[Pi
                 fields.error("languages", f"Ukjent språk «{language}».", "Bruk nb og/eller nn.")
         languages = tuple(language for language in languages if language in LANGUAGES) or ("nb",)
         if piece_id:
-            pieces.append(PieceSpec(piece_id, demand if demand in demands else "", send_from, send_until, languages, fields.line, publish_on))
+            pieces.append(PieceSpec(piece_id, demand if demand in demands else "", send_from, send_until, languages, fields.line,
+                                    publish_on))
     return wait, tuple(pieces)
 
 
@@ -406,7 +407,8 @@ def _render_pieces(campaign: Campaign, setup: OpedSetup, problems: Problems) -> 
             label = templates[language].label(spec.template)
             if not templates[language].exists(spec.template):
                 label = f"{folder.name}/{language}/{spec.template}"
-                problems.error(label, "Malen finnes ikke.", f"Lag {spec.template} i letter_templates/{language}/, eller fjern «{language}» fra languages for innlegget.")
+                problems.error(label, "Malen finnes ikke.",
+                               f"Lag {spec.template} i letter_templates/{language}/, eller fjern «{language}» fra languages for innlegget.")
                 continue
             for version in VERSIONS:
                 try:
@@ -447,7 +449,8 @@ def _check_lengths(campaign: Campaign, setup: OpedSetup, problems: Problems) -> 
                             label,
                             f"{what} har {format_count(count)} {unit}, men {outlet.name} tar høyst "
                             f"{format_count(limit.high)} {unit}; avisa får {VERSION_NAMES[other]}en i stedet.",
-                            f"Kort ned teksten med minst {format_count(count - limit.high)} {unit} hvis avisa skal kunne få denne versjonen.",
+                            f"Kort ned teksten med minst {format_count(count - limit.high)} {unit} "
+                            "hvis avisa skal kunne få denne versjonen.",
                         )
                         placed = True
                     elif count > limit.high:
@@ -467,7 +470,7 @@ def _check_lengths(campaign: Campaign, setup: OpedSetup, problems: Problems) -> 
                         )
                     else:
                         placed = True
-        if not placed and any((spec.id, v, l) in setup.lengths for v in VERSIONS for l in spec.languages):
+        if not placed and any((spec.id, v, lang) in setup.lengths for v in VERSIONS for lang in spec.languages):
             problems.warning(
                 "campaign.yaml", f"Innlegget «{spec.id}» passer ikke hos noen av avisene med kjente regler og blir ikke planlagt.",
                 "Sjekk språk og lengde mot outlets.csv.", line=spec.line or None, field="opeds.pieces",

@@ -150,7 +150,7 @@ class Planner:
         unless the outlet is local and the organiser named a signatory from its area for it."""
         key = (outlet.id, spec.id)
         if key not in self.able:
-            self.able[key] = [s for s in self.setup.signatories if any(can_sign(s, outlet, l) for l in spec.languages)]
+            self.able[key] = [s for s in self.setup.signatories if any(can_sign(s, outlet, lang) for lang in spec.languages)]
         people = self.able[key]
         if byline:
             keeper = self.setup.signatory(byline)

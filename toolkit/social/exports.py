@@ -199,7 +199,8 @@ def calendar_now(campaign: Campaign, day: date | None, clock: datetime | None = 
 
 def calendar_summary(report: CalendarReport, output_dir: Path) -> str:
     """The summary both `toolkit calendar` and `toolkit build` print."""
-    text = f"Postkalender: {report.posts} innlegg i {output_dir / 'calendar'} (kalenderfil, CSV, filer for Buffer, Hootsuite og Sprout, kalenderside)."
+    text = (f"Postkalender: {report.posts} innlegg i {output_dir / 'calendar'} "
+            "(kalenderfil, CSV, filer for Buffer, Hootsuite og Sprout, kalenderside).")
     if report.invalid:
         which = "ugyldig innlegg er" if report.invalid == 1 else "ugyldige innlegg er"
         text += f" {report.invalid} {which} merket UGYLDIG og utelatt fra filene for planleggingsverktøyene."
@@ -213,5 +214,6 @@ def calendar_summary(report: CalendarReport, output_dir: Path) -> str:
             "i kalenderfilen, CSV-en og kalendersiden."
         )
     elif report.now is not None:
-        text += f"\n  Ingen innlegg har passert ({format_date(report.now.date())} kl. {report.now:%H:%M}): alle er med i filene for planleggingsverktøyene."
+        text += (f"\n  Ingen innlegg har passert ({format_date(report.now.date())} kl. {report.now:%H:%M}): "
+                 "alle er med i filene for planleggingsverktøyene.")
     return text

@@ -1,7 +1,8 @@
 """Images for posts: a card per post for the platforms that need one (Instagram), drawn with Pillow.
 
 A card is the post's key line (its title) in large type, the fact it cites and that fact's source in
-small type (a post without a fact: its opening sentences), the campaign's first hashtag, and the organisation's logo (or name), in the colours of
+small type (a post without a fact: its opening sentences), the campaign's first hashtag, and the
+organisation's logo (or name), in the colours of
 ``images:`` in campaign.yaml, at the platform's preferred size (1080×1350 for an Instagram portrait
 post). The type is Lato (the ``font-lato`` package, SIL Open Font License), which has æ, ø and å;
 Pillow's built-in font draws them as empty boxes. An organisation can name its own font file.

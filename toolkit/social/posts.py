@@ -11,7 +11,6 @@ campaign's): an account in nynorsk gets the nynorsk text, never the bokmål one 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -56,9 +55,10 @@ def _times(fields: _Fields, key: str, default: tuple[time, ...] | None = None) -
         return default
     values = value if isinstance(value, list) else [value]
     parsed = [parse_time(v) for v in values]
-    bad = [str(v) for v, t in zip(values, parsed) if t is None]
+    bad = [str(v) for v, t in zip(values, parsed, strict=True) if t is None]
     if bad or not values:
-        fields.error(key, f"«{', '.join(bad) or 'tom liste'}» er ikke klokkeslett.", 'Skriv dem som TT:MM i anførselstegn, for eksempel "09:00".')
+        fields.error(key, f"«{', '.join(bad) or 'tom liste'}» er ikke klokkeslett.",
+                     'Skriv dem som TT:MM i anførselstegn, for eksempel "09:00".')
         return default or ()
     if parsed != sorted(set(parsed)):
         fields.error(key, "Klokkeslettene skal stå i rekkefølge, uten gjentakelser.", "Sorter listen fra tidligst til senest.")
@@ -262,7 +262,8 @@ class _Post:
             if name not in counting.PLATFORMS:
                 fields.error("platforms", f"Ukjent plattform «{name}».", f"Bruk en av: {', '.join(counting.PLATFORMS)}.")
             elif name not in platforms:
-                fields.error("platforms", f"Plattformen «{name}» er ikke satt opp i campaign.yaml.", "Legg den til under «platforms», eller fjern den her.")
+                fields.error("platforms", f"Plattformen «{name}» er ikke satt opp i campaign.yaml.",
+                             "Legg den til under «platforms», eller fjern den her.")
         self.fact = campaign.facts.get(fields.text("fact", required=False)) if "fact" in fields.data else None
         if "fact" in fields.data and self.fact is None:
             fields.error("fact", f"Faktumet «{fields.data.get('fact')}» finnes ikke i facts.yaml.", "Bruk en id fra facts.yaml.")
@@ -386,7 +387,7 @@ def _check_same_text(calendar: PostCalendar, entries: list[_Post], problems: Pro
             continue
         words = entry.words_for(platforms[post.platform])
         uses.setdefault((post.date, post.language, words.body(post.platform)), []).append((post.platform, post.id))
-    for (day, language, body), found in uses.items():
+    for (day, language, _body), found in uses.items():
         if len(found) <= SAME_TEXT_PLATFORMS:
             continue
         used = [platform for platform, _ in found]
@@ -449,7 +450,8 @@ def _social_post(campaign, calendar, post: _Post, platform: PlatformSettings, da
     rule_problems = list(result.problems)
     alt_limit = counting.ALT_TEXT_LIMITS.get(platform.id)
     if post.image and alt_limit and len(words.alt_text) > alt_limit:
-        rule_problems.append(f"{platform.name}: alt-teksten er {len(words.alt_text) - alt_limit} tegn for lang ({len(words.alt_text)} av {alt_limit}).")
+        rule_problems.append(f"{platform.name}: alt-teksten er {len(words.alt_text) - alt_limit} tegn for lang "
+                             f"({len(words.alt_text)} av {alt_limit}).")
     for message in rule_problems:
         problem = Problem(
             POSTS_FILE, f"Innlegget «{post.id}» {format_date(day)}: {message}",
