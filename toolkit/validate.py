@@ -9,7 +9,7 @@ from typing import Callable
 from toolkit.core.campaign import check_staleness
 from toolkit.core.errors import Problems
 from toolkit.core.letterhead import check as check_letterhead
-from toolkit.core.model import Campaign
+from toolkit.core.model import Campaign, Supporter
 from toolkit.core.starter import check_placeholders
 from toolkit.core.templates import RenderLimit, TemplateProblem, Templates, split_problem
 from toolkit.followup.privacy import check_privacy
@@ -119,7 +119,7 @@ def render_supporters_sample(campaign: Campaign, problems: Problems, today: date
     if not path.is_file():
         return
     supporters = load_supporters(path, campaign, Problems())  # its problems are reported by its own check
-    sample: dict[tuple[str, bool], object] = {}
+    sample: dict[tuple[str, bool], Supporter] = {}
     for supporter in supporters:
         sample.setdefault((supporter.language, bool(supporter.personal_paragraph)), supporter)
     run = prepare_run(campaign, list(sample.values()), today)

@@ -44,6 +44,7 @@ def calendar(campaign_dir: Path, allow_invalid: bool, from_day: str | None):
     errors = [p for p in problems.errors if p not in allowed]
     if errors:
         raise CampaignInvalid(errors + problems.warnings)
+    assert campaign is not None  # no campaign only when campaign.yaml is unusable, an error raised above
     # Rule breaks let through by --allow-invalid are shown as warnings: the run goes on.
     print_problems([replace(p, severity="warning") if p in allowed else p
                     for p in problems.items if p.severity == "warning" or p in allowed])

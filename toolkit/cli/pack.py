@@ -38,6 +38,7 @@ def validate(campaign_dir: Path):
         require_campaign(campaign_dir)
     campaign, problems = check_campaign(campaign_dir)
     problems.raise_if_errors()
+    assert campaign is not None  # no campaign only when campaign.yaml is unusable, an error raised above
     print_problems(problems.warnings)
     count = len(campaign.recipients)
     click.secho(

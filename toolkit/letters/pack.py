@@ -22,6 +22,7 @@ from toolkit.letters.emails import build_email
 from toolkit.letters.render import (
     CASE_STEM,
     Letter,
+    LetterPlan,
     PlannedLetter,
     address_lines,
     language_of,
@@ -48,7 +49,7 @@ class LetterPackReport:
     unverified: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     fingerprints: list = field(default_factory=list)  # similarity.Item per letter, for `toolkit check`
-    plan: object = None  # toolkit.letters.render.LetterPlan: who got a letter, who did not and why
+    plan: LetterPlan = field(default_factory=LetterPlan)  # who got a letter, who did not and why
     notes: list[str] = field(default_factory=list)  # things the user should know (a PDF that failed)
 
 

@@ -321,7 +321,7 @@ def plan_lines(report) -> list[str]:
     return lines
 
 
-def plan_warnings(report) -> list[str]:
+def plan_warnings(report) -> list[Problem]:
     """Rows of the status file the run could not keep, and days gone by that nobody marked."""
 
     problems = []
