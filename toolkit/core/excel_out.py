@@ -244,7 +244,6 @@ def write_table(
     import csv
     import io
 
-
     with atomic_writer(Path(csv_path), durable=False) as handle:
         handle.write(BOM)
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")

@@ -60,7 +60,6 @@ def exclusive_lock(path: Path, busy: str, *, wait_seconds: float = 0.0, on_wait=
     """
     import time
 
-
     try:
         handle = open(path, "a+b")
     except OSError as exc:

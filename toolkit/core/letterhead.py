@@ -268,7 +268,6 @@ def _merged_styles(theirs: bytes | None) -> bytes:
     # lxml is imported where it is used: about 32 ms to import, too long for start-up.
     from lxml import etree
 
-
     ours = etree.fromstring(PARTS["styles.xml"])
     if theirs is None:
         return PARTS["styles.xml"]

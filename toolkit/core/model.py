@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -173,8 +173,6 @@ class Recipient:
         """The recipient's name, title and body as a letter in ``language`` writes them."""
         if language != "nn" or not (self.name_nn or self.title_nn or self.organisation_nn):
             return self
-        from dataclasses import replace
-
         return replace(
             self, name=self.name_nn or self.name, title=self.title_nn or self.title,
             organisation=self.organisation_nn or self.organisation, name_nn="", title_nn="", organisation_nn="",
@@ -345,8 +343,6 @@ class Campaign:
 
     @property
     def days(self) -> list[date]:
-        from datetime import timedelta
-
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
     def demand(self, demand_id: str) -> Demand:

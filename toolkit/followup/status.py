@@ -232,7 +232,6 @@ def render_html(status: CampaignStatus, campaign: Campaign) -> str:
     # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(dato=lambda d: format_date(d, campaign.language),

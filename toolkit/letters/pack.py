@@ -134,7 +134,6 @@ def letter_fingerprint(letter: Letter, group: str, key: str | None = None):
     """The similarity fingerprint of a letter's own words (see toolkit.letters.similarity)."""
     from array import array
 
-
     # Packed (CRC32 values fit in four bytes), since worker processes send it back for every letter.
     hashes = array("I", sorted(fingerprint(body_text(letter.paragraphs))))
     return Item(key=key or letter.recipient.id, group=group, hashes=hashes)

@@ -225,8 +225,9 @@ def load_outlets(path: Path, problems: Problems, pieces: tuple[str, ...], label:
         days = {}
         for column in ("lead_days", "answer_days"):
             text = row.get(column, "")
-            days[column] = _number(text) if text else None
-            if text and (days[column] is None or days[column] > 60):
+            given = _number(text) if text else None
+            days[column] = given
+            if text and (given is None or given > 60):
                 bad(column, f"«{text}» er ikke et antall dager.", "Skriv et helt tall fra 0 til 60, eller la feltet stå tomt.")
                 days[column] = None
         publish_date = _yes_no(row.get("publish_date", "")) if row.get("publish_date", "") else True

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from toolkit.core import markup
 from toolkit.core.docx import build_docx
@@ -18,7 +21,7 @@ from toolkit.core.tabular import csv_bytes
 from toolkit.core.templates import format_date, weekday
 from toolkit.letters.pack import remove_stale, templates_for
 from toolkit.opeds.outlets import DISTRICTS, KIND_NAMES, UNIT_NAMES, VERSION_NAMES, districts_of
-from toolkit.opeds.pieces import COVER_TEMPLATE, STATUS_FILE, fact_contexts, format_count, render_piece
+from toolkit.opeds.pieces import COVER_TEMPLATE, STATUS_FILE, OpedSetup, fact_contexts, format_count, render_piece
 from toolkit.opeds.plan import Plan, make_plan
 from toolkit.opeds.status import STATUS_NAMES, Submission, status_bytes
 
@@ -33,7 +36,7 @@ PLAN_HEADER = [
 
 
 # The cover note is written in the submission's language, so its words are too; the plan stays in bokmål.
-COVER_WORDS = {
+COVER_WORDS: dict[str, dict[str, Any]] = {
     "nb": {"units": UNIT_NAMES, "versions": VERSION_NAMES, "kinds": KIND_NAMES, "statuses": STATUS_NAMES,
            "at_most": "høyst", "unknown": "grensen er ukjent", "spaces": " inkludert mellomrom",
            "offered": "tilbudt", "closed": {"declined": "avslått", "withdrawn": "trukket"}},
@@ -61,7 +64,7 @@ class OpedReport:
     plan_folder: Path
     status_file: Path
     status_changed: bool
-    setup: object = None
+    setup: OpedSetup | None = None
 
     def outlet_name(self, outlet_id: str) -> str:
         return self.setup.outlet(outlet_id).name if self.setup else outlet_id
@@ -110,9 +113,9 @@ def local_context(campaign: Campaign, outlet, language: str, room: int | None, f
     found = [f for f in campaign.facts.values() if f.county and set(districts_of(f.county)) & set(outlet.coverage)]
     # A nynorsk piece takes only facts written in nynorsk too (facts.yaml's nn:), never bokmål in their place.
     found = [f for f in found if language != "nn" or "nn" in f.translations]
-    facts = [facts[language][f.id] for f in found]
+    chosen = [facts[language][f.id] for f in found]
     return {
-        "county": " og ".join(sorted(counties)), "outlet": outlet.name, "facts": facts, "write": not facts,
+        "county": " og ".join(sorted(counties)), "outlet": outlet.name, "facts": chosen, "write": not chosen,
         "room": format_count(room) if room is not None else "", "unit": COVER_WORDS[language]["units"][outlet.unit],
     }
 
@@ -199,7 +202,7 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
         count = rendered.count(outlet.unit) if rendered else None
         stem = ""
         if rendered and submission.status in ("planned", "pitched"):
-            if submission.status == "planned" and limit and count > limit.high:
+            if submission.status == "planned" and limit and count is not None and count > limit.high:
                 unit = UNIT_NAMES[outlet.unit]
                 raise OpedTooLong(
                     f"«{rendered.title}» til {outlet.name} {submission.day:%d.%m.%Y} blir {format_count(count)} {unit} med "
@@ -242,6 +245,8 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
     """Plan the op-eds from ``today``, then write the documents, the plan and the status file."""
 
     setup = campaign.opeds
+    if setup is None:
+        raise ToolkitError("Kampanjen har ingen kronikker å planlegge.")  # callers ask campaign.opeds first
     plan = make_plan(setup, today, campaign.days)
     files, rows = _documents(campaign, setup, plan)
     plan_bytes = csv_bytes(PLAN_HEADER, rows, excel=True)
@@ -277,10 +282,6 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
 
 def _write_status_xlsx(path, status_csv: bytes) -> None:
     """Write the status rows (as status_bytes made them) into the organiser's opeds-status.xlsx."""
-    import csv
-    import io
-
-
     text = status_csv.decode("utf-8-sig")
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=";" if ";" in text.split("\n", 1)[0] else ","))
     write_xlsx(path, records[0], records[1:], sheet="Status", dates=("date", "answered_on"), durable=True)

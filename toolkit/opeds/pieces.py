@@ -19,6 +19,7 @@ from toolkit.core.docx import clean_text
 from toolkit.core.errors import Problems
 from toolkit.core.excel_in import excel_twin
 from toolkit.core.model import LANGUAGE_NAMES, LANGUAGES, Campaign
+from toolkit.core.sources import LineList
 from toolkit.core.templates import TemplateProblem
 from toolkit.letters.pack import templates_for
 from toolkit.letters.render import campaign_context, fact_context
@@ -156,7 +157,8 @@ def load_settings(campaign: Campaign, problems: Problems) -> tuple[int, tuple[Pi
     demands = {d.id for d in campaign.demands}
     pieces: list[PieceSpec] = []
     for index, item in enumerate(items):
-        fields = _Fields(problems, label, item, f"opeds.pieces[{index + 1}]", items.line_of(index))
+        line = items.line_of(index) if isinstance(items, LineList) else 0
+        fields = _Fields(problems, label, item, f"opeds.pieces[{index + 1}]", line)
         fields.unknown_keys({"id", "demand", "send_from", "send_until", "languages", "publish_on"})
         piece_id = fields.text("id")
         if piece_id and not ID_PATTERN.match(piece_id):

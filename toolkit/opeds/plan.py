@@ -299,6 +299,8 @@ class Planner:
 
     def _fallbacks(self, spec, pp: PiecePlan) -> list[Submission]:
         """Where the piece goes if the current outlet says no or does not answer in time."""
+        if pp.current is None:
+            return []
         return self._chain(spec, pp.current, pp.byline, {s.outlet for s in pp.earlier}, today=self.today)
 
     def _chain(self, spec, current: Submission, byline: str, tried: set[str], today: date = date.min) -> list[Submission]:

@@ -346,7 +346,6 @@ def describe_window(window: SendWindow) -> str:
     """The window in words: "mandag, tirsdag, onsdag, torsdag og fredag kl. 08:00–18:00"."""
     from datetime import date
 
-
     monday = date(2024, 1, 1)
     days = [weekday(monday + timedelta(days=i)) for i, key in enumerate(WEEKDAYS) if key in window.days]
     return f"{join_and(days)} kl. {window.start}–{window.end}"

@@ -216,7 +216,6 @@ def build_site(campaign: Campaign, base_url: str = "") -> SiteReport:
     # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-
     folder = campaign.output_dir / SITE_FOLDER
     report = SiteReport(folder)
     base_url = base_url.rstrip("/")

@@ -204,7 +204,7 @@ def calendar_summary(report: CalendarReport, output_dir: Path) -> str:
     if report.invalid:
         which = "ugyldig innlegg er" if report.invalid == 1 else "ugyldige innlegg er"
         text += f" {report.invalid} {which} merket UGYLDIG og utelatt fra filene for planleggingsverktøyene."
-    if report.past:
+    if report.past and report.now and report.past_first and report.past_last:  # all set together by write_calendar
         first, last = report.past_first, report.past_last
         cutoff = format_date(report.now.date()) + (f" kl. {report.now:%H:%M}" if (report.now.hour, report.now.minute) != (0, 0) else "")
         text += (

@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, replace
+from importlib.resources import files
 from pathlib import Path
 
 from toolkit.core.campaign import _Fields
@@ -78,8 +79,6 @@ class CardStyle:
 
 def default_fonts() -> tuple[str, str]:
     """Lato regular and bold from the font-lato package."""
-    from importlib.resources import files
-
     folder = files("font_lato") / "files"
     return str(folder / "Lato-Regular.ttf"), str(folder / "Lato-Bold.ttf")
 
@@ -315,7 +314,7 @@ def _fit(draw, text: str, path: str, width: int, height: int, largest: int, smal
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
-    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 def card_hash(card: Card, style: CardStyle) -> str:
@@ -348,8 +347,8 @@ def draw_card(card: Card, style: CardStyle):
     footer_height = int(120 * scale)
     footer_top = height - margin - footer_height
     if style.logo is not None:
-        with Image.open(style.logo) as logo:
-            logo = logo.convert("RGBA")
+        with Image.open(style.logo) as opened:
+            logo = opened.convert("RGBA")
             logo.thumbnail((int(inner * 0.45), footer_height))
             image.paste(logo, (margin, footer_top + (footer_height - logo.height) // 2), logo)
     else:
@@ -409,11 +408,11 @@ def write_cards(campaign, calendar, folder: Path) -> list[Path]:
     # PIL is imported where it is used: about 16 ms to import, too long for start-up.
     from PIL import Image
 
-
     cards = getattr(calendar, "cards", {})
     style = getattr(calendar, "card_style", None)
     written = []
     for name, card in cards.items():
+        assert isinstance(style, CardStyle)  # assign_cards sets the style with the first card
         path = folder / name
         key = card_hash(card, style)
         try:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from toolkit.core.model import Campaign, PostCalendar, SocialPost
 from toolkit.core.templates import format_date, weekday
+from toolkit.pack import public_path
 from toolkit.social.counting import PLATFORM_NAMES, PLATFORMS
 from toolkit.social.images import URL
 from toolkit.social.posts import is_past, status
@@ -68,8 +69,7 @@ def _image_src(post: SocialPost, campaign: Campaign, page_dir: Path) -> str:
     """Where the page finds the image: a web address as it is, a campaign file relative to the page."""
     if not post.image or URL.match(post.image):
         return post.image
-    from toolkit.pack import public_path  # the page is written in the pack's staging folder
-
+    # public_path: the page is written in the pack's staging folder, but links as from the real one
     relative = os.path.relpath(campaign.folder.resolve() / post.image, public_path(page_dir.resolve()))
     return Path(relative).as_posix()
 
@@ -79,7 +79,6 @@ def render_page(campaign: Campaign, calendar: PostCalendar, page_dir: Path, now=
     and during the period the page opens on ``now``'s day."""
     # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)

@@ -54,8 +54,9 @@ def _times(fields: _Fields, key: str, default: tuple[time, ...] | None = None) -
             return ()
         return default
     values = value if isinstance(value, list) else [value]
-    parsed = [parse_time(v) for v in values]
-    bad = [str(v) for v, t in zip(values, parsed, strict=True) if t is None]
+    read = [parse_time(v) for v in values]
+    bad = [str(v) for v, t in zip(values, read, strict=True) if t is None]
+    parsed = [t for t in read if t is not None]
     if bad or not values:
         fields.error(key, f"«{', '.join(bad) or 'tom liste'}» er ikke klokkeslett.",
                      'Skriv dem som TT:MM i anførselstegn, for eksempel "09:00".')
@@ -137,7 +138,7 @@ def load_observances(campaign: Campaign, problems: Problems) -> tuple[Observance
         return ()
     observances: dict[date, Observance] = {}
     for index, item in enumerate(items):
-        fields = _Fields(problems, label, item, f"observances[{index + 1}]", items.line_of(index))
+        fields = _Fields(problems, label, item, f"observances[{index + 1}]", items.line_of(index) if isinstance(items, LineList) else 0)
         day = fields.date("date")
         name = fields.text("name")
         source = fields.text("source")
@@ -306,6 +307,12 @@ class _Post:
         """The words ``platform`` posts, in its written standard; None if the post lacks them."""
         return self.words.get(platform.language)
 
+    def words_on(self, platform: PlatformSettings) -> _Words:
+        """The words ``platform`` posts, where the post is planned: only there, where they exist."""
+        words = self.words.get(platform.language)
+        assert words is not None, f"{self.id} has no words in {platform.language}"
+        return words
+
     def _link(self, fields: _Fields, campaign: Campaign) -> str | None:
         """The post's link: None = the campaign link, "" = none, or its own URL."""
         value = fields.data.get("link")
@@ -322,7 +329,7 @@ class _Post:
 def compose(post: _Post, platform: PlatformSettings, campaign: Campaign) -> tuple[str, tuple[str, ...], str]:
     """The text exactly as posted on ``platform``, in its written standard: body, the fact's source, link, hashtags."""
     language = platform.language
-    parts = [post.words_for(platform).body(platform.id)]
+    parts = [post.words_on(platform).body(platform.id)]
     if post.fact is not None:
         parts.append(f"{SOURCE_LABELS[language]}: {post.fact.in_language(language).citation}.")
     link = campaign.link if post.link is None else post.link
@@ -385,14 +392,14 @@ def _check_same_text(calendar: PostCalendar, entries: list[_Post], problems: Pro
         entry = by_id.get(post.id)
         if entry is None:
             continue
-        words = entry.words_for(platforms[post.platform])
+        words = entry.words_on(platforms[post.platform])
         uses.setdefault((post.date, post.language, words.body(post.platform)), []).append((post.platform, post.id))
     for (day, language, _body), found in uses.items():
         if len(found) <= SAME_TEXT_PLATFORMS:
             continue
         used = [platform for platform, _ in found]
         entry = by_id[found[0][1]]
-        words = entry.words_for(platforms[used[0]])
+        words = entry.words_on(platforms[used[0]])
         names = join_and(counting.PLATFORM_NAMES[p] for p in used)
         problems.warning(
             POSTS_FILE,
@@ -443,7 +450,7 @@ def _plan(campaign: Campaign, calendar: PostCalendar, entries: list[_Post], prob
 
 def _social_post(campaign, calendar, post: _Post, platform: PlatformSettings, day: date, day_number: int,
                  slot: int, at: time, zone: ZoneInfo, problems: Problems) -> SocialPost:
-    words = post.words_for(platform)
+    words = post.words_on(platform)
     text, tags, link = compose(post, platform, campaign)
     limit = platform.limit if platform.id in counting.CONFIGURABLE_LIMITS else None
     result = counting.count(platform.id, text, limit)
