@@ -22,7 +22,7 @@ from toolkit.core.model import (
     Signatory,
     SmtpSettings,
 )
-from toolkit.core.sources import LineDict, load_yaml, read_csv
+from toolkit.core.sources import LineDict, LineList, load_yaml, read_csv
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # A practical address check: one @, no spaces or control characters, a dot in the domain.
@@ -322,6 +322,11 @@ def _letter_settings(letters: _Fields, subjects: dict) -> LetterSettings:
     )
 
 
+def _line_of(items: list, index: int) -> int:
+    """The line of a YAML list's item (0 for a list that did not come from a file)."""
+    return items.line_of(index) if isinstance(items, LineList) else 0
+
+
 def _signatories(root: _Fields, problems: Problems, label: str) -> tuple[Signatory, ...]:
     value = root.data.get("signatories")
     if not isinstance(value, list) or not value:
@@ -329,7 +334,7 @@ def _signatories(root: _Fields, problems: Problems, label: str) -> tuple[Signato
         return ()
     people = []
     for index, item in enumerate(value):
-        fields = _Fields(problems, label, item, f"signatories[{index + 1}]", value.line_of(index))
+        fields = _Fields(problems, label, item, f"signatories[{index + 1}]", _line_of(value, index))
         people.append(Signatory(
             name=fields.text("name"), role=fields.text("role", required=False), role_nn=fields.text("role_nn", required=False),
         ))
@@ -387,7 +392,7 @@ def load_facts(folder: Path, problems: Problems) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
     seen: set[str] = set()
     for index, item in enumerate(items):
-        fields = _Fields(problems, label, item, f"facts[{index + 1}]", items.line_of(index))
+        fields = _Fields(problems, label, item, f"facts[{index + 1}]", _line_of(items, index))
         fact_id = fields.item_id(seen, "Hvert faktum")
         year = item.get("year") if isinstance(item, dict) else None
         if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
@@ -430,7 +435,7 @@ def load_demands(folder: Path, problems: Problems, facts: dict[str, Fact]) -> tu
     demands: list[Demand] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
-        fields = _Fields(problems, label, item, f"demands[{index + 1}]", items.line_of(index))
+        fields = _Fields(problems, label, item, f"demands[{index + 1}]", _line_of(items, index))
         demand_id = fields.item_id(seen, "Hvert krav")
         arguments = fields.data.get("arguments", fields.data.get("argument"))
         if isinstance(arguments, str):
@@ -472,7 +477,7 @@ def _demand_translation(fields: _Fields) -> dict:
     if not isinstance(arguments, list) or not all(isinstance(a, str) and a.strip() for a in arguments):
         fields.error("arguments", "Mangler argumentet på nynorsk.", "Skriv minst éin formulering under «arguments:».")
         arguments = []
-    result = {
+    result: dict[str, object] = {
         "title": fields.text("title"),
         "summary": fields.text("summary"),
         "arguments": tuple(" ".join(a.split()) for a in arguments),
