@@ -209,12 +209,13 @@ def test_load_campaign_records_a_posts_problem_when_the_posts_are_read(campaign_
     from toolkit.load import load_campaign
 
     posts = campaign_dir / "posts.yaml"
-    posts.write_text(posts.read_text(encoding="utf-8").replace("    title: Kampanjen åpner\n", "    tittel: Kampanjen åpner\n", 1), encoding="utf-8")
+    text = posts.read_text(encoding="utf-8").replace("    title: Kampanjen åpner\n", "    tittel: Kampanjen åpner\n", 1)
+    posts.write_text(text, encoding="utf-8")
     problems = Problems()
     campaign = load_campaign(campaign_dir, problems)
     assert campaign is not None
     assert not [p for p in problems.items if p.file == "posts.yaml"]
-    campaign.calendar
+    assert campaign.calendar is not None  # read now, with the post's problems
     assert [p for p in problems.items if p.file == "posts.yaml"]
 
 
