@@ -92,7 +92,7 @@ class RenderedPiece:
 
 @dataclass
 class OpedSetup:
-    """Everything the op-ed planner needs, read once by `validate` and passed to the writers."""
+    """Everything the op-ed planner needs: read once, on first use of `campaign.opeds` (toolkit.load)."""
 
     wait_days: int
     pieces: tuple[PieceSpec, ...]
