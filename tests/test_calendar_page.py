@@ -16,7 +16,8 @@ import pytest
 from conftest import copy_campaign
 
 from toolkit.social.exports import write_calendar
-from toolkit.social.page import PALETTE, TEXT_ON, contrast_ratio
+from toolkit.social.images import contrast_ratio
+from toolkit.social.page import PALETTE, TEXT_ON
 from toolkit.validate import check_campaign
 
 

@@ -183,3 +183,49 @@ def test_unquoted_times_in_the_sending_window(campaign_dir):
     campaign, errors = errors_of(campaign_dir)
     assert errors == []
     assert campaign.smtp.window.end == "18:00"
+
+
+def test_load_campaign_is_complete_without_validation(campaign_dir):
+    # The posts and the op-eds come with the campaign (read on first use), not from a validation run.
+    from toolkit.core.model import PostCalendar
+    from toolkit.load import load_campaign
+    from toolkit.opeds.pieces import OpedSetup
+
+    problems = Problems()
+    campaign = load_campaign(campaign_dir, problems)
+    assert campaign is not None
+    before = len(problems.items)
+    assert "calendar" in campaign._loaders and "opeds" in campaign._loaders  # nothing read yet
+    calendar = campaign.calendar
+    assert isinstance(calendar, PostCalendar) and len(calendar.posts) > 20
+    setup = campaign.opeds
+    assert isinstance(setup, OpedSetup) and setup.pieces and setup.outlets and setup.lengths
+    assert campaign.calendar is calendar and campaign.opeds is setup  # read once
+    assert not campaign._loaders
+    assert not problems.errors and len(problems.items) >= before
+
+
+def test_load_campaign_records_a_posts_problem_when_the_posts_are_read(campaign_dir):
+    from toolkit.load import load_campaign
+
+    posts = campaign_dir / "posts.yaml"
+    text = posts.read_text(encoding="utf-8").replace("    title: Kampanjen åpner\n", "    tittel: Kampanjen åpner\n", 1)
+    posts.write_text(text, encoding="utf-8")
+    problems = Problems()
+    campaign = load_campaign(campaign_dir, problems)
+    assert campaign is not None
+    assert not [p for p in problems.items if p.file == "posts.yaml"]
+    assert campaign.calendar is not None  # read now, with the post's problems
+    assert [p for p in problems.items if p.file == "posts.yaml"]
+
+
+def test_campaign_without_posts_or_opeds_gives_none(campaign_dir):
+    from toolkit.load import load_campaign
+
+    (campaign_dir / "posts.yaml").unlink()
+    (campaign_dir / "outlets.csv").unlink()
+    problems = Problems()
+    campaign = load_campaign(campaign_dir, problems)
+    assert campaign is not None
+    campaign.config.pop("opeds", None)
+    assert campaign.calendar is None and campaign.opeds is None

@@ -28,7 +28,7 @@ from toolkit.site.pages import (
     reference_texts,
     site_size,
 )
-from toolkit.social.page import contrast_ratio
+from toolkit.social.images import contrast_ratio
 from toolkit.validate import check_campaign
 
 

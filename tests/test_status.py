@@ -19,7 +19,7 @@ from test_calendar_page import CHROMIUM, parse
 
 from toolkit.followup.status import PALETTE, TEXT_ON
 from toolkit.send.journal import Journal, ReplyRow
-from toolkit.social.page import contrast_ratio
+from toolkit.social.images import contrast_ratio
 from toolkit.validate import check_campaign
 
 TODAY = date(2026, 11, 26)

@@ -47,8 +47,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from toolkit import __version__
 from toolkit.core.errors import OutputError, ToolkitError
 from toolkit.core.fsutil import PACK_MANIFEST, TEMPORARY, exclusive_lock, release_lock, retry_in_use, state_dir
+from toolkit.send.journal import adopt_old_journals
 
 LOCK_FILE = "pakke.lock"
 # Inside a staging folder until it is switched into place: a folder with it is an unfinished pack.
@@ -239,7 +241,6 @@ class PackSession:
         return files
 
     def _commit(self, command: str) -> None:
-        from toolkit import __version__
 
         manifest = {
             "toolkit": __version__,
@@ -378,7 +379,6 @@ def recover(final: Path, echo: Callable[[str], None] = _echo_err) -> None:
 def pack_session(campaign, command: str = "build", echo: Callable[[str], None] | None = None):
     """Write the pack as one step: locked, into a staging folder, switched into place at the end."""
     global _session
-    from toolkit.send.journal import adopt_old_journals
 
     echo = echo or _echo_err
     final = Path(campaign.output_dir)
@@ -449,7 +449,6 @@ def pack_lock(campaign, echo: Callable[[str], None] | None = None):
     folder in place and keep it in step with the send journal (``toolkit replies`` saving answers,
     ``toolkit purge`` deleting personal data): no build switches the folder out under them. Files written
     here are not the pack's; a later build keeps them as they are."""
-    from toolkit.send.journal import adopt_old_journals
 
     echo = echo or _echo_err
     final = Path(campaign.output_dir)

@@ -6,77 +6,65 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from toolkit.core.campaign import check_staleness, load_campaign
+from toolkit.core.campaign import check_staleness
 from toolkit.core.errors import Problems
-from toolkit.core.model import Campaign
+from toolkit.core.letterhead import check as check_letterhead
+from toolkit.core.model import Campaign, Supporter
+from toolkit.core.starter import check_placeholders
+from toolkit.core.templates import RenderLimit, TemplateProblem, Templates, split_problem
+from toolkit.followup.privacy import check_privacy
+from toolkit.followup.replies import check_imap_settings
+from toolkit.letters.checks import check_case_template, check_fact_age, check_letter_plan
+from toolkit.letters.pack import templates_for
+from toolkit.letters.render import LETTER_TEMPLATES, LETTER_VARIABLES, language_of, lookup_names, recipient_variant_numbers, render_letter
+from toolkit.letters.supporters import (
+    SUPPORTERS_FILE,
+    check_supporters_file,
+    load_supporters,
+    prepare_run,
+    supporter_letters,
+)
+from toolkit.load import load_campaign
+from toolkit.opeds.pieces import check_opeds
+from toolkit.send.settings import check_smtp_settings
+from toolkit.social.posts import check_posts
 
-# Checks that later parts of the toolkit add (op-eds, posts, …): each reads its own files and
-# records problems. A check runs only when the core files loaded.
+# Checks of each part of the campaign, run in this order once the core files have loaded; each
+# reports on what loading read (toolkit.load) and records problems. A new capability adds its check here.
 FeatureCheck = Callable[[Campaign, Problems], None]
-FEATURE_CHECKS: list[FeatureCheck] = []
 
 
 def _check_posts(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.social.posts import check_posts
-
-    check_posts(campaign, problems)
-
-
-def _check_supporters(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.letters.supporters import check_supporters_file
-
-    check_supporters_file(campaign, problems)
+    calendar = campaign.calendar  # read here, on first use: its own problems come first
+    if calendar is not None:
+        check_posts(campaign, calendar, problems)
 
 
 def _check_opeds(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.opeds.pieces import check_opeds
-
-    check_opeds(campaign, problems)
-
-
-def _check_sending(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.send.settings import check_smtp_settings
-
-    check_smtp_settings(campaign, problems)
+    setup = campaign.opeds  # read here, on first use: its own problems come first
+    if setup is not None:
+        check_opeds(campaign, setup, problems)
 
 
 def _check_letters(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.letters.checks import check_case_template, check_fact_age, check_letter_plan
-
     check_letter_plan(campaign, problems)
     check_case_template(campaign, problems)
     check_fact_age(campaign, problems)
 
 
 def _check_after_sending(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.followup.privacy import check_privacy
-    from toolkit.followup.replies import check_imap_settings
-
     check_imap_settings(campaign, problems)
     check_privacy(campaign, problems)
 
 
-def _check_placeholders(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.core.starter import check_placeholders
-
-    check_placeholders(campaign, problems)
-
-
-def _check_letterhead(campaign: Campaign, problems: Problems) -> None:
-    from toolkit.core.letterhead import check
-
-    check(campaign, problems)
-
-
-FEATURE_CHECKS.extend([_check_posts, _check_supporters, _check_opeds, _check_sending, _check_letterhead,
-                       _check_placeholders, _check_letters, _check_after_sending])
+FEATURE_CHECKS: list[FeatureCheck] = [
+    _check_posts, check_supporters_file, _check_opeds, check_smtp_settings, check_letterhead,
+    check_placeholders, _check_letters, _check_after_sending,
+]
 
 
 def check_letter_templates(campaign: Campaign, problems: Problems) -> None:
     """Parse the letter templates each language in use needs and check the variables they use."""
-    from toolkit.core.templates import Templates
-    from toolkit.letters.render import LETTER_TEMPLATES, LETTER_VARIABLES
-
     kinds = sorted({r.kind for r in campaign.recipients} or {"ministry"})
     languages = sorted({r.language or campaign.language for r in campaign.recipients} or {campaign.language})
     folder = campaign.templates_dir
@@ -99,10 +87,6 @@ def render_every_letter(campaign: Campaign, problems: Problems, today: date) -> 
     folder or in a ring, a loop without end, an output too large) stops `validate`, naming the
     template and the line; each problem is reported once, however many letters it affects.
     """
-    from toolkit.core.templates import RenderLimit, TemplateProblem, split_problem
-    from toolkit.letters.pack import templates_for
-    from toolkit.letters.render import language_of, lookup_names, recipient_variant_numbers, render_letter
-
     if not campaign.templates_dir.is_dir():
         return
     templates = templates_for(campaign)
@@ -131,14 +115,11 @@ def render_every_letter(campaign: Campaign, problems: Problems, today: date) -> 
 def render_supporters_sample(campaign: Campaign, problems: Problems, today: date, reported: set) -> None:
     """With supporters.csv, render the letters of one supporter per written standard, with and without a
     personal paragraph: the signer's branches of the templates run there and nowhere else."""
-    from toolkit.core.templates import TemplateProblem, split_problem
-    from toolkit.letters.supporters import SUPPORTERS_FILE, load_supporters, prepare_run, supporter_letters
-
     path = campaign.folder / SUPPORTERS_FILE
     if not path.is_file():
         return
     supporters = load_supporters(path, campaign, Problems())  # its problems are reported by its own check
-    sample: dict[tuple[str, bool], object] = {}
+    sample: dict[tuple[str, bool], Supporter] = {}
     for supporter in supporters:
         sample.setdefault((supporter.language, bool(supporter.personal_paragraph)), supporter)
     run = prepare_run(campaign, list(sample.values()), today)

@@ -1,8 +1,8 @@
 """The `toolkit` command line: parses options, calls the library, prints.
 
-`toolkit --help` imports nothing but click: each command lives in a `toolkit/cli_*.py` module that is
-imported only when the command runs or shows its own help, and heavy libraries are imported inside the
-commands.
+`toolkit --help` imports nothing but click: each command lives in a module of toolkit/cli/ that is
+imported only when the command runs or shows its own help, and library modules are imported inside the
+commands, so that start-up (`toolkit --help`) stays fast.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from toolkit import __version__
 if TYPE_CHECKING:
     from datetime import date
     from pathlib import Path
+
+    from toolkit.core.model import Campaign
 
 # Each command: the module that defines it (as a click command of the same name) and the first paragraph
 # of its help, which is all `toolkit --help` shows, so that listing the commands imports none of their
@@ -72,8 +74,9 @@ class ToolkitCommand(click.Command):
 
     context_class = NorwegianContext
 
-    def __init__(self, *args, options_metavar: str | None = "[VALG]", **kwargs):
-        super().__init__(*args, options_metavar=options_metavar, **kwargs)
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[VALG]")
+        super().__init__(*args, **kwargs)
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
@@ -203,13 +206,14 @@ def parse_letter_date(value: str | None) -> date:
         raise click.BadParameter(f"«{value}» er ikke en dato; skriv den som 2026-11-25.", param_hint="--date") from None
 
 
-def load_valid(campaign_dir: Path, today: date | None = None):
+def load_valid(campaign_dir: Path, today: date | None = None) -> Campaign:
     """Validate the campaign; stop with every problem listed if anything is wrong, else warn and go on."""
     from toolkit.validate import check_campaign
 
     require_campaign(campaign_dir)
     campaign, problems = check_campaign(campaign_dir, today)
     problems.raise_if_errors()
+    assert campaign is not None  # no campaign only when campaign.yaml is unusable, an error raised above
     if problems.warnings:
         print_problems(problems.warnings)
     return campaign

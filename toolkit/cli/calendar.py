@@ -1,4 +1,7 @@
-"""`toolkit calendar`: the social-post calendar and its exports."""
+"""`toolkit calendar`: the social-post calendar and its exports.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from toolkit.core.errors import CampaignInvalid, ToolkitError
 @click.option("--allow-invalid", is_flag=True,
               help="Lag filene selv om innlegg er for lange eller bryter andre regler på en plattform; de blir merket UGYLDIG.")
 @click.option("--from", "from_day", default=None, metavar="ÅÅÅÅ-MM-DD",
-              help="Regn innlegg før denne dagen som passert (standard: nå). Passerte innlegg er ikke med i filene for planleggingsverktøyene.")
+              help="Regn innlegg før denne dagen som passert (standard: nå). "
+                   "Passerte innlegg er ikke med i filene for planleggingsverktøyene.")
 def calendar(campaign_dir: Path, allow_invalid: bool, from_day: str | None):
     """Lag postkalenderen for sosiale medier: kalenderfil (.ics), CSV-filer og en kalenderside.
 
@@ -31,7 +35,7 @@ def calendar(campaign_dir: Path, allow_invalid: bool, from_day: str | None):
       toolkit calendar --from 2026-12-03   # regn alt før 3. desember som passert
       toolkit calendar --allow-invalid     # lag filene likevel, med ugyldige innlegg merket
     """
-    from toolkit.social.exports import calendar_now, write_calendar
+    from toolkit.social.exports import calendar_now, calendar_summary, write_calendar
     from toolkit.validate import check_campaign
 
     require_campaign(campaign_dir)
@@ -40,6 +44,7 @@ def calendar(campaign_dir: Path, allow_invalid: bool, from_day: str | None):
     errors = [p for p in problems.errors if p not in allowed]
     if errors:
         raise CampaignInvalid(errors + problems.warnings)
+    assert campaign is not None  # no campaign only when campaign.yaml is unusable, an error raised above
     # Rule breaks let through by --allow-invalid are shown as warnings: the run goes on.
     print_problems([replace(p, severity="warning") if p in allowed else p
                     for p in problems.items if p.severity == "warning" or p in allowed])
@@ -59,27 +64,3 @@ def calendar(campaign_dir: Path, allow_invalid: bool, from_day: str | None):
     with pack_session(campaign, "calendar", echo=lambda text: click.secho(text, fg="yellow", err=True)):
         report = write_calendar(campaign, campaign.calendar, calendar_now(campaign, day, exact=True))
     click.echo(calendar_summary(report, campaign.output_dir))
-
-
-def calendar_summary(report, output_dir: Path) -> str:
-    """The line both `toolkit calendar` and `toolkit build` print."""
-    text = f"Postkalender: {report.posts} innlegg i {output_dir / 'calendar'} (kalenderfil, CSV, filer for Buffer, Hootsuite og Sprout, kalenderside)."
-    if report.invalid:
-        which = "ugyldig innlegg er" if report.invalid == 1 else "ugyldige innlegg er"
-        text += f" {report.invalid} {which} merket UGYLDIG og utelatt fra filene for planleggingsverktøyene."
-    if report.past:
-        from toolkit.core.templates import format_date
-
-        first, last = report.past_first, report.past_last
-        cutoff = format_date(report.now.date()) + (f" kl. {report.now:%H:%M}" if (report.now.hour, report.now.minute) != (0, 0) else "")
-        text += (
-            f"\n  {report.past} innlegg hadde tidspunkt før {cutoff} "
-            f"(fra {format_date(first.date(), with_year=False)} kl. {first:%H:%M} til {format_date(last.date(), with_year=False)} "
-            f"kl. {last:%H:%M}): de er utelatt fra filene for Buffer, Hootsuite og Sprout, og står som «publisert/passert» "
-            "i kalenderfilen, CSV-en og kalendersiden."
-        )
-    elif report.now is not None:
-        from toolkit.core.templates import format_date
-
-        text += f"\n  Ingen innlegg har passert ({format_date(report.now.date())} kl. {report.now:%H:%M}): alle er med i filene for planleggingsverktøyene."
-    return text

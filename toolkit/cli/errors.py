@@ -6,6 +6,8 @@ here from the fields click puts on its exceptions (the option, the parameter, th
 keeps the bad value only in its English sentence (a type's conversion error), the value is read back out of
 that sentence; a sentence not recognised here is shown as click wrote it, after a Norwegian "Feil:".
 Imported only when an error happens, so that `toolkit --help` does not load it.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ class NorwegianError(click.ClickException):
     def __init__(self, message: str, ctx: click.Context | None = None, exit_code: int = 1):
         super().__init__(message)
         self.ctx = ctx
-        self.exit_code = exit_code
+        # click types exit_code as a class variable; this error carries the code of the error it re-words.
+        self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file=None) -> None:
         color = self.ctx.color if self.ctx is not None else None
@@ -72,7 +75,8 @@ def _did_you_mean(possibilities) -> str:
 
 
 def _names(param: click.Parameter, ctx: click.Context | None) -> str:
-    names = param.opts if isinstance(param, click.Option) else [param.make_metavar(ctx)]
+    # click's stubs want a Context, but make_metavar works without one (an error raised outside a command).
+    names = param.opts if isinstance(param, click.Option) else [param.make_metavar(ctx)]  # type: ignore[arg-type]
     return " / ".join(f"«{name}»" for name in names)
 
 
@@ -87,7 +91,7 @@ def _missing(exc: MissingParameter, ctx: click.Context | None) -> str:
     param = exc.param
     kind = exc.param_type or (param.param_type_name if param is not None else None)
     names = f" {_param_hint(exc, ctx)}" if (exc.param_hint is not None or param is not None) else ""
-    lead = {"argument": "Mangler argumentet", "option": "Mangler valget"}.get(kind, "Mangler")
+    lead = {"argument": "Mangler argumentet", "option": "Mangler valget"}.get(kind or "", "Mangler")
     message = f"{lead}{names}."
     if exc.message:
         message += f" {exc.message}"

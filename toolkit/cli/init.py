@@ -1,4 +1,7 @@
-"""`toolkit init`: a new campaign folder from the shipped example."""
+"""`toolkit init`: a new campaign folder from the shipped example.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 

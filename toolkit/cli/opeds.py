@@ -1,4 +1,7 @@
-"""`toolkit opeds`: plan the op-eds and write one document per submission."""
+"""`toolkit opeds`: plan the op-eds and write one document per submission.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ def opeds(campaign_dir: Path, today: str | None):
     when = parse_letter_date(today)
     campaign = load_valid(campaign_dir, when)
     if campaign.opeds is None:
-        raise ToolkitError("Kampanjen har ingen kronikker: legg til outlets.csv, signatories.csv og «opeds:» i campaign.yaml (se docs/campaign-files.md).")
+        raise ToolkitError("Kampanjen har ingen kronikker: legg til outlets.csv, signatories.csv og «opeds:» i campaign.yaml "
+                           "(se docs/campaign-files.md).")
     from toolkit.pack import pack_session
 
     with pack_session(campaign, "opeds", echo=lambda text: click.secho(text, fg="yellow", err=True)) as session:

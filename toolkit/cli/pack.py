@@ -1,4 +1,7 @@
-"""`toolkit validate`, `letters`, `build` and `check`: the commands that check the campaign and write its pack."""
+"""`toolkit validate`, `letters`, `build` and `check`: the commands that check the campaign and write its pack.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ def validate(campaign_dir: Path):
         require_campaign(campaign_dir)
     campaign, problems = check_campaign(campaign_dir)
     problems.raise_if_errors()
+    assert campaign is not None  # no campaign only when campaign.yaml is unusable, an error raised above
     print_problems(problems.warnings)
     count = len(campaign.recipients)
     click.secho(
@@ -70,6 +74,7 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
       toolkit letters --supporters supporters.csv --ministry JD
       toolkit letters --reminders      # påminnelser til dem som ikke har svart
     """
+    from toolkit.build import letter_plan_lines
     from toolkit.letters.pack import write_letter_pack
     from toolkit.letters.render import select_recipients
 
@@ -87,10 +92,14 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
     from toolkit.pack import pack_session
 
     if supporters_file is not None:
-        from toolkit.cli.recipients import write_supporters_pack
+        from toolkit.letters.supporters_run import UnknownMinistry, write_supporters_pack
 
         with pack_session(campaign, "letters --supporters", echo=_warn):
-            write_supporters_pack(campaign, supporters_file, when, selectors, ministries)
+            try:
+                write_supporters_pack(campaign, supporters_file, when, selectors, ministries,
+                                      progress_bar=progress_bar, echo=click.echo, warn=_yellow)
+            except UnknownMinistry as exc:
+                raise click.BadParameter(str(exc), param_hint="--ministry") from None
         return
     from toolkit.letters.render import plan_letters
 
@@ -99,30 +108,12 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
     with pack_session(campaign, "letters", echo=_warn), progress_bar(count, "Brev") as bar:
         report = write_letter_pack(campaign, None, when, full_run=not selectors, progress=bar.update, selectors=selectors)
     click.echo(f"{report.letters} brev skrevet i {campaign.output_dir}.")
-    for line in plan_lines(report.plan):
+    for line in letter_plan_lines(report.plan):
         click.echo(line)
     for note in report.notes:
         click.secho(note, fg="yellow")
     if report.unverified:
         click.echo(f"{len(report.unverified)} e-postadresser er ikke verifisert og blir ikke sendt til uten --include-unverified.")
-
-
-def plan_lines(plan) -> list[str]:
-    """Who did not get a letter of their own, and why, for `letters` and `build`."""
-    lines = []
-    merged = [(r, why) for r, why in plan.left_out if why != "eier ingen av kravene"]
-    owners_none = [r.id for r, why in plan.left_out if why == "eier ingen av kravene"]
-    if merged:
-        lines.append(f"{len(merged)} mottakere deler e-postadresse med et annet brev og får det i stedet:")
-        lines.extend(f"  {r.id}: {why}" for r, why in merged)
-    if owners_none:
-        lines.append(
-            f"{len(owners_none)} mottakere fikk ikke brev fordi de ikke eier noen av kravene: {', '.join(owners_none)}. "
-            "Sett letters.inform_others: true i campaign.yaml, eller bruk --to ID, for et brev til orientering."
-        )
-    for email, ids in plan.shared:
-        lines.append(f"ADVARSEL: {email} får {len(ids)} ulike brev ({', '.join(ids)}); toolkit send sender bare ett av dem uten --allow-shared-inbox.")
-    return lines
 
 
 @click.command(cls=ToolkitCommand)
@@ -136,15 +127,19 @@ def build(campaign_dir: Path, letter_date: str | None):
       toolkit build
       toolkit build --campaign kampanje-2027 --date 2027-11-20
     """
-    from toolkit.build import run_build
+    from toolkit.build import BuildOutput, run_build
 
     when = parse_letter_date(letter_date)
     campaign = load_valid(campaign_dir, when)
-    run_build(campaign, when, progress_bar, click.echo, warn=_warn)
+    run_build(campaign, when, BuildOutput(progress_bar, click.echo, print_problems), warn=_warn)
 
 
 def _warn(text: str) -> None:
     click.secho(text, fg="yellow", err=True)
+
+
+def _yellow(text: str) -> None:
+    click.secho(text, fg="yellow")
 
 
 @click.command(cls=ToolkitCommand)

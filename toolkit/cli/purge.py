@@ -1,4 +1,7 @@
-"""`toolkit purge`: list, and after one confirmation delete, the personal data the toolkit wrote."""
+"""`toolkit purge`: list, and after one confirmation delete, the personal data the toolkit wrote.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 
@@ -92,8 +95,8 @@ def purge(campaign_dir: Path, yes: bool, early: bool, today: str | None):
 
 def _load(campaign_dir: Path):
     """Only campaign.yaml must be right: a post that is too long must not keep personal data on disk."""
-    from toolkit.core.campaign import load_campaign
     from toolkit.core.errors import CampaignInvalid, Problems, ToolkitError
+    from toolkit.load import load_campaign
 
     if not (campaign_dir / "campaign.yaml").exists():
         raise ToolkitError(

@@ -1,4 +1,7 @@
-"""`toolkit recipients …` (the Storting import and the recipient list) and the supporters' letters run."""
+"""`toolkit recipients …`: the Storting import and the recipient list.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli import ToolkitSubGroup, campaign_option, load_valid, progress_bar, require_campaign
+from toolkit.cli import ToolkitSubGroup, campaign_option, load_valid, require_campaign
 from toolkit.core.errors import ToolkitError
 
 NAME_WIDTH = 32
@@ -184,47 +187,9 @@ def list_recipients(campaign_dir: Path, selectors: tuple[str, ...]):
                      ", ".join(lead) or "–", letter_of.get(recipient.id, "–")))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     left_out = sum(1 for r, why in plan.left_out if why == "eier ingen av kravene")
     if left_out:
         click.echo(f"\n{left_out} mottakere eier ingen av kravene og får ikke brev (letters.inform_others: true "
                    "i campaign.yaml gir dem et brev til orientering).")
     click.echo(f"\n{len(rows)} mottakere. Kravene: " + "; ".join(f"{d.number} {d.title}" for d in campaign.demands) + ".")
-
-
-def write_supporters_pack(campaign, supporters_file: Path, when: date, selectors: tuple[str, ...], ministries: tuple[str, ...]) -> None:
-    """`toolkit letters --supporters FIL`: check the file, then write every supporter's letters."""
-    from toolkit.core.errors import Problems
-    from toolkit.letters.render import select_recipients
-    from toolkit.letters.supporters import OUTPUT_FOLDER, OVERVIEW_FILE, load_supporters, write_supporter_letters
-
-    problems = Problems()
-    supporters = load_supporters(supporters_file, campaign, problems, supporters_file.name)
-    problems.raise_if_errors()
-    mps = [r for r in campaign.recipients if r.kind == "mp"]
-    chosen = select_recipients(mps, selectors) if selectors else mps
-    extra = []
-    for ministry in ministries:
-        match = [r for r in campaign.recipients if r.kind == "ministry" and r.ministry.upper() == ministry.upper()]
-        if not match:
-            known = ", ".join(sorted(r.ministry for r in campaign.recipients if r.kind == "ministry"))
-            raise click.BadParameter(f"Departementet «{ministry}» finnes ikke i recipients.csv. Bruk en av: {known}.", param_hint="--ministry")
-        extra.extend(match)
-    with progress_bar(len(supporters), "Underskrivere") as bar:
-        report = write_supporter_letters(campaign, supporters, when, representatives=chosen, extra=tuple(extra), progress=bar.update)
-    from toolkit.pack import public_path
-
-    out = public_path(campaign.output_dir / OUTPUT_FOLDER)
-    click.echo(f"{report.letters} brev fra {report.supporters} underskrivere, én mappe per underskriver i {out}.")
-    click.echo(f"Oversikten over hvem som har fått hva, står i {out / OVERVIEW_FILE}.")
-    if report.without_letters:
-        click.secho(
-            f"{len(report.without_letters)} underskrivere fikk ingen brev, fordi ingen av representantene deres passet til --to.",
-            fg="yellow",
-        )
-    for line in report.problem_lines():
-        click.secho(line, fg="yellow")
-    for line in report.similarity.summary_lines("underskrivernes brev", worst=5):
-        click.echo(line)
-    report.raise_if_too_similar()
-

@@ -1,4 +1,7 @@
-"""`toolkit letters --reminders`: what the reminders run says (the option itself is in cli_pack.letters)."""
+"""`toolkit letters --reminders`: what the reminders run says (the option itself is in toolkit.cli.pack's letters).
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ def write_reminders_command(campaign, today: date) -> None:
     if report.written:
         click.secho(f"Påminnelser skrevet: {len(report.written)}, i {folder}:", fg="green")
         for recipient, first in report.written:
-            click.echo(f"  {recipient.name} <{recipient.email}> (første brev sendt {first.sent_at[:10]})")
+            click.echo(f"  {recipient.name} <{recipient.email}> (første brev sendt {(first.sent_at or '')[:10]})")
         click.echo("Se dem med «toolkit send», og send dem med «toolkit send --send».")
     else:
         click.echo(f"Ingen påminnelser å skrive i dag (etter {report.after_days} dager uten svar).")

@@ -1,4 +1,7 @@
-"""`toolkit replies`: fetch the answers to the letters from the organisation's mailbox (read-only)."""
+"""`toolkit replies`: fetch the answers to the letters from the organisation's mailbox (read-only).
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""`toolkit send`: a dry run by default, then sending with a journal that makes a rerun resume."""
+"""`toolkit send`: a dry run by default, then sending with a journal that makes a rerun resume.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 

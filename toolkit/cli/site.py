@@ -1,4 +1,7 @@
-"""`toolkit site`: the static campaign site where supporters write to their own representatives."""
+"""`toolkit site`: the static campaign site where supporters write to their own representatives.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 

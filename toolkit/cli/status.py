@@ -1,4 +1,7 @@
-"""`toolkit status`: where the campaign stands today, on the screen and as status.html and status.csv."""
+"""`toolkit status`: where the campaign stands today, on the screen and as status.html and status.csv.
+
+Library modules are imported inside the commands, so that start-up (`toolkit --help`) stays fast.
+"""
 
 from __future__ import annotations
 

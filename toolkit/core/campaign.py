@@ -202,8 +202,9 @@ LETTERS_KEYS = {
 }
 
 
-def load_campaign(folder: Path, problems: Problems) -> Campaign | None:
-    """Read the campaign folder's core files, recording every problem; None if campaign.yaml is unusable."""
+def load_core_files(folder: Path, problems: Problems) -> Campaign | None:
+    """Read the campaign folder's core files (campaign.yaml, demands, facts, recipients), recording every
+    problem; None if campaign.yaml is unusable. toolkit.load.load_campaign adds the posts and the op-eds."""
     folder = Path(folder)
     label = "campaign.yaml"
     data = load_yaml(folder / label, problems, label)

@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from toolkit.core.fsutil import atomic_write_bytes
 from toolkit.core.markup import Paragraph
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "docx"
@@ -45,6 +46,10 @@ def _read_part(name: str) -> bytes:
     data = XML_COMMENT.sub(b"", (DATA / name).read_bytes())
     return SPACE_BETWEEN_TAGS.sub(b"><", data)
 
+
+# Paragraph styles the toolkit draws its own letterhead with; left out when the organisation's is used
+# (toolkit.core.letterhead).
+OWN_LETTERHEAD_STYLES = frozenset({"Letterhead", "LetterheadDetail"})
 
 PARTS = {name: _read_part(name) for name in (*CONSTANT_PARTS.values(), "document.xml", "core.xml")}
 
@@ -212,8 +217,6 @@ def _letterhead_document_xml(paragraphs: Sequence[Paragraph], letterhead) -> byt
     before a paragraph ends a section instead, so that in the print file every letter starts on a
     page with the letterhead's first-page header.
     """
-    from toolkit.core.letterhead import OWN_LETTERHEAD_STYLES
-
     out = [DOCUMENT_HEAD]
     append = out.append
     section = letterhead.section
@@ -317,6 +320,5 @@ def write_docx(
     letterhead=None,
 ) -> None:
     """Write ``paragraphs`` as a .docx file at ``path`` atomically, replacing any file there."""
-    from toolkit.core.fsutil import atomic_write_bytes
 
     atomic_write_bytes(Path(path), build_docx(paragraphs, title=title, language=language, letterhead=letterhead))

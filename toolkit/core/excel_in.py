@@ -1,7 +1,7 @@
 """Lists kept in Excel: recipients.xlsx, supporters.xlsx, outlets.xlsx … read like their CSV twins.
 
 Every list the toolkit reads as CSV may be an .xlsx file of the same name instead. It is read here
-into the same table the CSV reader gives (``sources.CsvTable``), so the same checks run on it, and
+into the same table the CSV reader gives (``tabular.CsvTable``), so the same checks run on it, and
 the problems name the Excel file, its sheet, the row and the column letter as Excel shows them
 ("recipients.xlsx, ark «Mottakere», rad 14, kolonne F «email»").
 
@@ -25,6 +25,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from toolkit.core.errors import Problems
+from toolkit.core.tabular import MAX_CSV_BYTES, CsvTable
 
 # Sheet names tried before the first sheet, per list: the file's own name and the Norwegian one.
 SHEET_NAMES = {
@@ -140,14 +141,12 @@ def _open_error(path: Path, label: str) -> str:
 
 
 def read_xlsx(path: Path, problems: Problems, label: str, required: tuple[str, ...], known: tuple[str, ...] = ()):
-    """Read a list from an .xlsx file into a ``sources.CsvTable``, with Excel's row numbers."""
+    """Read a list from an .xlsx file into a ``tabular.CsvTable``, with Excel's row numbers."""
     # Imported here: openpyxl takes a while to import and only Excel users need it.
     import zipfile
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
-
-    from toolkit.core.sources import MAX_CSV_BYTES, CsvTable
 
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:

@@ -18,6 +18,7 @@ from itertools import chain, islice
 from pathlib import Path
 
 from toolkit.core.fsutil import atomic_writer
+from toolkit.core.tabular import BOM, neutralise
 
 WIDTH_SAMPLE = 200
 MIN_WIDTH, MAX_WIDTH = 6, 60
@@ -243,9 +244,6 @@ def write_table(
     """
     import csv
     import io
-
-    from toolkit.core.fsutil import atomic_writer
-    from toolkit.core.tabular import BOM, neutralise
 
     with atomic_writer(Path(csv_path), durable=False) as handle:
         handle.write(BOM)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from toolkit.core.errors import OutputError
+from toolkit.core.errors import OutputError, ToolkitError
 
 # Names Windows refuses whatever the extension (CON.txt is as bad as CON).
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
@@ -61,8 +61,6 @@ def exclusive_lock(path: Path, busy: str, *, wait_seconds: float = 0.0, on_wait=
     Returns the open handle: close it (``release_lock``) to release.
     """
     import time
-
-    from toolkit.core.errors import ToolkitError
 
     try:
         handle = open(path, "a+b")

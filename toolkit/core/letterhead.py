@@ -19,14 +19,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.core.docx import PARTS
 from toolkit.core.errors import Problems, ToolkitError
 
 LETTERHEAD_FILE = "letterhead.docx"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 MACRO_TYPES = ("macroEnabled",)
-# Paragraph styles the toolkit draws its own letterhead with; left out when the organisation's is used.
-OWN_LETTERHEAD_STYLES = frozenset({"Letterhead", "LetterheadDetail"})
 # Styles the writer's markup relies on in a particular shape (ListBullet is tied to numbering.xml).
 ALWAYS_OURS = frozenset({"ListBullet"})
 
@@ -266,9 +265,8 @@ def _main_content_type(path: Path) -> str | None:
 
 def _merged_styles(theirs: bytes | None) -> bytes:
     """The letterhead's styles with the writer's own added where the letterhead has none of that id."""
+    # lxml is imported where it is used: about 32 ms to import, too long for start-up.
     from lxml import etree
-
-    from toolkit.core.docx import PARTS
 
     ours = etree.fromstring(PARTS["styles.xml"])
     if theirs is None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 from toolkit.core.errors import Problem
+
+if TYPE_CHECKING:  # for the type checker only: the op-eds' model is theirs (toolkit.opeds.pieces)
+    from toolkit.opeds.pieces import OpedSetup
 
 YEAR_IN_TEXT = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")  # a four-digit year in a source's name
 
@@ -169,8 +173,6 @@ class Recipient:
         """The recipient's name, title and body as a letter in ``language`` writes them."""
         if language != "nn" or not (self.name_nn or self.title_nn or self.organisation_nn):
             return self
-        from dataclasses import replace
-
         return replace(
             self, name=self.name_nn or self.name, title=self.title_nn or self.title,
             organisation=self.organisation_nn or self.organisation, name_nn="", title_nn="", organisation_nn="",
@@ -252,6 +254,8 @@ class PostCalendar:
     # The posts' image cards (toolkit.social.images): file name -> Card, and how they look.
     cards: dict = field(default_factory=dict)
     card_style: object = None
+    # The posts as posts.yaml writes them (toolkit.social.posts), for the checks that compare their texts.
+    entries: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def enabled(self) -> tuple[PlatformSettings, ...]:
@@ -287,11 +291,45 @@ class Campaign:
     facts: dict[str, Fact] = field(default_factory=dict)
     recipients: tuple[Recipient, ...] = ()
     config: dict = field(default_factory=dict)
-    calendar: PostCalendar | None = None  # set by the posts check when posts.yaml exists
-    opeds: object | None = None  # toolkit.opeds.pieces.OpedSetup, read by `validate` when the campaign has op-eds
     # toolkit.core.templates.Templates by language, made on first use and shared by every step of a run,
     # so that validation and writing compile each template once.
     templates: dict = field(default_factory=dict, repr=False, compare=False)
+    # The posts' calendar and the op-eds, read from their own files on first use (toolkit.load gives each a
+    # loader); None when the campaign has none. Set directly, a value replaces the loader.
+    _loaders: dict[str, Callable[[], Any]] = field(default_factory=dict, repr=False, compare=False)
+    _loaded: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def load_later(self, name: str, loader: Callable[[], Any]) -> None:
+        """Read ``name`` (``calendar`` or ``opeds``) with ``loader`` the first time it is asked for."""
+        self._loaded.pop(name, None)
+        self._loaders[name] = loader
+
+    def _get(self, name: str) -> Any:
+        if name not in self._loaded:
+            loader = self._loaders.get(name)
+            self._loaded[name] = loader() if loader is not None else None
+            self._loaders.pop(name, None)
+        return self._loaded[name]
+
+    @property
+    def calendar(self) -> PostCalendar | None:
+        """The social-post calendar (posts.yaml), or None when the campaign has none."""
+        return self._get("calendar")
+
+    @calendar.setter
+    def calendar(self, value: PostCalendar | None) -> None:
+        self._loaders.pop("calendar", None)
+        self._loaded["calendar"] = value
+
+    @property
+    def opeds(self) -> OpedSetup | None:
+        """The op-eds' pieces, outlets, signatories and status file, or None when the campaign has none."""
+        return self._get("opeds")
+
+    @opeds.setter
+    def opeds(self, value: OpedSetup | None) -> None:
+        self._loaders.pop("opeds", None)
+        self._loaded["opeds"] = value
 
     @property
     def templates_dir(self) -> Path:
@@ -305,8 +343,6 @@ class Campaign:
 
     @property
     def days(self) -> list[date]:
-        from datetime import timedelta
-
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
     def demand(self, demand_id: str) -> Demand:

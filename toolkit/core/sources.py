@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from toolkit.core.errors import Problems
+from toolkit.core.excel_in import excel_twin, read_xlsx
+from toolkit.core.tabular import MAX_CSV_BYTES, CsvTable
 
-MAX_CSV_BYTES = 20 * 1024 * 1024
 CSV_SEPARATORS = (";", ",", "\t")
 LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")  # a line and its end (\r\n, \r or \n), or a last line without one
 FIRST_LINE = re.compile(r"[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]*")  # what str.splitlines()[0] gives
@@ -212,15 +212,6 @@ def load_yaml(path: Path, problems: Problems, label: str) -> LineDict | None:
     return data
 
 
-@dataclass
-class CsvTable:
-    """A CSV file read as rows of stripped strings, with the spreadsheet row number of each."""
-
-    header: list[str]
-    rows: list[tuple[int, dict[str, str]]]
-    separator: str
-
-
 def _lines(text: str):
     """Yield the lines of ``text`` with their line ends, as ``io.StringIO(text, newline="")`` would.
 
@@ -254,8 +245,6 @@ def read_csv(
 
     An .xlsx file of the same name is read instead when there is one (see toolkit.core.excel_in).
     """
-    from toolkit.core.excel_in import excel_twin
-
     twin = path if path.suffix.lower() == ".xlsx" else excel_twin(path)
     if twin is not None:
         if twin != path and path.exists():
@@ -264,8 +253,6 @@ def read_csv(
                 f"Fjern (eller flytt) den du ikke bruker: {path.name} eller {twin.name}.",
             )
             return None
-        from toolkit.core.excel_in import read_xlsx
-
         return read_xlsx(twin, problems, label, required, known)
     try:
         size = path.stat().st_size

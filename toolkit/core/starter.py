@@ -21,7 +21,9 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.core.errors import Problems, ToolkitError
-from toolkit.core.sources import LineDict
+from toolkit.core.fsutil import atomic_write_text
+from toolkit.core.sources import LineDict, LineList, _parse_yaml, load_yaml
+from toolkit.core.templates import format_date
 
 PACKAGED = Path(__file__).resolve().parent.parent / "data" / "example"
 NAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "example-files.txt"
@@ -105,7 +107,6 @@ def _replace_value(line: str, value: str) -> str:
 
 def placeholders(text: str) -> str:
     """campaign.yaml with the organisation's fields as marked placeholders."""
-    from toolkit.core.sources import _parse_yaml
 
     data = _parse_yaml(text)
     lines = text.split("\n")
@@ -167,7 +168,6 @@ def init_campaign(target: Path, year: int) -> list[Path]:
     missing = [name for name in names if not (source / name).exists()]
     if missing:
         raise InitError(f"Eksempelkampanjen i installasjonen mangler {', '.join(missing)}. Installer toolkit på nytt.")
-    from toolkit.core.fsutil import atomic_write_text
 
     target.mkdir(parents=True, exist_ok=True)
     written = []
@@ -187,7 +187,6 @@ def init_campaign(target: Path, year: int) -> list[Path]:
             (target / name).write_bytes(data)
             written.append(target / name)
         start, end = date(year, 11, 25), date(year, 12, 10)
-        from toolkit.core.templates import format_date
 
         atomic_write_text(target / "LESMEG.md", README.format(
             year=year, start=format_date(start), end=format_date(end), folder=_shown(target)))
@@ -207,7 +206,6 @@ def _shown(target: Path) -> str:
 
 def check_placeholders(campaign, problems: Problems) -> None:
     """`toolkit validate`: every «FYLL INN» left in campaign.yaml is an error on its line."""
-    from toolkit.core.sources import LineList
 
     def walk(value, where: str, line: int) -> None:
         if isinstance(value, dict):
@@ -227,7 +225,6 @@ def check_placeholders(campaign, problems: Problems) -> None:
 
 
 def _top_lines(campaign) -> dict:
-    from toolkit.core.sources import load_yaml
 
     data = load_yaml(campaign.folder / "campaign.yaml", Problems(), "campaign.yaml")
     return dict(data.lines) if data is not None else {}

@@ -1,12 +1,27 @@
-"""CSV exports that open cleanly in Excel and cannot run as spreadsheet formulas."""
+"""Tables: the shape a list is read into (from CSV or Excel), and CSV exports that open cleanly in Excel
+and cannot run as spreadsheet formulas."""
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.core.fsutil import atomic_writer
+
+# The largest list file (CSV or Excel) the toolkit reads.
+MAX_CSV_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class CsvTable:
+    """A list read as rows of stripped strings (from CSV or Excel), with the spreadsheet row number of each."""
+
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    separator: str
+
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = b"\xef\xbb\xbf"

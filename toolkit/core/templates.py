@@ -29,6 +29,7 @@ class RenderLimit(Exception):
 
 def _limited_environment_class():
     """The sandbox the toolkit renders in: Jinja's, plus limits on time and size (made on first use)."""
+    # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
     from jinja2.sandbox import SandboxedEnvironment, safe_range
 
     class LimitedSandbox(SandboxedEnvironment):
@@ -89,6 +90,7 @@ def _inside_loader_class():
     """A FileSystemLoader that reads only files inside the template folder: no symlink leads out of it."""
     import os
 
+    # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
     from jinja2 import FileSystemLoader
     from jinja2.exceptions import SecurityError
 
@@ -111,6 +113,7 @@ def _inside_loader_class():
 
 def format_date(value: date, language: str = "nb", with_year: bool = True) -> str:
     """Format a date the Norwegian way, via Babel: "25. november 2026"."""
+    # babel is imported where it is used: about 16 ms to import, too long for start-up.
     from babel.dates import format_date as babel_format
 
     pattern = "d. MMMM y" if with_year else "d. MMMM"
@@ -119,6 +122,7 @@ def format_date(value: date, language: str = "nb", with_year: bool = True) -> st
 
 def weekday(value: date, language: str = "nb") -> str:
     """The weekday's name in lower case, via Babel: "onsdag" (nynorsk: "laurdag", "sundag")."""
+    # babel is imported where it is used: about 16 ms to import, too long for start-up.
     from babel.dates import format_date as babel_format
 
     return babel_format(value, "EEEE", locale="nn" if language == "nn" else "nb")
@@ -168,6 +172,7 @@ class Templates:
     """The campaign's template folder for one language."""
 
     def __init__(self, folder: Path, language: str = "nb"):
+        # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
         from jinja2 import StrictUndefined
 
         self.folder = Path(folder)
@@ -208,6 +213,7 @@ class Templates:
     def get(self, name: str):
         template = self._cache.get(name)
         if template is None:
+            # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
             from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
 
             try:
@@ -246,6 +252,7 @@ class Templates:
 
     def _render(self, template, context: dict, label: str) -> str:
         """Render within the limits on time and size, turning every failure into a TemplateProblem."""
+        # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
         from jinja2 import TemplateError, TemplateNotFound, UndefinedError
         from jinja2.exceptions import SecurityError
 
@@ -306,6 +313,7 @@ class Templates:
     def check(self, names: list[str], variables: set[str], problems: Problems, chain: tuple[str, ...] = ()) -> None:
         """Parse templates and report syntax errors, variables the context does not provide, templates
         outside the template folder and include loops (``chain``: the includes that led here)."""
+        # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
         from jinja2 import TemplateNotFound, TemplateSyntaxError, meta
         from jinja2.exceptions import SecurityError
 

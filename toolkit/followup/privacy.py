@@ -24,8 +24,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from toolkit.core.campaign import _Fields
 from toolkit.core.errors import Problems, ToolkitError
 from toolkit.core.model import Campaign
+from toolkit.core.templates import format_date
+from toolkit.followup.replies import journal_path
+from toolkit.send.journal import Journal, JournalError
 
 DEFAULT_KEEP_DAYS = 90
 SUPPORTERS_FOLDER = "supporters"
@@ -36,7 +40,6 @@ FAILURES_FILE = "send-feil.csv"
 
 
 def keep_days(campaign: Campaign, problems: Problems | None = None) -> int:
-    from toolkit.core.campaign import _Fields
 
     fields = _Fields(problems or Problems(), "campaign.yaml", campaign.config.get("privacy"), "privacy")
     fields.unknown_keys({"keep_days"})
@@ -149,8 +152,6 @@ def personal_data_age(campaign: Campaign) -> list[str]:
     found = []
     if folders or files:
         found.append(f"{len(folders)} underskrivermapper i {campaign.output_dir / SUPPORTERS_FOLDER}")
-    from toolkit.followup.replies import journal_path
-    from toolkit.send.journal import Journal, JournalError
 
     try:
         journal = Journal.open(journal_path(campaign), create=False)
@@ -175,7 +176,6 @@ def check_privacy(campaign: Campaign, problems: Problems, today: date | None = N
         return
     found = personal_data_age(campaign)
     if found:
-        from toolkit.core.templates import format_date
 
         problems.warning(
             "campaign.yaml",

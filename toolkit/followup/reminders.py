@@ -20,9 +20,15 @@ from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from toolkit.core.campaign import _Fields
 from toolkit.core.errors import Problems, ToolkitError
-from toolkit.core.fsutil import atomic_write_bytes, atomic_write_text
+from toolkit.core.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
 from toolkit.core.model import Campaign, Recipient
+from toolkit.followup.replies import answered
+from toolkit.letters.emails import header_text, mailbox, message_id, quoted_printable
+from toolkit.letters.pack import MANIFEST_FILE, remove_stale, templates_for
+from toolkit.letters.references import letter_reference, with_reference
+from toolkit.letters.render import language_of, letter_context
 from toolkit.send.journal import SENDING, SENT, JournalRow
 
 FOLDER = "purringer"
@@ -34,7 +40,6 @@ SUBJECT_WORD = {"nb": "Påminnelse", "nn": "Påminning"}
 
 def reminder_settings(campaign: Campaign, problems: Problems | None = None) -> tuple[int, int]:
     """(remind_after_days, reminder_reply_days) from campaign.yaml's ``letters`` block."""
-    from toolkit.core.campaign import _Fields
 
     fields = _Fields(problems or Problems(), "campaign.yaml", campaign.config.get("letters"), "letters")
     return (fields.integer("remind_after_days", DEFAULT_AFTER_DAYS, 1, 365),
@@ -42,7 +47,6 @@ def reminder_settings(campaign: Campaign, problems: Problems | None = None) -> t
 
 
 def reminder_id(campaign: Campaign, recipient_id: str) -> str:
-    from toolkit.letters.emails import message_id
 
     return message_id(campaign, recipient_id, "purring")
 
@@ -109,11 +113,6 @@ def first_subject(campaign: Campaign, first: JournalRow) -> str:
 
 def write_reminders(campaign: Campaign, report: ReminderReport, today: date) -> list[dict]:
     """Write each planned reminder (text and .eml) and the folder's manifest; remove reminders no longer due."""
-    from toolkit.core.fsutil import safe_stem
-    from toolkit.letters.emails import header_text, mailbox, quoted_printable
-    from toolkit.letters.pack import templates_for
-    from toolkit.letters.references import letter_reference, with_reference
-    from toolkit.letters.render import language_of, letter_context
 
     _, reply_days = reminder_settings(campaign)
     folder = campaign.output_dir / FOLDER
@@ -175,7 +174,6 @@ def write_reminders(campaign: Campaign, report: ReminderReport, today: date) -> 
             "reminds": first.message_id,
         })
     if manifest or folder.is_dir():
-        from toolkit.letters.pack import MANIFEST_FILE, remove_stale
 
         folder.mkdir(parents=True, exist_ok=True)
         remove_stale(folder, keep, (".txt", ".eml"))
@@ -184,7 +182,6 @@ def write_reminders(campaign: Campaign, report: ReminderReport, today: date) -> 
 
 
 def remind(campaign: Campaign, journal, today: date) -> ReminderReport:
-    from toolkit.followup.replies import answered
 
     report = plan_reminders(campaign, journal.rows(), set(answered(journal)), today)
     write_reminders(campaign, report, today)

@@ -33,11 +33,13 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import Callable
 
+from toolkit.core.campaign import _Fields
 from toolkit.core.errors import Problems, ToolkitError
 from toolkit.core.fsutil import atomic_write_bytes, safe_stem
 from toolkit.core.model import Campaign
 from toolkit.letters.references import find_references
 from toolkit.send.journal import FAILED, SENT, Journal, JournalRow, ReplyRow
+from toolkit.send.journal import journal_path as campaign_journal
 
 KEYRING_SERVICE = "toolkit-imap"
 PASSWORD_ENV = "TOOLKIT_IMAP_PASSWORD"
@@ -62,7 +64,6 @@ QUOTE_START = re.compile(
 
 def journal_path(campaign: Campaign) -> Path:
     """Where the send journal is: the one place replies, reminders, status and purge ask (see toolkit.send.journal)."""
-    from toolkit.send.journal import journal_path as campaign_journal
 
     return campaign_journal(campaign.folder)
 
@@ -85,7 +86,6 @@ class ImapSettings:
 
 def read_imap_settings(campaign: Campaign, problems: Problems) -> ImapSettings | None:
     """The ``imap`` block of campaign.yaml, every problem recorded with its line; None if there is none."""
-    from toolkit.core.campaign import _Fields
 
     data = campaign.config.get("imap")
     if data is None:
@@ -448,6 +448,7 @@ def connect(settings: ImapSettings, password: str, ssl_context: ssl.SSLContext |
 
 
 def connection_error(settings: ImapSettings, exc: BaseException) -> ImapError:
+    # imapclient is imported where it is used: about 120 ms to import, too long for start-up.
     from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
     where = f"IMAP-serveren {settings.describe()}"
@@ -536,6 +537,7 @@ def fetch_replies(
 
 
 def _read_folder(client, folder, campaign, settings, journal, letters, report, progress) -> None:
+    # imapclient is imported where it is used: about 120 ms to import, too long for start-up.
     from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
     try:

@@ -15,7 +15,10 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.core import markup
+from toolkit.core.errors import ToolkitError
+from toolkit.core.fsutil import atomic_write_bytes
 from toolkit.core.model import Campaign
+from toolkit.letters.render import CASE_STEM, campaign_context, fact_context
 
 CASE_TEMPLATE = "kampanjens_krav.j2"
 CASE_VARIABLES = {"organisation", "campaign", "date", "demands", "notes", "language"}
@@ -25,14 +28,12 @@ CONVERT_TO_PDF = True  # the tests turn this off except where they check the PDF
 
 def case_filename(campaign: Campaign, language: str, suffix: str = ".docx") -> str:
     """``kampanjens-krav.docx`` in the campaign's standard; the other standard gets ``-nn``/``-nb``."""
-    from toolkit.letters.render import CASE_STEM
 
     return f"{CASE_STEM}{suffix}" if language == campaign.language else f"{CASE_STEM}-{language}{suffix}"
 
 
 def case_context(campaign: Campaign, letter_date: date, language: str) -> dict:
     """The demands in number order, each argued with its first phrasing and all its facts."""
-    from toolkit.letters.render import campaign_context, fact_context
 
     notes: list[dict] = []
     demands = []
@@ -77,8 +78,6 @@ def convert_to_pdf(paths: list[Path], out_dir: Path) -> list[Path]:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice or not paths or not CONVERT_TO_PDF:
         return []
-    from toolkit.core.errors import ToolkitError
-    from toolkit.core.fsutil import atomic_write_bytes
 
     with tempfile.TemporaryDirectory(prefix="toolkit-lo-") as scratch:
         profile, converted = Path(scratch) / "profile", Path(scratch) / "pdf"

@@ -6,7 +6,10 @@ import re
 
 from toolkit.core.errors import Problems
 from toolkit.core.model import Campaign
-from toolkit.core.sources import LineDict
+from toolkit.core.sources import LineDict, load_yaml
+from toolkit.core.templates import Templates
+from toolkit.letters.case import CASE_TEMPLATE, CASE_VARIABLES
+from toolkit.letters.render import plan_letters
 
 # How op-ed templates name a fact: facts["id"] or facts['id'].
 FACT_IN_TEMPLATE = re.compile(r"""facts\[\s*["']([^"']+)["']\s*\]""")
@@ -14,7 +17,6 @@ FACT_IN_TEMPLATE = re.compile(r"""facts\[\s*["']([^"']+)["']\s*\]""")
 
 def check_letter_plan(campaign: Campaign, problems: Problems) -> None:
     """Shared e-mail addresses that cannot become one letter, and letters that cannot go by post."""
-    from toolkit.letters.render import plan_letters
 
     if not campaign.recipients:
         return
@@ -47,8 +49,6 @@ def check_letter_plan(campaign: Campaign, problems: Problems) -> None:
 
 def check_case_template(campaign: Campaign, problems: Problems) -> None:
     """The case attachment's template, in each written standard the letters use, when it is attached."""
-    from toolkit.core.templates import Templates
-    from toolkit.letters.case import CASE_TEMPLATE, CASE_VARIABLES
 
     if not campaign.letters.attach_case or not campaign.templates_dir.is_dir():
         return
@@ -81,7 +81,6 @@ def fact_uses(campaign: Campaign) -> dict[str, list[str]]:
                     add(fact_id, f"{path.relative_to(campaign.folder).as_posix()}, linje {number}")
     posts = campaign.folder / "posts.yaml"
     if posts.is_file():
-        from toolkit.core.sources import load_yaml
 
         data = load_yaml(posts, Problems(), "posts.yaml")  # its own check reports its problems
         items = data.get("posts") if data else None

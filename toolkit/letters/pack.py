@@ -10,14 +10,19 @@ from pathlib import Path
 from typing import Callable
 
 from toolkit.core import markup
+from toolkit.core.docx import build_docx
 from toolkit.core.errors import ToolkitError
+from toolkit.core.excel_out import write_table, xlsx_path
 from toolkit.core.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
+from toolkit.core.letterhead import load as load_letterhead
 from toolkit.core.model import LANGUAGES, Campaign, Recipient
 from toolkit.core.templates import Templates
+from toolkit.letters.case import case_filename, convert_to_pdf, render_case
 from toolkit.letters.emails import build_email
 from toolkit.letters.render import (
     CASE_STEM,
     Letter,
+    LetterPlan,
     PlannedLetter,
     address_lines,
     language_of,
@@ -27,6 +32,8 @@ from toolkit.letters.render import (
     recipient_variant_numbers,
     render_letter,
 )
+from toolkit.letters.similarity import Item, body_text, fingerprint
+from toolkit.pack import remove_own
 
 PRINT_FILE = "alle-brev.docx"
 OVERVIEW_FILE = "oversikt-brev.csv"
@@ -42,7 +49,7 @@ class LetterPackReport:
     unverified: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     fingerprints: list = field(default_factory=list)  # similarity.Item per letter, for `toolkit check`
-    plan: object = None  # toolkit.letters.render.LetterPlan: who got a letter, who did not and why
+    plan: LetterPlan = field(default_factory=LetterPlan)  # who got a letter, who did not and why
     notes: list[str] = field(default_factory=list)  # things the user should know (a PDF that failed)
 
 
@@ -69,8 +76,6 @@ def write_letter_files(
 
     ``case`` is the case attachment (file name and DOCX bytes) the e-mail carries, if any.
     """
-    from toolkit.core.docx import build_docx
-    from toolkit.core.letterhead import load as load_letterhead
 
     recipient = letter.recipient
     stem = file_stem(recipient)
@@ -129,8 +134,6 @@ def letter_fingerprint(letter: Letter, group: str, key: str | None = None):
     """The similarity fingerprint of a letter's own words (see toolkit.letters.similarity)."""
     from array import array
 
-    from toolkit.letters.similarity import Item, body_text, fingerprint
-
     # Packed (CRC32 values fit in four bytes), since worker processes send it back for every letter.
     hashes = array("I", sorted(fingerprint(body_text(letter.paragraphs))))
     return Item(key=key or letter.recipient.id, group=group, hashes=hashes)
@@ -141,7 +144,6 @@ def remove_stale(folder: Path, keep: set[str], suffixes: tuple[str, ...]) -> Non
 
     Only files the toolkit wrote (and that are unchanged since) are removed; see toolkit.pack.
     """
-    from toolkit.pack import remove_own
 
     if not folder.is_dir():
         return
@@ -163,9 +165,6 @@ def write_letter_pack(
 
     ``recipients`` narrows the plan to letters that go to at least one of them (None: the plan as it is).
     """
-    from toolkit.core.docx import build_docx
-    from toolkit.core.letterhead import load as load_letterhead
-    from toolkit.letters.case import case_filename, convert_to_pdf, render_case
 
     out = campaign.output_dir
     letters_dir, emails_dir = out / "letters", out / "emails"
@@ -243,7 +242,6 @@ def write_letter_pack(
             report.files.extend(convert_to_pdf([out / name for name, _, _ in cases.values()], out))
         except ToolkitError as exc:
             report.notes.append(f"{exc} DOCX-filen er skrevet; PDF-en mangler.")
-    from toolkit.core.excel_out import write_table, xlsx_path
 
     # An address nobody has checked yet is not sent to: those rows are marked for the organiser.
     write_table(

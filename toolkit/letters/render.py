@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from toolkit.core import markup
+from toolkit.core.errors import ToolkitError
 from toolkit.core.model import Campaign, Demand, Recipient
 from toolkit.core.templates import Templates, join_and, lower_first, upper_first
 
@@ -506,7 +507,6 @@ def select_recipients(recipients, selectors: tuple[str, ...]) -> list[Recipient]
     """
     if not selectors:
         return list(recipients)
-    from toolkit.core.errors import ToolkitError
 
     chosen = []
     for recipient in recipients:

@@ -224,8 +224,9 @@ def load_outlets(path: Path, problems: Problems, pieces: tuple[str, ...], label:
         days = {}
         for column in ("lead_days", "answer_days"):
             text = row.get(column, "")
-            days[column] = _number(text) if text else None
-            if text and (days[column] is None or days[column] > 60):
+            given = _number(text) if text else None
+            days[column] = given
+            if text and (given is None or given > 60):
                 bad(column, f"«{text}» er ikke et antall dager.", "Skriv et helt tall fra 0 til 60, eller la feltet stå tomt.")
                 days[column] = None
         publish_date = _yes_no(row.get("publish_date", "")) if row.get("publish_date", "") else True
@@ -251,13 +252,15 @@ def report_unknown_rules(outlets: tuple[Outlet, ...], problems: Problems, label:
         if not outlet.rules_known:
             problems.warning(
                 label, f"{outlet.name}: lengdegrensene er ukjente og må sjekkes. Ingen innlegg blir planlagt dit.",
-                f"Sjekk avisas side for innsending{f' ({outlet.source})' if outlet.source else ''} og fyll inn kronikk_max og/eller debate_max.",
+                f"Sjekk avisas side for innsending{f' ({outlet.source})' if outlet.source else ''} og fyll inn kronikk_max "
+                "og/eller debate_max.",
                 row=outlet.row, field="debate_max",
             )
         elif not outlet.submission_verified:
             problems.warning(
                 label, f"{outlet.name}: innsendingsadressen er ikke verifisert.",
-                "Følgenotatet ber den som sender, om å sjekke adressen først. Fyll inn adressen og skriv ja i submission_verified når den er sjekket.",
+                "Følgenotatet ber den som sender, om å sjekke adressen først. Fyll inn adressen og skriv ja i "
+                "submission_verified når den er sjekket.",
                 row=outlet.row, field="submission_verified",
             )
 
@@ -281,11 +284,13 @@ def load_signatories(
         if not name:
             bad("name", "Mangler navn.")
         elif name.lower() in seen:
-            bad("name", f"«{name}» står også på rad {seen[name.lower()]}.", "Hver underskriver skal stå én gang; skill like navn med mellomnavn.")
+            bad("name", f"«{name}» står også på rad {seen[name.lower()]}.",
+                "Hver underskriver skal stå én gang; skill like navn med mellomnavn.")
         else:
             seen[name.lower()] = number
         if not row["role"]:
-            bad("role", "Mangler tittel eller rolle.", "Skriv rollen slik den skal stå under innlegget, for eksempel «leder i Kvinnenettverket Trøndelag».")
+            bad("role", "Mangler tittel eller rolle.",
+                "Skriv rollen slik den skal stå under innlegget, for eksempel «leder i Kvinnenettverket Trøndelag».")
         district = row.get("district", "")
         district = DISTRICT_BY_NAME.get(district.lower(), district)
         if district and district not in DISTRICTS:
@@ -303,7 +308,8 @@ def load_signatories(
         for item in split_list(row.get("preferred_outlets", "")):
             outlet_id = item if item in ids else by_name.get(item.lower())
             if outlet_id is None:
-                bad("preferred_outlets", f"Avisa «{item}» finnes ikke i outlets.csv.", "Bruk avisas id eller navn slik det står i outlets.csv.")
+                bad("preferred_outlets", f"Avisa «{item}» finnes ikke i outlets.csv.",
+                    "Bruk avisas id eller navn slik det står i outlets.csv.")
             else:
                 preferred.append(outlet_id)
         people.append(

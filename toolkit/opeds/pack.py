@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from toolkit.core import markup
-from toolkit.core.errors import ToolkitError
+from toolkit.core.docx import build_docx
+from toolkit.core.errors import Problem, ToolkitError
+from toolkit.core.excel_in import excel_twin
+from toolkit.core.excel_out import write_xlsx, xlsx_path
 from toolkit.core.fsutil import atomic_write_bytes, safe_stem
+from toolkit.core.letterhead import load as load_letterhead
 from toolkit.core.model import LANGUAGE_NAMES, Campaign
-from toolkit.opeds.outlets import KIND_NAMES, UNIT_NAMES, VERSION_NAMES
-from toolkit.opeds.pieces import STATUS_FILE, fact_contexts, format_count, render_piece
+from toolkit.core.tabular import csv_bytes
+from toolkit.core.templates import format_date, weekday
+from toolkit.letters.pack import remove_stale, templates_for
+from toolkit.opeds.outlets import DISTRICTS, KIND_NAMES, UNIT_NAMES, VERSION_NAMES, districts_of
+from toolkit.opeds.pieces import COVER_TEMPLATE, STATUS_FILE, OpedSetup, fact_contexts, format_count, render_piece
 from toolkit.opeds.plan import Plan, plan_opeds
 from toolkit.opeds.status import STATUS_NAMES, Submission, status_bytes
 
 OPEDS_DIR = "opeds"
 PLAN_FILE = "plan.csv"
-COVER_TEMPLATE = "oped_cover.j2"
-LOCAL_TEMPLATE = "oped_local.j2"
 OVERDUE_NOTE = "svarfristen er passert: spør avisa, eller trekk innlegget og skriv «trukket» med datoen i opeds-status.csv"
 PLAN_HEADER = [
     "innlegg", "tittel", "trykkes", "avis", "status", "dato", "ukedag", "svar ventet", "versjon", "språk",
@@ -28,7 +36,7 @@ PLAN_HEADER = [
 
 
 # The cover note is written in the submission's language, so its words are too; the plan stays in bokmål.
-COVER_WORDS = {
+COVER_WORDS: dict[str, dict[str, Any]] = {
     "nb": {"units": UNIT_NAMES, "versions": VERSION_NAMES, "kinds": KIND_NAMES, "statuses": STATUS_NAMES,
            "at_most": "høyst", "unknown": "grensen er ukjent", "spaces": " inkludert mellomrom",
            "offered": "tilbudt", "closed": {"declined": "avslått", "withdrawn": "trukket"}},
@@ -56,7 +64,7 @@ class OpedReport:
     plan_folder: Path
     status_file: Path
     status_changed: bool
-    setup: object = None
+    setup: OpedSetup | None = None
 
     def outlet_name(self, outlet_id: str) -> str:
         return self.setup.outlet(outlet_id).name if self.setup else outlet_id
@@ -85,7 +93,6 @@ def cover_language(submission: Submission) -> str:
 
 def history_lines(setup, piece_plan, language: str) -> list[str]:
     """Where the piece has been, in words: "tilbudt VG 20. november, avslått 23. november"."""
-    from toolkit.core.templates import format_date
 
     words = COVER_WORDS[language]
     lines = []
@@ -99,7 +106,6 @@ def history_lines(setup, piece_plan, language: str) -> list[str]:
 def local_context(campaign: Campaign, outlet, language: str, room: int | None, facts: dict) -> dict | None:
     """The local paragraph of a piece for a local or regional outlet: facts tagged with one of the
     outlet's counties in facts.yaml (``county``), or, without them, a marked place the signatory fills."""
-    from toolkit.opeds.outlets import DISTRICTS, districts_of
 
     if not outlet.is_local:
         return None
@@ -107,9 +113,9 @@ def local_context(campaign: Campaign, outlet, language: str, room: int | None, f
     found = [f for f in campaign.facts.values() if f.county and set(districts_of(f.county)) & set(outlet.coverage)]
     # A nynorsk piece takes only facts written in nynorsk too (facts.yaml's nn:), never bokmål in their place.
     found = [f for f in found if language != "nn" or "nn" in f.translations]
-    facts = [facts[language][f.id] for f in found]
+    chosen = [facts[language][f.id] for f in found]
     return {
-        "county": " og ".join(sorted(counties)), "outlet": outlet.name, "facts": facts, "write": not facts,
+        "county": " og ".join(sorted(counties)), "outlet": outlet.name, "facts": chosen, "write": not chosen,
         "room": format_count(room) if room is not None else "", "unit": COVER_WORDS[language]["units"][outlet.unit],
     }
 
@@ -165,9 +171,6 @@ def cover_context(campaign: Campaign, setup, plan: Plan, submission: Submission,
 
 def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes], list[list[str]]]:
     """Render each piece's open pitch (planned or sent) into files, and the plan's rows; nothing is written yet."""
-    from toolkit.core.docx import build_docx
-    from toolkit.core.letterhead import load as load_letterhead
-    from toolkit.letters.pack import templates_for
 
     letterhead = load_letterhead(campaign.folder)  # the organisation's own, if it has one
 
@@ -194,11 +197,12 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
             base = render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts)
             room = limit.high - base.count(outlet.unit) if limit else None
             local = local_context(campaign, outlet, submission.language, room, facts)
-            rendered = render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts, local) if local else base
+            rendered = (render_piece(campaign, templates, spec, submission.version, submission.language, signatory, facts, local)
+                        if local else base)
         count = rendered.count(outlet.unit) if rendered else None
         stem = ""
         if rendered and submission.status in ("planned", "pitched"):
-            if submission.status == "planned" and limit and count > limit.high:
+            if submission.status == "planned" and limit and count is not None and count > limit.high:
                 unit = UNIT_NAMES[outlet.unit]
                 raise OpedTooLong(
                     f"«{rendered.title}» til {outlet.name} {submission.day:%d.%m.%Y} blir {format_count(count)} {unit} med "
@@ -233,17 +237,16 @@ def _documents(campaign: Campaign, setup, plan: Plan) -> tuple[dict[str, bytes],
 
 
 def _weekday(day: date) -> str:
-    from toolkit.core.templates import weekday
 
     return weekday(day)
 
 
 def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
     """Plan the op-eds from ``today``, then write the documents, the plan and the status file."""
-    from toolkit.core.tabular import csv_bytes
-    from toolkit.letters.pack import remove_stale
 
     setup = campaign.opeds
+    if setup is None:
+        raise ToolkitError("Kampanjen har ingen kronikker å planlegge.")  # callers ask campaign.opeds first
     plan = plan_opeds(setup, today, campaign.days)
     files, rows = _documents(campaign, setup, plan)
     plan_bytes = csv_bytes(PLAN_HEADER, rows, excel=True)
@@ -258,14 +261,12 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
     for name, data in files.items():
         atomic_write_bytes(folder / name, data, durable=False)
     atomic_write_bytes(folder / PLAN_FILE, plan_bytes, durable=False)
-    from toolkit.core.excel_out import write_xlsx, xlsx_path
 
     # plan.xlsx: days as dates; a row whose send-to address is unverified is marked for checking.
     write_xlsx(xlsx_path(folder / PLAN_FILE), PLAN_HEADER, rows, sheet="Plan", dates=("dato", "hos avisa til"),
                problem=lambda row: row[PLAN_HEADER.index("adresse verifisert")] == "nei")
     remove_stale(folder, set(files), (".docx", ".txt"))
     changed = old_status != new_status
-    from toolkit.core.excel_in import excel_twin
 
     twin = excel_twin(status_path)
     if twin is not None and not status_path.exists():
@@ -281,11 +282,6 @@ def write_oped_pack(campaign: Campaign, today: date) -> OpedReport:
 
 def _write_status_xlsx(path, status_csv: bytes) -> None:
     """Write the status rows (as status_bytes made them) into the organiser's opeds-status.xlsx."""
-    import csv
-    import io
-
-    from toolkit.core.excel_out import write_xlsx
-
     text = status_csv.decode("utf-8-sig")
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=";" if ";" in text.split("\n", 1)[0] else ","))
     write_xlsx(path, records[0], records[1:], sheet="Status", dates=("date", "answered_on"), durable=True)
@@ -293,7 +289,6 @@ def _write_status_xlsx(path, status_csv: bytes) -> None:
 
 def plan_lines(report) -> list[str]:
     """The summary a person reads after a run: each piece, where it is, and what to do next."""
-    from toolkit.core.templates import format_date
 
     plan = report.plan
     setup_outlet = report.outlet_name
@@ -321,14 +316,14 @@ def plan_lines(report) -> list[str]:
         lines.append(text + ".")
     lines.append(f"  {report.documents} dokumenter i {report.plan_folder}, oversikt i plan.csv.")
     if report.status_changed:
-        lines.append(f"  Planen er skrevet i {report.status_file.name}: skriv «sendt», «antatt», «publisert», «avslått» eller «trukket» der "
+        lines.append(f"  Planen er skrevet i {report.status_file.name}: skriv «sendt», «antatt», «publisert», «avslått» "
+                     "eller «trukket» der "
                      "når noe skjer. Et innlegg går videre til neste avis bare når det står «avslått» eller «trukket».")
     return lines
 
 
-def plan_warnings(report) -> list[str]:
+def plan_warnings(report) -> list[Problem]:
     """Rows of the status file the run could not keep, and days gone by that nobody marked."""
-    from toolkit.core.errors import Problem
 
     problems = []
     for submission, reason in report.plan.dropped:
@@ -345,14 +340,3 @@ def plan_warnings(report) -> list[str]:
             row=submission.row, field="status", severity="warning",
         ))
     return problems
-
-
-def opeds_step(campaign: Campaign, when: date, progress_bar) -> str:
-    """`toolkit build`'s op-ed step: plan from ``when`` and write the pack."""
-    from toolkit.cli import print_problems
-
-    if campaign.opeds is None:
-        return "Kronikker: ingen (kampanjen har ingen outlets.csv)."
-    report = write_oped_pack(campaign, when)
-    print_problems(plan_warnings(report))
-    return "\n".join(plan_lines(report))

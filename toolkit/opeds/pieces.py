@@ -15,18 +15,27 @@ from datetime import date, timedelta
 
 from toolkit.core import markup
 from toolkit.core.campaign import ID_PATTERN, _Fields
+from toolkit.core.docx import clean_text
 from toolkit.core.errors import Problems
+from toolkit.core.excel_in import excel_twin
 from toolkit.core.model import LANGUAGE_NAMES, LANGUAGES, Campaign
+from toolkit.core.sources import LineList
+from toolkit.core.templates import TemplateProblem
+from toolkit.letters.pack import templates_for
+from toolkit.letters.render import campaign_context, fact_context
 from toolkit.opeds.outlets import (
+    COUNTIES,
     UNIT_NAMES,
     VERSION_NAMES,
     VERSIONS,
     OpedSignatory,
     Outlet,
+    districts_of,
     load_outlets,
     load_signatories,
     report_unknown_rules,
 )
+from toolkit.opeds.status import load_status
 
 OUTLETS_FILE = "outlets.csv"
 SIGNATORIES_FILE = "signatories.csv"
@@ -38,6 +47,7 @@ EARLIEST_SEND_DAYS = 60  # a piece may be sent this many days before the period 
 COUNTED_STYLES = frozenset({"Title", "Ingress", "Body", "Heading2", "ListBullet"})
 PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
 LOCAL_TEMPLATE = "oped_local.j2"
+COVER_TEMPLATE = "oped_cover.j2"
 # Room a piece for a local or regional outlet leaves within the limit for its local paragraph.
 LOCAL_ROOM = {"chars": 500, "words": 80}
 
@@ -80,7 +90,7 @@ class RenderedPiece:
 
 @dataclass
 class OpedSetup:
-    """Everything the op-ed planner needs, read once by `validate` and passed to the writers."""
+    """Everything the op-ed planner needs: read once, on first use of `campaign.opeds` (toolkit.load)."""
 
     wait_days: int
     pieces: tuple[PieceSpec, ...]
@@ -122,7 +132,6 @@ class OpedSetup:
 
 def count_text(paragraphs) -> tuple[int, int]:
     """Characters including spaces, and words, of the counted paragraphs, as the DOCX will hold them."""
-    from toolkit.core.docx import clean_text
 
     texts = [clean_text(p.text) for p in paragraphs if p.style in COUNTED_STYLES]
     return sum(len(text) for text in texts), sum(len(text.split()) for text in texts)
@@ -146,7 +155,8 @@ def load_settings(campaign: Campaign, problems: Problems) -> tuple[int, tuple[Pi
     demands = {d.id for d in campaign.demands}
     pieces: list[PieceSpec] = []
     for index, item in enumerate(items):
-        fields = _Fields(problems, label, item, f"opeds.pieces[{index + 1}]", items.line_of(index))
+        line = items.line_of(index) if isinstance(items, LineList) else 0
+        fields = _Fields(problems, label, item, f"opeds.pieces[{index + 1}]", line)
         fields.unknown_keys({"id", "demand", "send_from", "send_until", "languages", "publish_on"})
         piece_id = fields.text("id")
         if piece_id and not ID_PATTERN.match(piece_id):
@@ -184,7 +194,8 @@ def load_settings(campaign: Campaign, problems: Problems) -> tuple[int, tuple[Pi
                 fields.error("languages", f"Ukjent språk «{language}».", "Bruk nb og/eller nn.")
         languages = tuple(language for language in languages if language in LANGUAGES) or ("nb",)
         if piece_id:
-            pieces.append(PieceSpec(piece_id, demand if demand in demands else "", send_from, send_until, languages, fields.line, publish_on))
+            pieces.append(PieceSpec(piece_id, demand if demand in demands else "", send_from, send_until, languages, fields.line,
+                                    publish_on))
     return wait, tuple(pieces)
 
 
@@ -246,7 +257,6 @@ def fact_contexts(campaign: Campaign) -> dict[str, dict[str, dict]]:
     ("…, ifølge ILO (2022)."); ``who`` the source's short name; ``statement`` the text without its
     full stop; ``ref`` the full source without parentheses of its own (for letters, not op-eds).
     """
-    from toolkit.letters.render import fact_context
 
     by_language: dict[str, dict[str, dict]] = {}
     for language in ("nb", "nn"):
@@ -266,7 +276,6 @@ def fact_contexts(campaign: Campaign) -> dict[str, dict[str, dict]]:
 
 def oped_context(campaign: Campaign, spec: PieceSpec, version: str, language: str, signatory: OpedSignatory | None, facts=None) -> dict:
     """Everything an op-ed template may use (documented in docs/campaign-files.md)."""
-    from toolkit.letters.render import campaign_context
 
     facts = (facts if facts is not None else fact_contexts(campaign))[language]
     demands = [
@@ -336,14 +345,14 @@ def structure_problem(rendered: RenderedPiece) -> str | None:
     return None
 
 
-def check_opeds(campaign: Campaign, problems: Problems) -> None:
-    """Validate the op-ed files and pieces, and keep what was read on ``campaign.opeds`` for the writers."""
+def load_opeds(campaign: Campaign, problems: Problems) -> OpedSetup | None:
+    """Read the op-eds' settings, outlets, signatories and status file, and render every piece in each
+    length and language (the planner needs their counts); None when the campaign has no op-eds.
+    Problems found while reading are recorded; ``check_opeds`` checks the rest."""
     folder = campaign.folder
-    from toolkit.core.excel_in import excel_twin
-
     present = "opeds" in campaign.config or (folder / OUTLETS_FILE).exists() or excel_twin(folder / OUTLETS_FILE) is not None
     if not present:
-        return
+        return None
     wait, pieces = load_settings(campaign, problems)
     lead, gap = load_spacing(campaign, problems)
     piece_ids = tuple(p.id for p in pieces)
@@ -351,33 +360,29 @@ def check_opeds(campaign: Campaign, problems: Problems) -> None:
     report_unknown_rules(outlets, problems)
     signatories = load_signatories(folder / SIGNATORIES_FILE, problems, outlets, campaign.language)
     setup = OpedSetup(wait, pieces, outlets, signatories, lead_days=lead, gap_days=gap)
-    from toolkit.opeds.outlets import COUNTIES, districts_of
+    _render_pieces(campaign, setup, problems)
+    setup.history, setup.status_separator = load_status(folder / STATUS_FILE, problems, setup)
+    return setup
 
+
+def check_opeds(campaign: Campaign, setup: OpedSetup, problems: Problems) -> None:
+    """Validation step: the facts' areas, and each piece's length against each outlet's limits."""
     for fact in campaign.facts.values():
         if fact.county and not districts_of(fact.county):
             problems.error("facts.yaml", f"«{fact.county}» er verken et fylke eller en valgkrets.",
                            f"Skriv et fylke ({', '.join(COUNTIES)}) eller en valgkrets-id som NT.",
                            line=fact.line or None, field="county")
-    _check_templates(campaign, setup, problems)
     _check_lengths(campaign, setup, problems)
-    from toolkit.opeds.status import load_status
-
-    setup.history, setup.status_separator = load_status(folder / STATUS_FILE, problems, setup)
-    campaign.opeds = setup
 
 
-def _check_templates(campaign: Campaign, setup: OpedSetup, problems: Problems) -> None:
+def _render_pieces(campaign: Campaign, setup: OpedSetup, problems: Problems) -> None:
     """Parse each piece's templates, render every length and language, and record the counts."""
-    from toolkit.core.templates import TemplateProblem
-    from toolkit.letters.pack import templates_for
 
     folder = campaign.templates_dir
     if not folder.is_dir():
         return  # check_letter_templates reports the missing folder
     templates = templates_for(campaign)
     facts = fact_contexts(campaign)
-    from toolkit.opeds.pack import COVER_TEMPLATE
-
     def check_shared(name: str, what: str, languages) -> None:
         for language in sorted(languages):
             if not templates[language].exists(name):
@@ -402,7 +407,8 @@ def _check_templates(campaign: Campaign, setup: OpedSetup, problems: Problems) -
             label = templates[language].label(spec.template)
             if not templates[language].exists(spec.template):
                 label = f"{folder.name}/{language}/{spec.template}"
-                problems.error(label, "Malen finnes ikke.", f"Lag {spec.template} i letter_templates/{language}/, eller fjern «{language}» fra languages for innlegget.")
+                problems.error(label, "Malen finnes ikke.",
+                               f"Lag {spec.template} i letter_templates/{language}/, eller fjern «{language}» fra languages for innlegget.")
                 continue
             for version in VERSIONS:
                 try:
@@ -420,8 +426,6 @@ def _check_templates(campaign: Campaign, setup: OpedSetup, problems: Problems) -
 
 def _check_lengths(campaign: Campaign, setup: OpedSetup, problems: Problems) -> None:
     """A piece over an outlet's limit is an error saying by how much; a piece nothing fits is a warning."""
-    from toolkit.letters.pack import templates_for
-
     templates = templates_for(campaign)
     usable = [o for o in setup.outlets if o.rules_known]
     for spec in setup.pieces:
@@ -445,7 +449,8 @@ def _check_lengths(campaign: Campaign, setup: OpedSetup, problems: Problems) -> 
                             label,
                             f"{what} har {format_count(count)} {unit}, men {outlet.name} tar høyst "
                             f"{format_count(limit.high)} {unit}; avisa får {VERSION_NAMES[other]}en i stedet.",
-                            f"Kort ned teksten med minst {format_count(count - limit.high)} {unit} hvis avisa skal kunne få denne versjonen.",
+                            f"Kort ned teksten med minst {format_count(count - limit.high)} {unit} "
+                            "hvis avisa skal kunne få denne versjonen.",
                         )
                         placed = True
                     elif count > limit.high:
@@ -465,7 +470,7 @@ def _check_lengths(campaign: Campaign, setup: OpedSetup, problems: Problems) -> 
                         )
                     else:
                         placed = True
-        if not placed and any((spec.id, v, l) in setup.lengths for v in VERSIONS for l in spec.languages):
+        if not placed and any((spec.id, v, lang) in setup.lengths for v in VERSIONS for lang in spec.languages):
             problems.warning(
                 "campaign.yaml", f"Innlegget «{spec.id}» passer ikke hos noen av avisene med kjente regler og blir ikke planlagt.",
                 "Sjekk språk og lengde mot outlets.csv.", line=spec.line or None, field="opeds.pieces",

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from toolkit.core.templates import format_date
 from toolkit.opeds.outlets import VERSIONS, Outlet, can_sign
 from toolkit.opeds.status import CLOSED, Submission
 
@@ -149,7 +150,7 @@ class Planner:
         unless the outlet is local and the organiser named a signatory from its area for it."""
         key = (outlet.id, spec.id)
         if key not in self.able:
-            self.able[key] = [s for s in self.setup.signatories if any(can_sign(s, outlet, l) for l in spec.languages)]
+            self.able[key] = [s for s in self.setup.signatories if any(can_sign(s, outlet, lang) for lang in spec.languages)]
         people = self.able[key]
         if byline:
             keeper = self.setup.signatory(byline)
@@ -298,6 +299,8 @@ class Planner:
 
     def _fallbacks(self, spec, pp: PiecePlan) -> list[Submission]:
         """Where the piece goes if the current outlet says no or does not answer in time."""
+        if pp.current is None:
+            return []
         return self._chain(spec, pp.current, pp.byline, {s.outlet for s in pp.earlier}, today=self.today)
 
     def _chain(self, spec, current: Submission, byline: str, tried: set[str], today: date = date.min) -> list[Submission]:
@@ -319,7 +322,6 @@ class Planner:
 
     def _why_not(self, spec, pp: PiecePlan, start: date) -> str:
         """Say in words why a piece gets no pitch."""
-        from toolkit.core.templates import format_date
 
         tried = {s.outlet for s in pp.earlier}
         takers = [o for o in self.outlets if o.takes(spec.id) and o.id not in tried]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from toolkit.core.campaign import parse_date
 from toolkit.core.errors import Problems
+from toolkit.core.excel_in import excel_twin
 from toolkit.core.sources import read_csv
 from toolkit.core.tabular import FORMULA_STARTS, csv_bytes
 
@@ -67,7 +68,6 @@ def _cell(value: str) -> str:
 
 def load_status(path: Path, problems: Problems, setup, label: str = "opeds-status.csv") -> tuple[tuple[Submission, ...], str]:
     """Read the status file if there is one; return its rows and its separator (';' for a new file)."""
-    from toolkit.core.excel_in import excel_twin
 
     if not path.exists() and excel_twin(path) is None:
         return (), ";"
@@ -142,7 +142,8 @@ def _report_conflicts(rows: list[Submission], problems: Problems, label: str, ga
                 closed_on = earlier.answered_on or earlier.day if earlier.status in CLOSED else None
                 if closed_on is None or later.day < closed_on:
                     problems.warning(
-                        label, f"«{later.piece}» ble sendt til {later.outlet} mens {earlier.outlet} fortsatt hadde det (rad {earlier.row}).",
+                        label,
+                        f"«{later.piece}» ble sendt til {later.outlet} mens {earlier.outlet} fortsatt hadde det (rad {earlier.row}).",
                         "Si fra til en av avisene, så innlegget ikke trykkes to steder. Skriv «trukket» med dato på raden "
                         "til avisa som ikke skal ha det.", row=later.row, field="outlet",
                     )

@@ -19,6 +19,7 @@ from toolkit.core.errors import Problems
 from toolkit.core.fsutil import atomic_write_bytes, safe_stem
 from toolkit.core.sources import read_csv
 from toolkit.core.tabular import csv_bytes, neutralise
+from toolkit.core.templates import format_date
 from toolkit.recipients.stortinget import SOURCE, Representative, Roster
 
 IMPORTED_COLUMNS = (
@@ -79,7 +80,6 @@ def _list_cell(values) -> str:
 
 def representative_row(representative: Representative, data_date: date | None) -> dict[str, str]:
     """The imported columns of a representative's row."""
-    from toolkit.core.templates import format_date
 
     title = "stortingsrepresentant"
     if representative.deputy:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from toolkit.core.errors import ToolkitError
+from toolkit.core.fsutil import exclusive_lock, state_dir
 
 JOURNAL_FILE = "send-journal.sqlite"
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -132,7 +133,6 @@ class JournalRow:
 
 def journal_path(campaign_folder: Path) -> Path:
     """Where the campaign's send journal lives: ``<campaign>/.toolkit/send-journal.sqlite``."""
-    from toolkit.core.fsutil import state_dir
 
     return state_dir(campaign_folder) / JOURNAL_FILE
 
@@ -459,7 +459,6 @@ def _check_magic(path: Path) -> None:
 
 def _acquire_lock(path: Path):
     """Hold an exclusive lock next to the journal; the system releases it if the process dies."""
-    from toolkit.core.fsutil import exclusive_lock
 
     try:
         return exclusive_lock(
@@ -489,7 +488,6 @@ def adopt_old_journals(campaign_folder: Path, output_dir: Path, echo: Callable[[
     otherwise (a row's most advanced state wins, so nothing sent or uncertain becomes sendable again).
     Returns the journals moved; each is named to the user through ``echo``.
     """
-    from toolkit.core.fsutil import state_dir
 
     campaign_folder = Path(campaign_folder)
     target = journal_path(campaign_folder)

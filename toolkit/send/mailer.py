@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from toolkit.core.campaign import WEEKDAYS
 from toolkit.core.errors import ToolkitError
 from toolkit.core.model import SendWindow, SmtpSettings
+from toolkit.core.templates import format_date, join_and, weekday
 from toolkit.send.journal import FAILED, SENDING, Journal, JournalRow
 from toolkit.send.outbox import Message
 
@@ -107,6 +108,7 @@ class SmtpConnection:
 
     def open(self) -> None:
         """Connect, secure and log in; ServerError for what a retry cannot fix, TemporaryFailure else."""
+        # yagmail is imported where it is used: about 191 ms to import, too long for start-up.
         import yagmail
 
         settings = self.settings
@@ -343,8 +345,6 @@ def describe_window(window: SendWindow) -> str:
     """The window in words: "mandag, tirsdag, onsdag, torsdag og fredag kl. 08:00–18:00"."""
     from datetime import date
 
-    from toolkit.core.templates import join_and, weekday
-
     monday = date(2024, 1, 1)
     days = [weekday(monday + timedelta(days=i)) for i, key in enumerate(WEEKDAYS) if key in window.days]
     return f"{join_and(days)} kl. {window.start}–{window.end}"
@@ -352,7 +352,6 @@ def describe_window(window: SendWindow) -> str:
 
 def format_moment(moment: datetime) -> str:
     """A moment in words: "mandag 30. november kl. 08:00"."""
-    from toolkit.core.templates import format_date, weekday
 
     return f"{weekday(moment.date())} {format_date(moment.date(), with_year=False)} kl. {moment:%H:%M}"
 

@@ -1,7 +1,7 @@
 """The outbox: the rendered e-mails `toolkit build` wrote, checked against their manifests, and the plan of what to send.
 
 Sending reads only what was rendered, so what was previewed is exactly what goes out. Each folder
-of messages has a ``manifest.json`` (see ``letter_pack``); the organisation's letters are in
+of messages has a ``manifest.json`` (see ``toolkit.letters.pack``); the organisation's letters are in
 ``emails/``, supporters' letters in ``supporters/<id>/``.
 """
 

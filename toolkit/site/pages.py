@@ -25,9 +25,14 @@ from toolkit.core import markup
 from toolkit.core.errors import Problems, ToolkitError
 from toolkit.core.fsutil import atomic_write_bytes, safe_stem
 from toolkit.core.model import LANGUAGES, Campaign, Recipient
+from toolkit.core.sources import read_csv, read_text
+from toolkit.core.templates import Templates, format_date, join_and
+from toolkit.letters.pack import templates_for
+from toolkit.letters.render import campaign_context, demand_context, letter_context, lookup_names, rank_demands
 from toolkit.letters.similarity import dice, fingerprint
 from toolkit.letters.supporters import MAX_PARAGRAPH_CHARS  # a supporter's paragraph, as in supporters.csv
 from toolkit.opeds.outlets import DISTRICTS
+from toolkit.site.texts import TEXTS
 
 SITE_FOLDER = "side"
 ASSET_DIR = Path(__file__).resolve().parent.parent / "data" / "site"
@@ -93,7 +98,6 @@ def _json_for_html(value) -> str:
 
 def read_examples(campaign: Campaign, language: str) -> list[str]:
     """The example paragraphs the page shows (and warns about when pasted), one per block of text."""
-    from toolkit.core.sources import read_text
 
     path = campaign.templates_dir / language / EXAMPLES_FILE
     if not path.is_file():
@@ -109,7 +113,6 @@ def read_examples(campaign: Campaign, language: str) -> list[str]:
 def read_municipalities(campaign: Campaign) -> dict[str, list[str]]:
     """Municipality name → district ids from the campaign's optional kommuner.csv (columns kommune,
     valgdistrikt). A name may stand in more than one district (Våler, Herøy): the page offers each."""
-    from toolkit.core.sources import read_csv
 
     path = campaign.folder / MUNICIPALITIES_FILE
     if not path.is_file():
@@ -182,7 +185,6 @@ def letter_paragraphs(
     campaign: Campaign, templates, district_id: str, members: list[Recipient], language: str, names, variant: int = 0
 ) -> list[dict]:
     """The district's letter as paragraphs ``{"style", "text"}`` with the stand-ins in ``TOKENS``."""
-    from toolkit.letters.render import letter_context
 
     recipient = replace(group_recipient(district_id, members), language=language)
     context = letter_context(campaign, recipient, date.today(), names, variant=variant)
@@ -194,7 +196,6 @@ def letter_paragraphs(
 
 def letter_context_view(campaign: Campaign, language: str) -> dict:
     """The organisation and the demands as letter templates see them, for the front page's introduction."""
-    from toolkit.letters.render import demand_context, rank_demands
 
     org = campaign.organisation
     nobody = Recipient(id="nettside", kind="other", name="", language=language)
@@ -214,12 +215,8 @@ class _Page:
 
 def build_site(campaign: Campaign, base_url: str = "") -> SiteReport:
     """Write the whole site into ``<output>/side/`` and return what was written."""
+    # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    from toolkit.core.templates import Templates, format_date, join_and
-    from toolkit.letters.pack import templates_for
-    from toolkit.letters.render import campaign_context, lookup_names, rank_demands
-    from toolkit.site.texts import TEXTS
 
     folder = campaign.output_dir / SITE_FOLDER
     report = SiteReport(folder)

@@ -134,6 +134,7 @@ def urls(text: str, *, without_protocol: bool = True) -> list[dict]:
     found = plain_urls(text, without_protocol)
     if found is not None:
         return found
+    # twitter_text is imported where it is used: about 622 ms to import, too long for start-up.
     from twitter_text import extract_urls_with_indices
 
     return extract_urls_with_indices(text, without_protocol)
@@ -143,6 +144,7 @@ def emojis(text: str) -> list[dict]:
     """Emoji as twitter-text finds them: ``[{'emoji': …, 'indices': [start, end]}]``."""
     if not MAYBE_EMOJI.search(text):
         return []
+    # twitter_text is imported where it is used: about 622 ms to import, too long for start-up.
     from twitter_text import extract_emojis_with_indices
 
     return extract_emojis_with_indices(text)
@@ -180,6 +182,7 @@ def count_x(text: str, limit: int = DEFAULT_LIMITS["x"]) -> Count:
     # Text on the plain path has no code point above U+20CF, so none that X refuses.
     invalid = False
     if weighted is None:
+        # twitter_text is imported where it is used: about 622 ms to import, too long for start-up.
         from twitter_text import parse_tweet
         from twitter_text.has_invalid_characters import has_invalid_characters
 

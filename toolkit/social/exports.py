@@ -11,14 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from toolkit.core.fsutil import atomic_write_bytes
 from toolkit.core.model import LANGUAGE_NAMES, Campaign, PostCalendar, SocialPost
 from toolkit.core.tabular import write_csv
-from toolkit.core.templates import weekday
+from toolkit.core.templates import format_date, weekday
+from toolkit.social import ics
 from toolkit.social.counting import PLATFORM_NAMES
+from toolkit.social.images import CALENDAR_DIR, IMAGES_DIR, web_address, write_cards
+from toolkit.social.page import render_page
+from toolkit.social.posts import is_past, status
 
-CALENDAR_DIR = "calendar"
 EVENT_MINUTES = 15
 POSTS_HEADER = [
     "id", "dag", "dato", "ukedag", "klokkeslett", "utc", "tidssone", "plattform", "språk", "merkedag", "tittel",
@@ -29,8 +33,6 @@ BUFFER_HEADER = ["Text", "Image URL", "Tags", "Posting Time"]
 SPROUT_HEADER = ["date", "time_24hr", "message_text"]
 BULK_TOOLS = ("buffer", "hootsuite", "sprout")
 
-
-PAST_STATUS = "publisert/passert"
 
 
 @dataclass
@@ -46,25 +48,8 @@ class CalendarReport:
     past_last: datetime | None = None
 
 
-def is_past(post: SocialPost, now: datetime | None) -> bool:
-    """True when the post's time has come and gone at ``now`` (None: nothing is past)."""
-    return now is not None and post.publish_at <= now
-
-
-def status(post: SocialPost, now: datetime | None = None) -> str:
-    """The post's state in words, for the CSV and the calendar page."""
-    if is_past(post, now):
-        return PAST_STATUS
-    if post.problems:
-        return "UGYLDIG: " + " ".join(post.problems)
-    if post.platform == "instagram" and not post.image:
-        return "trenger bilde"
-    return "ok"
-
-
 def ics_bytes(campaign: Campaign, calendar: PostCalendar, now: datetime | None = None) -> bytes:
     """The calendar as iCalendar: one event per post in the campaign's time zone, one per observance day."""
-    from toolkit.social import ics
     slug = campaign.slug
     # A fixed DTSTAMP (the period's first midnight, UTC) keeps reruns byte-identical.
     stamp = ics.datetime_property("DTSTAMP", datetime.combine(campaign.start, time(0), tzinfo=timezone.utc), None)
@@ -137,8 +122,6 @@ def posts_rows(calendar: PostCalendar, campaign: Campaign, now: datetime | None 
 
 def _web_image(post: SocialPost, calendar: PostCalendar | None = None) -> str:
     """Bulk tools take images by URL only: a web address, or a card under ``images.base_url``; else empty."""
-    from toolkit.social.images import web_address
-
     return web_address(post, calendar)
 
 
@@ -167,8 +150,6 @@ def write_calendar(campaign: Campaign, calendar: PostCalendar, now: datetime | N
     ``now`` (timezone-aware) is the moment the run counts from: posts at or before it are past. They
     stay in the .ics, the CSV and the page, marked «publisert/passert», and are left out of the
     bulk-upload files. None: nothing is past (a calendar made before the campaign)."""
-    from toolkit.social.page import render_page
-
     out = campaign.output_dir / CALENDAR_DIR
     report = CalendarReport(posts=len(calendar.posts), invalid=sum(1 for p in calendar.posts if not p.valid), now=now)
     past = [p for p in calendar.posts if is_past(p, now)]
@@ -180,8 +161,6 @@ def write_calendar(campaign: Campaign, calendar: PostCalendar, now: datetime | N
     def save(name: str, data: bytes) -> None:
         atomic_write_bytes(out / name, data, durable=False)
         written.append(out / name)
-
-    from toolkit.social.images import IMAGES_DIR, write_cards
 
     written += write_cards(campaign, calendar, out / IMAGES_DIR)
     save("posts.ics", ics_bytes(campaign, calendar, now))
@@ -211,10 +190,30 @@ def _remove_stale(folder: Path, keep: set[Path]) -> None:
 def calendar_now(campaign: Campaign, day: date | None, clock: datetime | None = None, exact: bool = False) -> datetime:
     """The moment a calendar run counts from: the start of ``day`` in the campaign's time zone, or the
     present moment when no day is given or (unless ``exact``, as for --from) the day is today."""
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(campaign.timezone)
     present = (clock or datetime.now(timezone.utc)).astimezone(zone)
     if day is None or (day == present.date() and not exact):
         return present
     return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def calendar_summary(report: CalendarReport, output_dir: Path) -> str:
+    """The summary both `toolkit calendar` and `toolkit build` print."""
+    text = (f"Postkalender: {report.posts} innlegg i {output_dir / 'calendar'} "
+            "(kalenderfil, CSV, filer for Buffer, Hootsuite og Sprout, kalenderside).")
+    if report.invalid:
+        which = "ugyldig innlegg er" if report.invalid == 1 else "ugyldige innlegg er"
+        text += f" {report.invalid} {which} merket UGYLDIG og utelatt fra filene for planleggingsverktøyene."
+    if report.past and report.now and report.past_first and report.past_last:  # all set together by write_calendar
+        first, last = report.past_first, report.past_last
+        cutoff = format_date(report.now.date()) + (f" kl. {report.now:%H:%M}" if (report.now.hour, report.now.minute) != (0, 0) else "")
+        text += (
+            f"\n  {report.past} innlegg hadde tidspunkt før {cutoff} "
+            f"(fra {format_date(first.date(), with_year=False)} kl. {first:%H:%M} til {format_date(last.date(), with_year=False)} "
+            f"kl. {last:%H:%M}): de er utelatt fra filene for Buffer, Hootsuite og Sprout, og står som «publisert/passert» "
+            "i kalenderfilen, CSV-en og kalendersiden."
+        )
+    elif report.now is not None:
+        text += (f"\n  Ingen innlegg har passert ({format_date(report.now.date())} kl. {report.now:%H:%M}): "
+                 "alle er med i filene for planleggingsverktøyene.")
+    return text

@@ -1,7 +1,8 @@
 """Images for posts: a card per post for the platforms that need one (Instagram), drawn with Pillow.
 
 A card is the post's key line (its title) in large type, the fact it cites and that fact's source in
-small type (a post without a fact: its opening sentences), the campaign's first hashtag, and the organisation's logo (or name), in the colours of
+small type (a post without a fact: its opening sentences), the campaign's first hashtag, and the
+organisation's logo (or name), in the colours of
 ``images:`` in campaign.yaml, at the platform's preferred size (1080×1350 for an Instagram portrait
 post). The type is Lato (the ``font-lato`` package, SIL Open Font License), which has æ, ø and å;
 Pillow's built-in font draws them as empty boxes. An organisation can name its own font file.
@@ -28,9 +29,18 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, replace
+from importlib.resources import files
 from pathlib import Path
 
+from toolkit.core.campaign import _Fields
 from toolkit.core.errors import Problems
+from toolkit.core.fsutil import atomic_writer, safe_stem
+from toolkit.social.counting import PLATFORMS
+
+# The calendar's folder in the output folder (the cards are in its images/ folder).
+CALENDAR_DIR = "calendar"
+# An image or a link given as a web address rather than a campaign file.
+URL = re.compile(r"^https?://\S+$")
 
 IMAGES_DIR = "bilder"
 # The size each platform shows best, in pixels (see shared/reference/social.md): Instagram's portrait
@@ -69,14 +79,13 @@ class CardStyle:
 
 def default_fonts() -> tuple[str, str]:
     """Lato regular and bold from the font-lato package."""
-    from importlib.resources import files
-
     folder = files("font_lato") / "files"
     return str(folder / "Lato-Regular.ttf"), str(folder / "Lato-Bold.ttf")
 
 
 def missing_letters(font_path: str, letters: str = NORWEGIAN_LETTERS) -> str:
     """The letters ``font_path`` has no glyph for: they come out as the font's missing-glyph box."""
+    # PIL is imported where it is used: about 16 ms to import, too long for start-up.
     from PIL import ImageFont
 
     font = ImageFont.truetype(font_path, 48)
@@ -87,6 +96,7 @@ def missing_letters(font_path: str, letters: str = NORWEGIAN_LETTERS) -> str:
 
 def glyph_bitmap(font, character: str) -> bytes:
     """The pixels ``font`` draws for ``character`` on a small canvas, to compare glyphs."""
+    # PIL is imported where it is used: about 16 ms to import, too long for start-up.
     from PIL import Image, ImageDraw
 
     size = int(getattr(font, "size", 48))
@@ -97,8 +107,6 @@ def glyph_bitmap(font, character: str) -> bytes:
 
 def load_style(campaign, problems: Problems) -> CardStyle:
     """Read ``images:`` from campaign.yaml, recording problems with their line."""
-    from toolkit.core.campaign import _Fields
-    from toolkit.social.counting import PLATFORMS
 
     fields = _Fields(problems, "campaign.yaml", campaign.config.get("images"), "images")
     fields.unknown_keys({"background", "text", "accent", "logo", "font", "font_bold", "platforms", "base_url"})
@@ -109,8 +117,6 @@ def load_style(campaign, problems: Problems) -> CardStyle:
             fields.error(key, f"«{value}» er ikke en farge.", 'Skriv fargen som "#rrggbb" i anførselstegn, for eksempel "#4a1f5c".')
             value = default
         colours[key] = value.lower()
-    from toolkit.social.page import contrast_ratio
-
     if contrast_ratio(colours["text"], colours["background"]) < 4.5:
         fields.error("text", f"Teksten ({colours['text']}) er for svak mot bakgrunnen ({colours['background']}): "
                      f"kontrasten er {contrast_ratio(colours['text'], colours['background']):.1f}:1, og minst 4,5:1 trengs.",
@@ -198,7 +204,6 @@ def card_for(post, platform: str, campaign) -> Card:
     fact = campaign.facts.get(post.fact_id) if post.fact_id else None
     words = fact.in_language(post.language) if fact else None
     suffix = "" if post.language == "nb" else f"-{post.language}"
-    from toolkit.core.fsutil import safe_stem
 
     return Card(
         file=f"{safe_stem(post.id)}{suffix}-{platform}.jpg",
@@ -252,8 +257,6 @@ def assign_cards(campaign, calendar, problems: Problems) -> None:
 
 def image_path(campaign, name: str) -> str:
     """A card's path as posts name images: relative to the campaign folder where it can be."""
-    from toolkit.social.exports import CALENDAR_DIR
-
     full = campaign.output_dir / CALENDAR_DIR / IMAGES_DIR / name
     try:
         return full.relative_to(campaign.folder.resolve()).as_posix()
@@ -263,8 +266,6 @@ def image_path(campaign, name: str) -> str:
 
 def web_address(post, calendar) -> str:
     """Where a bulk tool fetches the post's image: a web address, or a card's address under base_url."""
-    from toolkit.social.posts import URL
-
     if URL.match(post.image):
         return post.image
     style = getattr(calendar, "card_style", None)
@@ -299,6 +300,7 @@ def _wrap(draw, text: str, font, width: int) -> list[str]:
 
 def _fit(draw, text: str, path: str, width: int, height: int, largest: int, smallest: int):
     """The largest size (from ``largest`` down) at which ``text`` fits the box; its font and lines."""
+    # PIL is imported where it is used: about 16 ms to import, too long for start-up.
     from PIL import ImageFont
 
     size = largest
@@ -312,7 +314,7 @@ def _fit(draw, text: str, path: str, width: int, height: int, largest: int, smal
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
-    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 def card_hash(card: Card, style: CardStyle) -> str:
@@ -329,6 +331,7 @@ def card_hash(card: Card, style: CardStyle) -> str:
 
 def draw_card(card: Card, style: CardStyle):
     """The card as a Pillow image."""
+    # PIL is imported where it is used: about 16 ms to import, too long for start-up.
     from PIL import Image, ImageDraw, ImageFont
 
     width, height = card.size
@@ -344,8 +347,8 @@ def draw_card(card: Card, style: CardStyle):
     footer_height = int(120 * scale)
     footer_top = height - margin - footer_height
     if style.logo is not None:
-        with Image.open(style.logo) as logo:
-            logo = logo.convert("RGBA")
+        with Image.open(style.logo) as opened:
+            logo = opened.convert("RGBA")
             logo.thumbnail((int(inner * 0.45), footer_height))
             image.paste(logo, (margin, footer_top + (footer_height - logo.height) // 2), logo)
     else:
@@ -402,14 +405,14 @@ def write_cards(campaign, calendar, folder: Path) -> list[Path]:
     The cards are JPEG (quality 95, no colour subsampling, so the type stays sharp): what Instagram
     takes and turns everything into, and a third of the time PNG needs to write a card.
     """
+    # PIL is imported where it is used: about 16 ms to import, too long for start-up.
     from PIL import Image
-
-    from toolkit.core.fsutil import atomic_writer
 
     cards = getattr(calendar, "cards", {})
     style = getattr(calendar, "card_style", None)
     written = []
     for name, card in cards.items():
+        assert isinstance(style, CardStyle)  # assign_cards sets the style with the first card
         path = folder / name
         key = card_hash(card, style)
         try:
@@ -431,6 +434,7 @@ def write_cards(campaign, calendar, folder: Path) -> list[Path]:
 
 
 def _is_card(path: Path) -> bool:
+    # PIL is imported where it is used: about 16 ms to import, too long for start-up.
     from PIL import Image
 
     try:
@@ -438,3 +442,16 @@ def _is_card(path: Path) -> bool:
             return image.info.get("comment", b"").startswith(CARD_MARK)
     except (OSError, ValueError):
         return False
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a colour written #rrggbb."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio between two colours, from 1 to 21."""
+    high, low = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from toolkit.core.model import Campaign, PostCalendar, SocialPost
 from toolkit.core.templates import format_date, weekday
+from toolkit.pack import public_path
 from toolkit.social.counting import PLATFORM_NAMES, PLATFORMS
-from toolkit.social.posts import URL
+from toolkit.social.images import URL
+from toolkit.social.posts import is_past, status
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "data" / "calendar"
 PALETTE = {
@@ -49,6 +51,7 @@ WEEKDAY_NAMES = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
 
 def short_date(value: date, language: str = "nb") -> str:
     """A date as a calendar cell shows it, via Babel: "25. nov."."""
+    # babel is imported where it is used: about 16 ms to import, too long for start-up.
     from babel.dates import format_date as babel_format
 
     return babel_format(value, "d. MMM", locale="nn" if language == "nn" else "nb")
@@ -66,8 +69,7 @@ def _image_src(post: SocialPost, campaign: Campaign, page_dir: Path) -> str:
     """Where the page finds the image: a web address as it is, a campaign file relative to the page."""
     if not post.image or URL.match(post.image):
         return post.image
-    from toolkit.pack import public_path  # the page is written in the pack's staging folder
-
+    # public_path: the page is written in the pack's staging folder, but links as from the real one
     relative = os.path.relpath(campaign.folder.resolve() / post.image, public_path(page_dir.resolve()))
     return Path(relative).as_posix()
 
@@ -75,9 +77,8 @@ def _image_src(post: SocialPost, campaign: Campaign, page_dir: Path) -> str:
 def render_page(campaign: Campaign, calendar: PostCalendar, page_dir: Path, now=None) -> str:
     """The calendar page as HTML text, for a file in ``page_dir``; posts before ``now`` are shown as past,
     and during the period the page opens on ``now``'s day."""
+    # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    from toolkit.social.exports import is_past, status
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
@@ -130,16 +131,3 @@ def render_page(campaign: Campaign, calendar: PostCalendar, page_dir: Path, now=
         need_image=[p for p in calendar.posts if p.platform == "instagram" and not p.image],
         per_platform={p.id: sum(1 for post in calendar.posts if post.platform == p.id) for p in platforms},
     )
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG 2 relative luminance of a colour written #rrggbb."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast_ratio(first: str, second: str) -> float:
-    """WCAG 2 contrast ratio between two colours, from 1 to 21."""
-    high, low = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
-    return (high + 0.05) / (low + 0.05)

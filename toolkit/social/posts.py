@@ -11,7 +11,6 @@ campaign's): an account in nynorsk gets the nynorsk text, never the bokmål one 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -23,10 +22,10 @@ from toolkit.core.sources import LineDict, LineList, load_yaml
 from toolkit.core.tabular import FORMULA_STARTS
 from toolkit.core.templates import format_date, join_and
 from toolkit.social import counting
+from toolkit.social.images import URL, assign_cards
 
 POSTS_FILE = "posts.yaml"
 OBSERVANCES_FILE = "observances.yaml"
-URL = re.compile(r"^https?://\S+$")
 # Defaults where a platform's own rules decide: Threads allows one topic tag, Instagram five
 # hashtags and shows links as plain text.
 DEFAULT_HASHTAGS = {"threads": counting.THREADS_MAX_TAGS, "instagram": counting.INSTAGRAM_MAX_HASHTAGS}
@@ -55,10 +54,12 @@ def _times(fields: _Fields, key: str, default: tuple[time, ...] | None = None) -
             return ()
         return default
     values = value if isinstance(value, list) else [value]
-    parsed = [parse_time(v) for v in values]
-    bad = [str(v) for v, t in zip(values, parsed) if t is None]
+    read = [parse_time(v) for v in values]
+    bad = [str(v) for v, t in zip(values, read, strict=True) if t is None]
+    parsed = [t for t in read if t is not None]
     if bad or not values:
-        fields.error(key, f"«{', '.join(bad) or 'tom liste'}» er ikke klokkeslett.", 'Skriv dem som TT:MM i anførselstegn, for eksempel "09:00".')
+        fields.error(key, f"«{', '.join(bad) or 'tom liste'}» er ikke klokkeslett.",
+                     'Skriv dem som TT:MM i anførselstegn, for eksempel "09:00".')
         return default or ()
     if parsed != sorted(set(parsed)):
         fields.error(key, "Klokkeslettene skal stå i rekkefølge, uten gjentakelser.", "Sorter listen fra tidligst til senest.")
@@ -137,7 +138,7 @@ def load_observances(campaign: Campaign, problems: Problems) -> tuple[Observance
         return ()
     observances: dict[date, Observance] = {}
     for index, item in enumerate(items):
-        fields = _Fields(problems, label, item, f"observances[{index + 1}]", items.line_of(index))
+        fields = _Fields(problems, label, item, f"observances[{index + 1}]", items.line_of(index) if isinstance(items, LineList) else 0)
         day = fields.date("date")
         name = fields.text("name")
         source = fields.text("source")
@@ -262,7 +263,8 @@ class _Post:
             if name not in counting.PLATFORMS:
                 fields.error("platforms", f"Ukjent plattform «{name}».", f"Bruk en av: {', '.join(counting.PLATFORMS)}.")
             elif name not in platforms:
-                fields.error("platforms", f"Plattformen «{name}» er ikke satt opp i campaign.yaml.", "Legg den til under «platforms», eller fjern den her.")
+                fields.error("platforms", f"Plattformen «{name}» er ikke satt opp i campaign.yaml.",
+                             "Legg den til under «platforms», eller fjern den her.")
         self.fact = campaign.facts.get(fields.text("fact", required=False)) if "fact" in fields.data else None
         if "fact" in fields.data and self.fact is None:
             fields.error("fact", f"Faktumet «{fields.data.get('fact')}» finnes ikke i facts.yaml.", "Bruk en id fra facts.yaml.")
@@ -305,6 +307,12 @@ class _Post:
         """The words ``platform`` posts, in its written standard; None if the post lacks them."""
         return self.words.get(platform.language)
 
+    def words_on(self, platform: PlatformSettings) -> _Words:
+        """The words ``platform`` posts, where the post is planned: only there, where they exist."""
+        words = self.words.get(platform.language)
+        assert words is not None, f"{self.id} has no words in {platform.language}"
+        return words
+
     def _link(self, fields: _Fields, campaign: Campaign) -> str | None:
         """The post's link: None = the campaign link, "" = none, or its own URL."""
         value = fields.data.get("link")
@@ -321,7 +329,7 @@ class _Post:
 def compose(post: _Post, platform: PlatformSettings, campaign: Campaign) -> tuple[str, tuple[str, ...], str]:
     """The text exactly as posted on ``platform``, in its written standard: body, the fact's source, link, hashtags."""
     language = platform.language
-    parts = [post.words_for(platform).body(platform.id)]
+    parts = [post.words_on(platform).body(platform.id)]
     if post.fact is not None:
         parts.append(f"{SOURCE_LABELS[language]}: {post.fact.in_language(language).citation}.")
     link = campaign.link if post.link is None else post.link
@@ -369,12 +377,9 @@ def load_posts(campaign: Campaign, problems: Problems) -> PostCalendar | None:
         entries.append(_Post(fields, campaign, by_id, seen))
     calendar = PostCalendar(platforms=platforms, observances=observances, posts=())
     calendar.posts = tuple(_plan(campaign, calendar, entries, problems))
-    from toolkit.social.images import assign_cards
-
     # Posts on Instagram (and the platforms images.platforms names) without an image get a card.
     assign_cards(campaign, calendar, problems)
-    _check_coverage(campaign, calendar, problems)
-    _check_same_text(calendar, entries, problems)
+    calendar.entries = tuple(entries)
     return calendar
 
 
@@ -387,14 +392,14 @@ def _check_same_text(calendar: PostCalendar, entries: list[_Post], problems: Pro
         entry = by_id.get(post.id)
         if entry is None:
             continue
-        words = entry.words_for(platforms[post.platform])
+        words = entry.words_on(platforms[post.platform])
         uses.setdefault((post.date, post.language, words.body(post.platform)), []).append((post.platform, post.id))
-    for (day, language, body), found in uses.items():
+    for (day, language, _body), found in uses.items():
         if len(found) <= SAME_TEXT_PLATFORMS:
             continue
         used = [platform for platform, _ in found]
         entry = by_id[found[0][1]]
-        words = entry.words_for(platforms[used[0]])
+        words = entry.words_on(platforms[used[0]])
         names = join_and(counting.PLATFORM_NAMES[p] for p in used)
         problems.warning(
             POSTS_FILE,
@@ -445,14 +450,15 @@ def _plan(campaign: Campaign, calendar: PostCalendar, entries: list[_Post], prob
 
 def _social_post(campaign, calendar, post: _Post, platform: PlatformSettings, day: date, day_number: int,
                  slot: int, at: time, zone: ZoneInfo, problems: Problems) -> SocialPost:
-    words = post.words_for(platform)
+    words = post.words_on(platform)
     text, tags, link = compose(post, platform, campaign)
     limit = platform.limit if platform.id in counting.CONFIGURABLE_LIMITS else None
     result = counting.count(platform.id, text, limit)
     rule_problems = list(result.problems)
     alt_limit = counting.ALT_TEXT_LIMITS.get(platform.id)
     if post.image and alt_limit and len(words.alt_text) > alt_limit:
-        rule_problems.append(f"{platform.name}: alt-teksten er {len(words.alt_text) - alt_limit} tegn for lang ({len(words.alt_text)} av {alt_limit}).")
+        rule_problems.append(f"{platform.name}: alt-teksten er {len(words.alt_text) - alt_limit} tegn for lang "
+                             f"({len(words.alt_text)} av {alt_limit}).")
     for message in rule_problems:
         problem = Problem(
             POSTS_FILE, f"Innlegget «{post.id}» {format_date(day)}: {message}",
@@ -506,7 +512,28 @@ def _check_coverage(campaign: Campaign, calendar: PostCalendar, problems: Proble
         )
 
 
-def check_posts(campaign: Campaign, problems: Problems) -> None:
-    """Validation step: check the calendar's files and keep the plan on the campaign for the writers."""
-    campaign.calendar = load_posts(campaign, problems)
+def check_posts(campaign: Campaign, calendar: PostCalendar, problems: Problems) -> None:
+    """Validation step: warn about days without posts and posts that share their text (the posts were
+    read by ``load_posts``, which reports each post's own problems)."""
+    _check_coverage(campaign, calendar, problems)
+    _check_same_text(calendar, list(calendar.entries), problems)
 
+
+# A post's state in words, for the exports and the calendar page.
+PAST_STATUS = "publisert/passert"
+
+
+def is_past(post: SocialPost, now: datetime | None) -> bool:
+    """True when the post's time has come and gone at ``now`` (None: nothing is past)."""
+    return now is not None and post.publish_at <= now
+
+
+def status(post: SocialPost, now: datetime | None = None) -> str:
+    """The post's state in words, for the CSV and the calendar page."""
+    if is_past(post, now):
+        return PAST_STATUS
+    if post.problems:
+        return "UGYLDIG: " + " ".join(post.problems)
+    if post.platform == "instagram" and not post.image:
+        return "trenger bilde"
+    return "ok"
