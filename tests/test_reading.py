@@ -34,6 +34,36 @@ def test_a_nested_key_written_twice_is_caught_too(tmp_path):
     assert "«host» står to ganger, på linje 2 og linje 4" in problems.errors[0].message
 
 
+@pytest.mark.parametrize("written", ["2026-13-25", "2026-11-31", "2026-02-29"])
+def test_a_date_that_does_not_exist_is_named_on_its_line(tmp_path, written):
+    path = tmp_path / "posts.yaml"
+    path.write_text(f"posts:\n  - id: a\n    date: {written}\n", encoding="utf-8")
+    problems = Problems()
+    assert load_yaml(path, problems, "posts.yaml") is None
+    (problem,) = problems.errors
+    assert problem.line == 3
+    assert f"datoen «{written}» finnes ikke" in problem.message
+    assert "måneden er 01–12" in problem.hint
+
+
+def test_a_real_date_is_still_read_as_a_date(tmp_path):
+    path = tmp_path / "posts.yaml"
+    path.write_text("day: 2028-02-29\nwhen: 2026-12-03 18:00:00\n", encoding="utf-8")
+    data = load_yaml(path, Problems(), "posts.yaml")
+    assert str(data["day"]) == "2028-02-29" and data["when"].hour == 18
+
+
+def test_an_impossible_date_in_the_campaign_stops_validate_with_its_line_not_a_crash(campaign_dir):
+    posts = campaign_dir / "posts.yaml"
+    text = posts.read_text(encoding="utf-8")
+    assert "date: 2026-11-25" in text
+    posts.write_text(text.replace("date: 2026-11-25", "date: 2026-13-25", 1), encoding="utf-8")
+    result = run("validate", "--campaign", str(campaign_dir))
+    assert result.exit_code != 0
+    assert "datoen «2026-13-25» finnes ikke" in result.output
+    assert "Uventet feil" not in result.output and "Traceback" not in result.output
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_utf16_unicode_text_from_excel_is_read(campaign_dir, encoding):
     rows = read_rows(campaign_dir / "recipients.csv")

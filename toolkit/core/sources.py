@@ -75,6 +75,16 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     return result
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode):
+    """A date YAML reads as a date; one that does not exist (2026-13-25, 2026-11-31) is a YAML error on its line."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"datoen «{node.value}» finnes ikke (skriv den som ÅÅÅÅ-MM-DD)", node.start_mark
+        ) from None
+
+
 try:
     from yaml import CSafeLoader as _FastBase
 except ImportError:  # PyYAML built without libyaml: the pure-Python loader, slower but the same
@@ -88,6 +98,7 @@ class _FastLineLoader(_FastBase):
 for _loader in (_LineLoader, _FastLineLoader):
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def read_text(path: Path, problems: Problems, label: str) -> str | None:
@@ -196,8 +207,12 @@ def load_yaml(path: Path, problems: Problems, label: str) -> LineDict | None:
         what = (exc.problem or exc.context or "ugyldig YAML").strip()
         if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
             what += f" (oppdaget på linje {exc.problem_mark.line + 1})"
-        hint = ("Slett den ene linjen (eller slå dem sammen): bare én verdi kan gjelde." if "står to ganger" in what
-                else "Sjekk innrykk, kolon og anførselstegn på denne linjen og linjen over.")
+        if "står to ganger" in what:
+            hint = "Slett den ene linjen (eller slå dem sammen): bare én verdi kan gjelde."
+        elif what.startswith("datoen"):
+            hint = "Rett datoen: måneden er 01–12, og dagen må finnes i den måneden."
+        else:
+            hint = "Sjekk innrykk, kolon og anførselstegn på denne linjen og linjen over."
         problems.error(label, f"YAML-feil: {what}.", hint, line=line)
         return None
     except yaml.YAMLError as exc:
