@@ -143,8 +143,8 @@ def prepare_letters(folder: Path, wanted: int) -> tuple[Path, Path, int]:
     source = folder / "letters.jsonl"
     count = 0
     with open(source, "w", encoding="utf-8") as handle:
-        for supporter in supporters:
-            for recipient, letter in supporter_letters(run, supporter):
+        for supporter, variant in supporters.with_variants():
+            for recipient, letter in supporter_letters(run, supporter, variant):
                 paragraphs = [[p.style, [[r.text, r.bold, r.italic] for r in p.runs]] for p in letter.paragraphs]
                 handle.write(json.dumps({"stem": f"{supporter.id}-{recipient.id}", "title": letter.subject,
                                          "paragraphs": paragraphs}, ensure_ascii=False) + "\n")

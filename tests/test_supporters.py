@@ -264,7 +264,8 @@ def test_fast_path_letter_matches_the_python_docx_rendering(with_mps, tmp_path):
 
     campaign, problems = check_campaign(with_mps, LETTER_DATE)
     supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
-    rendered = list(supporter_letters(prepare_run(campaign, supporters, LETTER_DATE), supporters[0]))
+    first = next(iter(supporters))
+    rendered = list(supporter_letters(prepare_run(campaign, list(supporters), LETTER_DATE), first))
     assert len(rendered) > 1
     for recipient, letter in rendered:
         written = (with_mps / "ut" / "supporters" / "u-00000" / f"{recipient.id}.docx").read_bytes()
@@ -307,3 +308,140 @@ def test_worker_processes_write_what_one_process_writes(with_mps, monkeypatch):
     assert len(one_process) > 23 * 4 and "likhet-underskrivere.csv" in one_process
     assert single.too_similar == parallel.too_similar == [r["id"] for r in rows[4:8]]
     assert (single.letters, single.needs_paragraph, single.ready) == (parallel.letters, parallel.needs_paragraph, parallel.ready)
+
+
+def test_spawned_workers_write_what_one_process_writes(with_mps, monkeypatch):
+    """The worker path under "spawn" (Windows' only start method, macOS's default): same files as one process."""
+    import toolkit.supporters as supporters_module
+    from toolkit.supporters import load_supporters, write_supporter_letters
+
+    rows = supporter_rows(9)
+    write_rows(with_mps / "supporters.csv", rows)
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
+    out = with_mps / "ut" / "supporters"
+
+    def written():
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    single = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=1)
+    one_process = written()
+    monkeypatch.setattr(supporters_module, "CHUNK", 2)
+    spawned = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=2, method="spawn")
+    assert written() == one_process and len(one_process) > 9 * 3
+    assert (single.letters, single.needs_paragraph, single.ready) == (spawned.letters, spawned.needs_paragraph, spawned.ready)
+
+
+def test_supporters_are_read_as_a_stream_with_a_safety_valve(with_mps, tmp_path):
+    from toolkit.errors import Problems
+    from toolkit.supporters import SupporterSource, load_supporters
+
+    rows = supporter_rows(3000)  # about 1.5 MB
+    path = tmp_path / "supporters.csv"
+    write_rows(path, rows)
+    too_big = letters_for(with_mps, path, "--max-mb", "1")
+    assert too_big.exit_code == 2 and "Traceback" not in too_big.output
+    assert "sikkerhetsgrensen på 1 MB" in too_big.output and "--max-mb" in too_big.output
+    assert not (with_mps / "ut" / "supporters").exists()
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    source = load_supporters(path, campaign, problems)
+    assert isinstance(source, SupporterSource) and len(source) == 3000 and problems.errors == []
+    assert [s.id for s in source][:3] == ["u-00000", "u-00001", "u-00002"]
+    # The variants are those numbered over the whole file, district by district.
+    from toolkit.supporters import variant_numbers
+
+    whole = list(source)
+    assert list(source.variants) == [variant_numbers(whole)[s.id] for s in whole]
+    # A file changed while it is being read again stops the run, naming it.
+    later = iter(source)
+    next(later)
+    write_rows(path, rows[:-1])
+    with pytest.raises(Exception, match="ble endret mens brevene ble skrevet"):
+        list(later)
+    # Duplicates are found in any order, worded as before, with the first row.
+    rows = supporter_rows(5)
+    rows[4]["id"] = rows[1]["id"]
+    rows[3]["email"] = rows[0]["email"].upper()
+    write_rows(path, rows)
+    problems = Problems()
+    load_supporters(path, campaign, problems)
+    messages = sorted((p.row, p.field, p.message) for p in problems.errors)
+    assert messages == [(5, "email", "Adressen står også på rad 2."), (6, "id", "Id-en «u-00001» er brukt før, på rad 3.")]
+
+
+def test_zip_packs_and_email_only_runs(with_mps, tmp_path):
+    import io
+    import zipfile
+
+    rows = supporter_rows(6)
+    path = tmp_path / "supporters.csv"
+    write_rows(path, rows)
+    out = with_mps / "ut" / "supporters"
+    assert letters_for(with_mps, path).exit_code == 0
+    default = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
+
+    result = letters_for(with_mps, path, "--pack", "zip")
+    assert result.exit_code == 0, result.output
+    for row in rows:
+        folder = out / row["id"]
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        with zipfile.ZipFile(folder / "brev.zip") as archive:
+            assert archive.testzip() is None
+            names = set(archive.namelist())
+            stems = {name[:-5] for name in names if name.endswith(".docx") and name != "alle-brev.docx"}
+            assert stems and names == {f"{s}{x}" for s in stems for x in (".docx", ".txt")} | {"alle-brev.docx"} | (
+                {f"{s}.eml" for s in stems} if row["personal_paragraph"] else set())
+            for stem in stems:
+                document = docx.Document(io.BytesIO(archive.read(f"{stem}.docx")))
+                text = "\n".join(p.text for p in document.paragraphs)
+                assert row["name"] in text and (row["personal_paragraph"] or "SKRIV DITT EGET AVSNITT") in text
+                assert archive.read(f"{stem}.txt").decode("utf-8").strip()
+                if row["personal_paragraph"]:
+                    message = email.message_from_bytes(archive.read(f"{stem}.eml"), policy=policy.default)
+                    assert message["Reply-To"].addresses[0].addr_spec == row["email"]
+                    assert row["personal_paragraph"] in message.get_body(("plain",)).get_content()
+                    # The same e-mail lies beside the ZIP, for `toolkit send`, as the manifest says.
+                    assert (folder / f"{stem}.eml").read_bytes() == archive.read(f"{stem}.eml")
+            printed = docx.Document(io.BytesIO(archive.read("alle-brev.docx")))
+            assert sum(bool(p.paragraph_format.page_break_before) for p in printed.paragraphs) == len(stems) - 1
+        loose = {p.name for p in folder.iterdir()}
+        assert loose == {"brev.zip", "manifest.json"} | {e["file"] for e in manifest}
+        for entry in manifest:
+            assert hashlib.sha256((folder / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
+
+    result = letters_for(with_mps, path, "--only", "eml")
+    assert result.exit_code == 0, result.output
+    for row in rows:
+        folder = out / row["id"]
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert {p.name for p in folder.iterdir()} == {"manifest.json"} | {e["file"] for e in manifest}
+        for entry in manifest:
+            message = email.message_from_bytes((folder / entry["file"]).read_bytes(), policy=policy.default)
+            assert row["personal_paragraph"] in message.get_body(("plain",)).get_content()
+    # Back to the default: the same files as the first run, and nothing else.
+    assert letters_for(with_mps, path).exit_code == 0
+    assert {p.relative_to(out) for p in out.rglob("*") if p.is_file()} == default
+    both = letters_for(with_mps, path, "--pack", "zip", "--only", "eml")
+    assert both.exit_code == 2 and "enten --pack zip eller --only eml" in both.output
+
+
+def test_large_batches_hold_back_the_same_supporters(with_mps, monkeypatch):
+    """Over EXACT_UP_TO letters the check finds candidates first: the supporters held back are the same."""
+    from toolkit import similarity
+    from toolkit.supporters import load_supporters, write_supporter_letters
+
+    rows = supporter_rows(40)
+    for row in rows[5:9]:
+        row["personal_paragraph"] = rows[4]["personal_paragraph"]
+    rows[13]["personal_paragraph"] = rows[9]["personal_paragraph"] + " Og én setning til fra meg."
+    write_rows(with_mps / "supporters.csv", rows)
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
+    exact = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=1)
+    monkeypatch.setattr(similarity, "EXACT_UP_TO", 0)
+    monkeypatch.setattr(similarity, "MEMORY_BUDGET", 1 << 10)  # spilled and partitioned too
+    fast = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=1)
+    assert fast.too_similar == exact.too_similar and set(exact.too_similar) >= {r["id"] for r in rows[4:9]} | {rows[13]["id"]}
+    assert fast.similarity.result.exact_from == 0.5 and exact.similarity.result.exact_from == 0.0
+    over = lambda report: {k: v for k, v in report.similarity.result.best.items() if v[0] >= 0.5}  # noqa: E731
+    assert over(fast) == over(exact)

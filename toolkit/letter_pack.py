@@ -51,17 +51,31 @@ def docx_filename(recipient: Recipient) -> str:
 def write_letter_files(
     campaign: Campaign, letter: Letter, letters_dir: Path, emails_dir: Path, letter_date: date, sender=None,
     with_email: bool = True,
+    files: dict | None = None,
+    formats: tuple[str, ...] = ("docx", "txt", "eml"),
 ) -> dict:
-    """Write one letter's DOCX, text copy and (unless it is a draft) .eml; return its manifest entry."""
+    """Write one letter's DOCX, text copy and (unless it is a draft) .eml; return its manifest entry.
+
+    With ``files``, the outputs are put there (file name: bytes) instead of on disk, and only the
+    ``formats`` asked for (supporters' ``--pack zip`` and ``--only eml``).
+    """
     from toolkit.docx import build_docx
 
     recipient = letter.recipient
     stem = file_stem(recipient)
-    docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language)
-    # Generated outputs are rewritten by the next build, so they skip the flush to disk (see fsutil).
-    atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes, durable=False)
+    docx_bytes = None
+    if files is None or "docx" in formats or (with_email and campaign.attach_docx):
+        docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language)
     text = letter.text
-    atomic_write_text(letters_dir / f"{stem}.txt", text, durable=False)
+    if files is not None:
+        if "docx" in formats:
+            files[f"{stem}.docx"] = docx_bytes
+        if "txt" in formats:
+            files[f"{stem}.txt"] = text.encode("utf-8")
+    else:
+        # Generated outputs are rewritten by the next build, so they skip the flush to disk (see fsutil).
+        atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes, durable=False)
+        atomic_write_text(letters_dir / f"{stem}.txt", text, durable=False)
     if not with_email:
         # A draft still missing the signer's own words: nothing that could be sent is written.
         (emails_dir / f"{stem}.eml").unlink(missing_ok=True)
@@ -71,7 +85,10 @@ def write_letter_files(
         campaign, recipient, letter.subject, text, letter_date,
         language=letter.language, sender=sender, attachment=attachment,
     )
-    atomic_write_bytes(emails_dir / f"{stem}.eml", eml, durable=False)
+    if files is not None:
+        files[f"{stem}.eml"] = eml
+    else:
+        atomic_write_bytes(emails_dir / f"{stem}.eml", eml, durable=False)
     return {
         "recipient": recipient.id,
         "name": recipient.name,

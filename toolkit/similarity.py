@@ -108,9 +108,13 @@ class Fingerprints:
     grow the memory of the run that writes it.
     """
 
-    def __init__(self, items=(), *, budget: int | None = None, spill_dir: Path | None = None):
-        self.group_names: list[str] = []
-        self._group_numbers: dict[str, int] = {}
+    def __init__(self, items=(), *, budget: int | None = None, spill_dir: Path | None = None,
+                 contiguous_groups: bool = False):
+        # ``contiguous_groups``: the caller adds each group's letters together (a supporter's letters come
+        # back from a worker together), so a group is new when it differs from the last one, and no
+        # table from names to numbers is kept.
+        self.group_names = _Strings()
+        self._group_numbers: dict[str, int] | None = None if contiguous_groups else {}
         self._names: list[str] = []
         self._name_numbers: dict[str, int] = {}
         self.groups = array("I")  # per letter: its group's index in group_names
@@ -126,10 +130,16 @@ class Fingerprints:
             self.add(item)
 
     def add(self, item: Item) -> None:
-        number = self._group_numbers.get(item.group)
-        if number is None:
-            number = self._group_numbers[item.group] = len(self.group_names)
-            self.group_names.append(item.group)
+        if self._group_numbers is None:
+            number = len(self.group_names) - 1
+            if number < 0 or self.group_names[number] != item.group:
+                number = len(self.group_names)
+                self.group_names.append(item.group)
+        else:
+            number = self._group_numbers.get(item.group)
+            if number is None:
+                number = self._group_numbers[item.group] = len(self.group_names)
+                self.group_names.append(item.group)
         key = item.key
         prefix = item.group + "/"
         inside = key.startswith(prefix) and len(key) > len(prefix)
@@ -197,6 +207,30 @@ class Fingerprints:
 
     def __len__(self) -> int:
         return len(self.groups)
+
+
+class _Strings:
+    """A list of strings kept as one UTF-8 buffer and offsets: some 10 bytes a string instead of 60."""
+
+    def __init__(self):
+        self._data = bytearray()
+        self._ends = array("Q")
+
+    def append(self, value: str) -> None:
+        self._data += value.encode("utf-8")
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index: int) -> str:
+        if index < 0:
+            index += len(self._ends)
+        start = self._ends[index - 1] if index else 0
+        return self._data[start : self._ends[index]].decode("utf-8")
+
+    def __iter__(self):
+        return map(self.__getitem__, range(len(self._ends)))
 
 
 class _Column:
