@@ -152,18 +152,28 @@ def prepare_letters(folder: Path, wanted: int) -> tuple[Path, Path, int]:
     return campaign_dir, source, count
 
 
-def _ours_worker(campaign_dir: str) -> None:
-    """In a fresh process: load the campaign and write every supporter's letters (timed)."""
-    from toolkit.supporters import load_supporters, write_supporter_letters
+def _ours_worker(campaign_dir: str, workers: int = 0, mode: str = "filer") -> None:
+    """In a fresh process: load the campaign and write every supporter's letters (timed).
+
+    ``workers`` 0: as the toolkit chooses (the machine's cores, at most four); ``mode`` "filer" (the
+    default outputs), "zip" (``--pack zip``) or "eml" (``--only eml``).
+    """
+    from toolkit.supporters import PARALLEL_FROM, load_supporters, write_supporter_letters
     from toolkit.validate import check_campaign
 
     folder = Path(campaign_dir)
+    started = time.perf_counter()
     campaign, problems = check_campaign(folder, WHEN)
     supporters = load_supporters(folder / "supporters.csv", campaign, problems)
+    loaded = time.perf_counter() - started
+    if not workers:
+        workers = min(os.cpu_count() or 1, 4) if len(supporters) >= PARALLEL_FROM else 1
     started = time.perf_counter()
-    report = write_supporter_letters(campaign, supporters, WHEN)
+    report = write_supporter_letters(campaign, supporters, WHEN, workers=workers,
+                                     pack="zip" if mode == "zip" else "files", only="eml" if mode == "eml" else "")
     seconds = time.perf_counter() - started
-    print(json.dumps({"letters": report.letters, "seconds": seconds, "workers": min(os.cpu_count() or 1, 4)}))
+    print(json.dumps({"letters": report.letters, "seconds": seconds, "workers": workers, "load_seconds": loaded,
+                      "similarity_seconds": report.similarity_seconds, "over": len(report.similarity.over)}))
 
 
 def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit: int | None = None) -> list[dict]:
@@ -484,6 +494,6 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--rusage"]:
         _rusage_wrapper(json.loads(sys.argv[2]))
     elif sys.argv[1:2] == ["--ours"]:
-        _ours_worker(sys.argv[2])
+        _ours_worker(sys.argv[2], *([int(sys.argv[3])] if len(sys.argv) > 3 else []), *sys.argv[4:5])
     else:
         main()

@@ -38,7 +38,7 @@ BODY_STYLES = {"Body", "ListBullet"}
 NOT_WORD = re.compile(r"[\W_]+")
 # Bytes of hashes a batch keeps in memory before the rest goes to a temporary file, and about how many
 # bytes the comparison of a large batch works in at once (its state beyond that is in temporary files).
-MEMORY_BUDGET = 16 * 1024 * 1024
+MEMORY_BUDGET = 4 * 1024 * 1024
 BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
@@ -118,9 +118,9 @@ class Fingerprints:
         self._names: list[str] = []
         self._name_numbers: dict[str, int] = {}
         self.groups = array("I")  # per letter: its group's index in group_names
-        self.names = array("I")  # per letter: its name's index
+        self.names = array("H")  # per letter: its name's index (widened to "I" past 65,535 names)
         self.in_group = array("B")  # per letter: 1 when its key is "group/name", 0 when it is the name alone
-        self.sizes = array("I")  # per letter: how many hashes it has
+        self.sizes = array("H")  # per letter: how many hashes it has (widened past 65,535)
         self._hashes = array("I")  # the hashes not yet in the file, one letter after the other
         self.budget = MEMORY_BUDGET if budget is None else budget
         self.spill_dir = spill_dir
@@ -149,8 +149,12 @@ class Fingerprints:
             name_number = self._name_numbers[name] = len(self._names)
             self._names.append(name)
         self.groups.append(number)
+        if name_number > 0xFFFF and self.names.typecode == "H":
+            self.names = array("I", self.names)
         self.names.append(name_number)
         self.in_group.append(inside)
+        if len(item.hashes) > 0xFFFF and self.sizes.typecode == "H":
+            self.sizes = array("I", self.sizes)
         self.sizes.append(len(item.hashes))
         self._hashes.extend(item.hashes)
         if len(self._hashes) * 4 > self.budget:
@@ -360,7 +364,7 @@ def _key_order(store: Fingerprints) -> array:
     names = store._names
     name_rank = numpy.empty(len(names), dtype=numpy.int64)
     name_rank[sorted(range(len(names)), key=names.__getitem__)] = numpy.arange(len(names))
-    by_name = name_rank[numpy.frombuffer(store.names, dtype=numpy.uint32)]
+    by_name = name_rank[numpy.frombuffer(store.names, dtype=_dtype(store.names))]
     if inside == {0}:
         order = numpy.argsort(by_name, kind="stable")
     else:
@@ -408,7 +412,7 @@ def _best_numpy(store: Fingerprints, added) -> tuple[array, array]:
     added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
     number_of = numpy.empty(count, dtype=numpy.int32)
     number_of[added] = numpy.arange(count, dtype=numpy.int32)
-    stored_sizes = numpy.frombuffer(store.sizes, dtype=numpy.uint32)
+    stored_sizes = numpy.frombuffer(store.sizes, dtype=_dtype(store.sizes))
     starts = numpy.zeros(count + 1, dtype=numpy.int64)
     numpy.cumsum(stored_sizes, out=starts[1:])
     hashes = numpy.frombuffer(store.hashes, dtype=numpy.uint32)
@@ -466,7 +470,7 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
     added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
     number_of = numpy.empty(count, dtype=numpy.int32)  # each stored letter's number in key order
     number_of[added] = numpy.arange(count, dtype=numpy.int32)
-    sizes = numpy.frombuffer(store.sizes, dtype=numpy.uint32)
+    sizes = numpy.frombuffer(store.sizes, dtype=_dtype(store.sizes)).astype(numpy.int64)
     group = numpy.frombuffer(store.groups, dtype=numpy.uint32)
     best = numpy.zeros(count, dtype=numpy.float64)  # per stored letter
     partner = numpy.full(count, -1, dtype=numpy.int32)
@@ -565,6 +569,12 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
         number = int(number_of[stored])
         result_scores[number], result_partners[number] = round(float(best[stored]), 4), int(number_of[partner[stored]])
     return result_scores, result_partners
+
+
+def _dtype(values: array):
+    import numpy
+
+    return {"H": numpy.uint16, "I": numpy.uint32}[values.typecode]
 
 
 def _keep_best(best, partner, number_of, letter, other, score) -> None:

@@ -52,6 +52,7 @@ class SupporterReport:
     too_similar: list[str] = field(default_factory=list)  # letters too like other supporters' letters: not sendable
     similarity: object = None  # check.SimilarityReport over the sendable letters
     ready: int = 0  # supporters whose letters can be sent
+    similarity_seconds: float = 0.0  # how long the similarity check over all letters took
 
     def problem_lines(self) -> list[str]:
         """What the organiser must follow up, in words."""
@@ -741,7 +742,11 @@ def write_supporter_letters(
             report.without_letters.append(supporter.id)
     _remove_old_folders(out, written)
     del written
+    import time
+
+    started = time.perf_counter()
     report.similarity = check_similarity(fingerprints, campaign.similarity_threshold)
+    report.similarity_seconds = time.perf_counter() - started
     write_report(report.similarity, out / SIMILARITY_FILE, senders=True)
     fingerprints.close()
     report.too_similar = sorted({key.split("/", 1)[0] for key in report.similarity.over})
