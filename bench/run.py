@@ -357,9 +357,10 @@ def report(results: dict) -> tuple[str, list[str]]:
         f"{''.join(' --out ' + str(p) for p in results.get('places', [])) if results.get('places') != [BENCH / 'out'] else ''}"
         f"{' --growth ' + results['growth_file'] if results.get('growth_file') else ''}`.",
         "",
-        f"Outputs were written to `{BENCH_OUT}`; creating, writing and renaming one 6 KB file there took "
-        f"{results['file_ms']:.2f} ms when the run started. The toolkit writes about three files per letter "
-        "(DOCX, text, e-mail) where the peers write one, so this disk cost weighs on it three times.",
+        f"Outputs were written to {', '.join(f'`{p}`' for p in results.get('places') or [BENCH_OUT])} (the tables say "
+        "where, with what creating, writing and renaming one 6 KB file there cost). By default the toolkit writes "
+        "about three files per letter (DOCX, text, e-mail) where the peers write one, so this cost weighs on it "
+        "three times.",
         "",
     ]
     summary = []
@@ -419,15 +420,17 @@ def report(results: dict) -> tuple[str, list[str]]:
                          f"{row['ms_per_letter']:.2f} | {row['similarity_seconds']:.1f} | {row['peak_pss_mib']:.0f} | "
                          f"{row['load'][0]:.1f}→{row['load'][1]:.1f} |")
         by_size = {row["supporters"]: row for row in rows}
+        growth_lines = []
         if 1000 in by_size and len(by_size) > 1:
             top = max(by_size)
-            summary.append(f"Vekst: tid per brev ved {top:,} er {by_size[top]['ms_per_letter'] / by_size[1000]['ms_per_letter']:.2f}× "
+            growth_lines.append(f"Vekst: tid per brev ved {top:,} er {by_size[top]['ms_per_letter'] / by_size[1000]['ms_per_letter']:.2f}× "
                            f"den ved 1 000 (mål ≤ 1,3×)")
         if 10_000 in by_size and max(by_size) > 10_000:
             top = max(by_size)
-            summary.append(f"Minne: PSS-topp ved {top:,} er {by_size[top]['peak_pss_mib'] / by_size[10_000]['peak_pss_mib']:.2f}× "
+            growth_lines.append(f"Minne: PSS-topp ved {top:,} er {by_size[top]['peak_pss_mib'] / by_size[10_000]['peak_pss_mib']:.2f}× "
                            f"den ved 10 000 (mål ≤ 1,3×)")
-        lines += ["", *[f"- {line}" for line in summary[-2:]], ""]
+        summary += growth_lines
+        lines += ["", *[f"- {line}" for line in growth_lines], ""]
     if results.get("send"):
         send = results["send"]
         line = (f"Sending, {send['count']:,} messages: toolkit {statistics.median(send['rates']['toolkit']):,.0f}/s, "
@@ -482,22 +485,8 @@ def write_results(section: str, path: Path = RESULTS_FILE) -> None:
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, one run each; bench/RESULTS.md is not changed")
-    parser.add_argument("--only", default="letters,send,startup,build", help="comma-separated: letters,send,startup,build")
-    parser.add_argument("--peer-limit", type=int, default=None,
-                        help="docxtpl and python-docx write only this many letters at the larger size; their time is extrapolated")
-    parser.add_argument("--no-write", action="store_true", help="print the table, do not update bench/RESULTS.md")
-    parser.add_argument("--out", type=Path, action="append", default=None,
-                        help="where the letters and builds are written (default bench/out; /dev/shm takes the disk out); "
-                             "repeat it to measure the letters in several places")
-    parser.add_argument("--growth", default="",
-                        help="a JSON-lines file written by bench/growth.py, reported as the growth curve")
-    args = parser.parse_args(argv)
+def _measure(args, places: list[Path]) -> dict:
     global BENCH_OUT
-    places = [path.resolve() for path in args.out] if args.out else [BENCH_OUT]
-    BENCH_OUT = places[0]
     only = set(args.only.split(","))
     ensure_env()
     results: dict = {"quick": args.quick, "peer_limit": args.peer_limit, "places": places, "growth_file": args.growth, "machine": machine(), "versions": versions(), "load": [os.getloadavg()[0]],
@@ -507,7 +496,7 @@ def main(argv: list[str] | None = None) -> None:
         results["letters"] = []
         for where in places:
             BENCH_OUT = where
-            results["letters"] += bench_letters(sizes, repeats=1 if args.quick else 3, peer_repeats=1,
+            results["letters"] += bench_letters(sizes, repeats=args.repeats or (1 if args.quick else 3), peer_repeats=1,
                                                 peer_limit=args.peer_limit)
         BENCH_OUT = places[0]
     if args.growth:
@@ -523,6 +512,39 @@ def main(argv: list[str] | None = None) -> None:
     if "build" in only:
         results["build"] = bench_build(2 if args.quick else 5)
     results["load"].append(os.getloadavg()[0])
+    if args.save:
+        args.save.write_text(json.dumps(results, default=str, ensure_ascii=False), encoding="utf-8")
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run each; bench/RESULTS.md is not changed")
+    parser.add_argument("--only", default="letters,send,startup,build", help="comma-separated: letters,send,startup,build")
+    parser.add_argument("--peer-limit", type=int, default=None,
+                        help="docxtpl and python-docx write only this many letters at the larger size; their time is extrapolated")
+    parser.add_argument("--no-write", action="store_true", help="print the table, do not update bench/RESULTS.md")
+    parser.add_argument("--out", type=Path, action="append", default=None,
+                        help="where the letters and builds are written (default bench/out; /dev/shm takes the disk out); "
+                             "repeat it to measure the letters in several places")
+    parser.add_argument("--save", type=Path, default=None, help="also save the measurements as JSON in this file")
+    parser.add_argument("--from", dest="from_file", type=Path, default=None,
+                        help="measure nothing: report the measurements saved with --save (and --growth)")
+    parser.add_argument("--repeats", type=int, default=None, help="runs of the toolkit per size (default 3; --quick 1)")
+    parser.add_argument("--growth", default="",
+                        help="a JSON-lines file written by bench/growth.py, reported as the growth curve")
+    args = parser.parse_args(argv)
+    global BENCH_OUT
+    places = [path.resolve() for path in args.out] if args.out else [BENCH_OUT]
+    BENCH_OUT = places[0]
+    if args.from_file:
+        results = json.loads(args.from_file.read_text(encoding="utf-8"))
+        results["places"] = [Path(p) for p in results.get("places", [])]
+        if args.growth:
+            results["growth_file"] = args.growth
+            results["growth"] = [json.loads(line) for line in Path(args.growth).read_text(encoding="utf-8").splitlines() if line.strip()]
+    else:
+        results = _measure(args, places)
     section, summary = report(results)
     print(section)
     print("\n".join(summary))
