@@ -445,3 +445,18 @@ def test_large_batches_hold_back_the_same_supporters(with_mps, monkeypatch):
     assert fast.similarity.result.exact_from == 0.5 and exact.similarity.result.exact_from == 0.0
     over = lambda report: {k: v for k, v in report.similarity.result.best.items() if v[0] >= 0.5}  # noqa: E731
     assert over(fast) == over(exact)
+
+
+def test_rows_read_in_blocks_are_the_rows_of_the_whole_file():
+    """supporters.csv is decoded and split in blocks: a block boundary inside a line, a "\\r\\n" or a
+    multi-byte character changes nothing."""
+    from toolkit.supporters import _csv_rows
+
+    text = ('\r\n;;\r\nid;name;email;county;personal_paragraph\r\nu-1;Åse Ø;a@example.org;Os;"To linjer\r\nmed «sitat»"\r\n'
+            'u-2;Bjørn;b@example.org;Os;Én linje\ru-3;Kari;c@example.org;Os;""\n\nu-4;Pål;d@example.org;Os;x;ekstra\r\n')
+    data = text.encode("utf-8")
+    whole = list(_csv_rows([data], "utf-8-sig"))
+    assert [number for number, _, _ in whole] == [3, 4, 5, 6, 8]  # spreadsheet rows: a quoted line break is one row
+    assert whole[1][2]["personal_paragraph"] == "To linjer\r\nmed «sitat»" and whole[4][1] == "wide"
+    for size in (1, 2, 3, 5, 7, 64):
+        assert list(_csv_rows([data[i : i + size] for i in range(0, len(data), size)], "utf-8-sig")) == whole, size

@@ -165,11 +165,10 @@ def _csv_rows(blocks, encoding: str):
         pending = ""
         for block in blocks:
             pending += decoder.decode(block)
-            cut = max(pending.rfind("\n"), pending.rfind("\r"))
+            # Whole lines only; a "\r" at the very end may be the first half of a "\r\n": its line waits.
+            end = len(pending) - 1 if pending.endswith("\r") else len(pending)
+            cut = max(pending.rfind("\n", 0, end), pending.rfind("\r", 0, end))
             if cut >= 0:
-                # Whole lines only (a "\r\n" split between blocks stays whole: a lone "\r" waits).
-                if pending[cut] == "\r":
-                    cut -= 1
                 yield from _split_lines(pending[: cut + 1])
                 pending = pending[cut + 1 :]
         pending += decoder.decode(b"", final=True)
