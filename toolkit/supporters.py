@@ -724,6 +724,10 @@ def write_supporter_letters(
         workers = min(os.cpu_count() or 1, 4) if count >= PARALLEL_FROM else 1
     report = SupporterReport()
     letters = array("I")  # per supporter, in order; the overview's rows are made when it is written
+    # Per supporter: 1 a draft (no personal paragraph), 2 no letter at all. The ids are collected when
+    # the overview is written, after the workers are done: kept during the run, thousands of small
+    # strings among the objects made and freed for each supporter would hold the parent's heap open.
+    flags = bytearray()
     out.mkdir(parents=True, exist_ok=True)
     # Each supporter's letters come together: no table of groups is needed (see Fingerprints).
     fingerprints = Fingerprints(spill_dir=out, contiguous_groups=True)
@@ -735,10 +739,7 @@ def write_supporter_letters(
         written.append(_digest(safe_stem(supporter.id)))
         for item in result.fingerprints:
             fingerprints.add(item)
-        if result.needs_paragraph:
-            report.needs_paragraph.append(supporter.id)
-        if not result.letters:
-            report.without_letters.append(supporter.id)
+        flags.append((1 if result.needs_paragraph else 0) | (0 if result.letters else 2))
     _remove_old_folders(out, written)
     del written
     import time
@@ -751,8 +752,8 @@ def write_supporter_letters(
     report.too_similar = sorted({key.split("/", 1)[0] for key in report.similarity.over})
     for supporter_id in report.too_similar:
         _withdraw_emails(out / safe_stem(supporter_id))
-    _write_overview(out / OVERVIEW_FILE, supporters if streamed else run.supporters, letters,
-                    set(report.needs_paragraph), set(report.too_similar))
+    _write_overview(out / OVERVIEW_FILE, supporters if streamed else run.supporters, letters, flags,
+                    set(report.too_similar), report)
     blocked = set(report.needs_paragraph) | set(report.too_similar)
     report.ready = report.supporters - len(blocked)
     return report
@@ -773,16 +774,24 @@ def _remove_old_folders(out: Path, written: array) -> None:
                 shutil.rmtree(folder)
 
 
-def _write_overview(path: Path, supporters, letters: array, drafts: set, too_similar: set) -> None:
+def _write_overview(path: Path, supporters, letters: array, flags: bytearray, too_similar: set,
+                    report: SupporterReport) -> None:
+    """The organiser's overview, one row per supporter; fills the report's lists of drafts and of
+    supporters without letters on the way."""
     from toolkit.tabular import write_csv
 
-    rows = (
-        [supporter.id, supporter.name, supporter.email, supporter.county_name, count,
-         f"{OUTPUT_FOLDER}/{safe_stem(supporter.id)}/",
-         "utkast: mangler personlig avsnitt" if supporter.id in drafts
-         else "for likt andres brev" if supporter.id in too_similar else "klar til sending"]
-        for supporter, count in zip(supporters, letters)
-    )
+    def rows():
+        for supporter, count, flag in zip(supporters, letters, flags):
+            if flag & 1:
+                report.needs_paragraph.append(supporter.id)
+            if flag & 2:
+                report.without_letters.append(supporter.id)
+            yield [supporter.id, supporter.name, supporter.email, supporter.county_name, count,
+                   f"{OUTPUT_FOLDER}/{safe_stem(supporter.id)}/",
+                   "utkast: mangler personlig avsnitt" if flag & 1
+                   else "for likt andres brev" if supporter.id in too_similar else "klar til sending"]
+
+    rows = rows()
     write_csv(path, ["id", "navn", "e-post", "valgdistrikt", "antall brev", "mappe", "status"], rows, excel=True)
 
 
@@ -809,14 +818,23 @@ def _write_all(run: _Run, ordered, workers: int, progress, method: str):
     shared = run if method == "fork" else replace(run, templates={}, supporters=(),
                                                    campaign=replace(run.campaign, templates={}))
     pending: collections.deque = collections.deque()
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(shared,)) as pool:
-        chunks = iter(lambda: list(itertools.islice(ordered, CHUNK)), [])
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_write_chunk, chunk)))
-            while len(pending) >= workers * IN_FLIGHT:
+    import gc
+
+    # Forked workers share the parent's pages until either side writes to them; the collector writes
+    # to every object it visits, so the objects alive now are moved out of its sight (Python's advice
+    # for fork without exec), and given back to it once the workers are done.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(shared,)) as pool:
+            chunks = iter(lambda: list(itertools.islice(ordered, CHUNK)), [])
+            for chunk in chunks:
+                pending.append((chunk, pool.submit(_write_chunk, chunk)))
+                while len(pending) >= workers * IN_FLIGHT:
+                    yield from _collect(pending.popleft(), progress)
+            while pending:
                 yield from _collect(pending.popleft(), progress)
-        while pending:
-            yield from _collect(pending.popleft(), progress)
+    finally:
+        gc.unfreeze()
 
 
 def _collect(job, progress):
