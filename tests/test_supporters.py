@@ -284,8 +284,11 @@ def test_fast_path_letter_matches_the_python_docx_rendering(with_mps, tmp_path):
         )
 
 
-def test_worker_processes_write_what_one_process_writes(with_mps, monkeypatch):
-    """Workers get where their chunk of supporters starts; the outputs are those of a run in one process."""
+@pytest.mark.parametrize("method", [None, "spawn"])
+def test_worker_processes_write_what_one_process_writes(with_mps, monkeypatch, method):
+    """Workers get their chunk of supporters as the file is read; the outputs are those of a run in one
+    process, whether they start as the platform chooses (fork on Linux) or by "spawn" (Windows' only
+    start method, and macOS's default)."""
     import toolkit.supporters as supporters_module
     from toolkit.supporters import load_supporters, write_supporter_letters
 
@@ -303,33 +306,11 @@ def test_worker_processes_write_what_one_process_writes(with_mps, monkeypatch):
     single = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=1)
     one_process = written()
     monkeypatch.setattr(supporters_module, "CHUNK", 4)  # six chunks, the last one short
-    parallel = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=2)
+    parallel = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=2, method=method)
     assert written() == one_process
     assert len(one_process) > 23 * 4 and "likhet-underskrivere.csv" in one_process
     assert single.too_similar == parallel.too_similar == [r["id"] for r in rows[4:8]]
     assert (single.letters, single.needs_paragraph, single.ready) == (parallel.letters, parallel.needs_paragraph, parallel.ready)
-
-
-def test_spawned_workers_write_what_one_process_writes(with_mps, monkeypatch):
-    """The worker path under "spawn" (Windows' only start method, macOS's default): same files as one process."""
-    import toolkit.supporters as supporters_module
-    from toolkit.supporters import load_supporters, write_supporter_letters
-
-    rows = supporter_rows(9)
-    write_rows(with_mps / "supporters.csv", rows)
-    campaign, problems = check_campaign(with_mps, LETTER_DATE)
-    supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
-    out = with_mps / "ut" / "supporters"
-
-    def written():
-        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-
-    single = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=1)
-    one_process = written()
-    monkeypatch.setattr(supporters_module, "CHUNK", 2)
-    spawned = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=2, method="spawn")
-    assert written() == one_process and len(one_process) > 9 * 3
-    assert (single.letters, single.needs_paragraph, single.ready) == (spawned.letters, spawned.needs_paragraph, spawned.ready)
 
 
 def test_supporters_are_read_as_a_stream_with_a_safety_valve(with_mps, tmp_path):
