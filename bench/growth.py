@@ -86,7 +86,7 @@ def prepare(folder: Path, supporters: int) -> Path:
     return campaign_dir
 
 
-def measure(supporters: int, out: Path, workers: int | None = None, mode: str = "filer") -> dict:
+def measure(supporters: int, out: Path, workers: int | None = None, mode: str = "filer", results: Path | None = None) -> dict:
     import tempfile
 
     out.mkdir(parents=True, exist_ok=True)
@@ -98,6 +98,9 @@ def measure(supporters: int, out: Path, workers: int | None = None, mode: str = 
         result = run_sampled(command)
         result.update(supporters=supporters, out=str(out), mode=mode, load=[load_before[0], os.getloadavg()[0]],
                       ms_per_letter=1000 * result["seconds"] / result["letters"])
+        if results:  # before the (slow) removal of a million files
+            with open(results, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(result) + "\n")
         shutil.rmtree(campaign_dir / "ut", ignore_errors=True)
     return result
 
@@ -111,9 +114,7 @@ def main(argv=None) -> None:
     parser.add_argument("--mode", default="filer", choices=["filer", "zip", "eml"])
     args = parser.parse_args(argv)
     for size in args.sizes:
-        result = measure(size, args.out.resolve(), args.workers, args.mode)
-        with open(args.results, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(result) + "\n")
+        result = measure(size, args.out.resolve(), args.workers, args.mode, args.results)
         print(f"{size:>7,} underskrivere, {result['letters']:>8,} brev: {result['seconds']:7.1f} s "
               f"({result['ms_per_letter']:.2f} ms/brev), likhet {result['similarity_seconds']:.1f} s, "
               f"PSS-topp {result['peak_pss_mib']:.0f} MiB, last {result['load'][0]:.1f}→{result['load'][1]:.1f}", flush=True)
