@@ -192,14 +192,15 @@ def list_recipients(campaign_dir: Path, selectors: tuple[str, ...]):
     click.echo(f"\n{len(rows)} mottakere. Kravene: " + "; ".join(f"{d.number} {d.title}" for d in campaign.demands) + ".")
 
 
-def write_supporters_pack(campaign, supporters_file: Path, when: date, selectors: tuple[str, ...], ministries: tuple[str, ...]) -> None:
+def write_supporters_pack(campaign, supporters_file: Path, when: date, selectors: tuple[str, ...], ministries: tuple[str, ...],
+                          pack: str = "files", only: str = "", max_mb: float | None = None) -> None:
     """`toolkit letters --supporters FIL`: check the file, then write every supporter's letters."""
     from toolkit.core.errors import Problems
     from toolkit.letters.render import select_recipients
-    from toolkit.letters.supporters import OUTPUT_FOLDER, OVERVIEW_FILE, load_supporters, write_supporter_letters
+    from toolkit.letters.supporters import DEFAULT_MAX_MB, OUTPUT_FOLDER, OVERVIEW_FILE, load_supporters, write_supporter_letters
 
     problems = Problems()
-    supporters = load_supporters(supporters_file, campaign, problems, supporters_file.name)
+    supporters = load_supporters(supporters_file, campaign, problems, supporters_file.name, max_mb or DEFAULT_MAX_MB)
     problems.raise_if_errors()
     mps = [r for r in campaign.recipients if r.kind == "mp"]
     chosen = select_recipients(mps, selectors) if selectors else mps
@@ -211,7 +212,8 @@ def write_supporters_pack(campaign, supporters_file: Path, when: date, selectors
             raise click.BadParameter(f"Departementet «{ministry}» finnes ikke i recipients.csv. Bruk en av: {known}.", param_hint="--ministry")
         extra.extend(match)
     with progress_bar(len(supporters), "Underskrivere") as bar:
-        report = write_supporter_letters(campaign, supporters, when, representatives=chosen, extra=tuple(extra), progress=bar.update)
+        report = write_supporter_letters(campaign, supporters, when, representatives=chosen, extra=tuple(extra),
+                                         progress=bar.update, pack=pack, only=only)
     from toolkit.pack import public_path
 
     out = public_path(campaign.output_dir / OUTPUT_FOLDER)
