@@ -9,6 +9,9 @@ Renders the letters of as many made-up supporters as give about N letters (tests
 batch is checked (prefix filtering, exact scores for the candidate pairs) and, unless --no-exact, the
 all-pairs count (``_best_numpy``, each letter against all). It checks that both find the same letters
 over the threshold, with the same scores and partners, and appends one JSON line to --results.
+With --memory it also measures, with tracemalloc (which sees numpy's arrays too), the peak memory the
+supporters' run adds at its similarity step: the check and the report file (``check_similarity`` and
+``write_report``), in MiB and in bytes per letter.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ def main(argv=None) -> None:
     parser.add_argument("letters", type=int)
     parser.add_argument("--results", type=Path, required=True)
     parser.add_argument("--no-exact", action="store_true")
+    parser.add_argument("--memory", action="store_true", help="peak memory of the check and its report (tracemalloc)")
     args = parser.parse_args(argv)
 
     from helpers import write_rows
@@ -79,6 +83,8 @@ def main(argv=None) -> None:
         fast_seconds = time.perf_counter() - started
         result = {"letters": len(store), "threshold": threshold, "planted_copies": copies, "render_seconds": rendered,
                   "fast_seconds": fast_seconds, "over": len(fast.over(threshold))}
+        if args.memory:
+            result.update(stage_memory(store, threshold, folder))
         if not args.no_exact:
             started = time.perf_counter()
             exact = compare(store)  # no threshold: every letter against all, as before
@@ -94,6 +100,26 @@ def main(argv=None) -> None:
     with open(args.results, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(result) + "\n")
     print(json.dumps(result))
+
+
+def stage_memory(store, threshold: float, folder: Path) -> dict:
+    """The peak memory that the supporters' similarity step adds to the run (traced, numpy included)."""
+    import tracemalloc
+
+    from toolkit.letters.check import check_similarity, write_report
+
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    report = check_similarity(store, threshold)
+    check_peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.reset_peak()
+    write_report(report, folder / "likhet.csv", senders=True)
+    report_peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    del report
+    count = max(len(store), 1)
+    return {"check_peak_mib": round(check_peak / 2**20, 1), "check_bytes_per_letter": round(check_peak / count, 1),
+            "report_peak_mib": round(report_peak / 2**20, 1), "report_bytes_per_letter": round(report_peak / count, 1)}
 
 
 if __name__ == "__main__":

@@ -42,12 +42,14 @@ def _children() -> dict[int, list[int]]:
     return found
 
 
-def tree_pss_kib(root: int) -> int:
-    """The PSS (kB) of ``root`` and every process below it."""
+def tree_pss_kib(root: int, counted: list | None = None) -> int:
+    """The PSS (kB) of ``root`` and every process below it (their pids appended to ``counted``)."""
     children = _children()
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
+        if counted is not None:
+            counted.append(pid)
         todo.extend(children.get(pid, ()))
         try:
             with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
@@ -66,8 +68,17 @@ def run_sampled(command: list[str], interval: float = 0.2) -> dict:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=dict(os.environ, PYTHONPATH=str(ROOT)))
     peak = 0
+    # Apart: while worker processes run (writing) and while the parent is alone (reading the file,
+    # the similarity check and the overview), to see which step sets the peak.
+    alone = with_workers = 0
     while process.poll() is None:
-        peak = max(peak, tree_pss_kib(process.pid))
+        counted: list[int] = []
+        pss = tree_pss_kib(process.pid, counted)
+        peak = max(peak, pss)
+        if len(counted) > 2:  # the parent, a resource tracker or a pool's manager thread: more means workers
+            with_workers = max(with_workers, pss)
+        else:
+            alone = max(alone, pss)
         time.sleep(interval)
     out, err = process.communicate()
     if process.returncode != 0:
@@ -75,6 +86,7 @@ def run_sampled(command: list[str], interval: float = 0.2) -> dict:
     result = json.loads(out.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - started
     result["peak_pss_mib"] = peak / 1024
+    result["peak_pss_with_workers_mib"], result["peak_pss_parent_alone_mib"] = with_workers / 1024, alone / 1024
     return result
 
 
@@ -117,7 +129,8 @@ def main(argv=None) -> None:
         result = measure(size, args.out.resolve(), args.workers, args.mode, args.results)
         print(f"{size:>7,} underskrivere, {result['letters']:>8,} brev: {result['seconds']:7.1f} s "
               f"({result['ms_per_letter']:.2f} ms/brev), likhet {result['similarity_seconds']:.1f} s, "
-              f"PSS-topp {result['peak_pss_mib']:.0f} MiB, last {result['load'][0]:.1f}→{result['load'][1]:.1f}", flush=True)
+              f"PSS-topp {result['peak_pss_mib']:.0f} MiB (med arbeidsprosesser {result['peak_pss_with_workers_mib']:.0f}, "
+              f"uten {result['peak_pss_parent_alone_mib']:.0f}), last {result['load'][0]:.1f}→{result['load'][1]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

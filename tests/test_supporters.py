@@ -499,8 +499,8 @@ def test_streamed_supporters_read_what_excel_saves(with_mps, tmp_path):
         "utf-16-le without BOM": _supporters_text(rows, "\t").encode("utf-16-le"),
         "sep= line": ("sep=,\r\n" + _supporters_text(rows, ",")).encode("cp1252"),
     }
-    for name, data in cases.items():
-        source, problems = load(data)
+    for name, content in cases.items():
+        source, problems = load(content)
         assert problems.errors == [], (name, problems.errors)
         assert [(s.id, s.name, s.email) for s in source] == expected, name
         assert [s.row for s in source][:2] == [2, 3], name  # the sep= line is not a row, as in Excel

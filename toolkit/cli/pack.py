@@ -57,8 +57,8 @@ def validate(campaign_dir: Path):
 @click.option("--reminders", is_flag=True,
               help="Skriv en påminnelse til hver mottaker som ikke har svart etter letters.remind_after_days dager (standard 21).")
 @click.option("--pack", "pack", type=click.Choice(["filer", "zip"]), default="filer",
-              help="Med --supporters: «filer» (standard) skriver hvert brev som egne filer; «zip» samler hver underskrivers brev (DOCX, tekst, e-post, utskriftsfil) i én brev.zip; "
-                   "e-postene ligger også løse ved siden av, til «toolkit send».")
+              help="Med --supporters: «filer» (standard) skriver hvert brev som egne filer; «zip» samler hver underskrivers "
+                   "brev (DOCX, tekst, e-post, utskriftsfil) i én brev.zip; e-postene ligger også løse ved siden av, til «toolkit send».")
 @click.option("--only", "only", type=click.Choice(["eml"]), default=None,
               help="Med --supporters: «eml» skriver bare e-postene (og manifestet), ikke DOCX- og tekstfiler. "
                    "Til en kjøring som bare skal sendes.")

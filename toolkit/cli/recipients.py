@@ -209,7 +209,8 @@ def write_supporters_pack(campaign, supporters_file: Path, when: date, selectors
         match = [r for r in campaign.recipients if r.kind == "ministry" and r.ministry.upper() == ministry.upper()]
         if not match:
             known = ", ".join(sorted(r.ministry for r in campaign.recipients if r.kind == "ministry"))
-            raise click.BadParameter(f"Departementet «{ministry}» finnes ikke i recipients.csv. Bruk en av: {known}.", param_hint="--ministry")
+            raise click.BadParameter(f"Departementet «{ministry}» finnes ikke i recipients.csv. Bruk en av: {known}.",
+                                     param_hint="--ministry")
         extra.extend(match)
     with progress_bar(len(supporters), "Underskrivere") as bar:
         report = write_supporter_letters(campaign, supporters, when, representatives=chosen, extra=tuple(extra),

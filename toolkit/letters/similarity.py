@@ -25,9 +25,10 @@ from __future__ import annotations
 import re
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from toolkit.core.markup import Paragraph
 
@@ -124,7 +125,7 @@ class Fingerprints:
         self._hashes = array("I")  # the hashes not yet in the file, one letter after the other
         self.budget = MEMORY_BUDGET if budget is None else budget
         self.spill_dir = spill_dir
-        self._file = None  # the temporary file with the first hashes, once they pass the budget
+        self._file: BinaryIO | None = None  # the temporary file with the first hashes, once they pass the budget
         self._spilled = 0  # how many hashes are in it
         for item in items:
             self.add(item)
@@ -136,10 +137,11 @@ class Fingerprints:
                 number = len(self.group_names)
                 self.group_names.append(item.group)
         else:
-            number = self._group_numbers.get(item.group)
-            if number is None:
-                number = self._group_numbers[item.group] = len(self.group_names)
+            known = self._group_numbers.get(item.group)
+            if known is None:
+                known = self._group_numbers[item.group] = len(self.group_names)
                 self.group_names.append(item.group)
+            number = known
         key = item.key
         prefix = item.group + "/"
         inside = key.startswith(prefix) and len(key) > len(prefix)
@@ -165,8 +167,9 @@ class Fingerprints:
 
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="likhet-", dir=self.spill_dir)
-        self._file.seek(0, 2)
-        self._hashes.tofile(self._file)
+        spill = self._file
+        spill.seek(0, 2)
+        self._hashes.tofile(spill)
         self._spilled += len(self._hashes)
         self._hashes = array("I")
 
@@ -237,7 +240,7 @@ class _Strings:
         return map(self.__getitem__, range(len(self._ends)))
 
 
-class _Column:
+class _Column(Sequence[str]):
     """A read-only sequence whose items are made when asked for (a key or a sender per letter)."""
 
     def __init__(self, get, length: int):
@@ -270,8 +273,8 @@ class Result:
     and ``partners[n]`` the number of the letter it is most like (-1 for none).
     """
 
-    keys: list[str] = field(default_factory=list)
-    senders: list[str] = field(default_factory=list)  # each letter's group
+    keys: Sequence[str] = field(default_factory=list)
+    senders: Sequence[str] = field(default_factory=list)  # each letter's group
     scores: Sequence[float] = field(default_factory=lambda: array("d"))
     partners: Sequence[int] = field(default_factory=lambda: array("i"))
     pairs: list[tuple[float, str, str]] = field(default_factory=list)
@@ -288,10 +291,7 @@ class Result:
         """Yield ``(key, group, score, other key or None)`` per letter, most similar first (ties by key)."""
         numbers = range(len(self.keys))
         if by_score and len(numbers) > SMALL_BATCH:
-            import numpy
-
-            # Descending and stable: equal scores stay in key order (as the sort below), in 8 bytes a letter.
-            order = map(int, numpy.argsort(-numpy.asarray(self.scores, dtype=numpy.float64), kind="stable"))
+            order: Iterable[int] = self._by_score()
         else:
             # A stable sort, reversed, keeps equal scores in key order.
             order = sorted(numbers, key=self.scores.__getitem__, reverse=True) if by_score else numbers
@@ -302,6 +302,22 @@ class Result:
     def known(self, score: float) -> bool:
         """Whether ``score`` is a letter's exact highest similarity (not "under ``exact_from``")."""
         return score >= self.exact_from
+
+    def _by_score(self):
+        """The letters' numbers by descending score, equal scores in key order (as a stable sort gives).
+
+        The letters with a score are sorted; those without (0.0: in a large batch, all "under") follow in
+        key order, found a block at a time, so nothing of the size of the batch is made beside it.
+        """
+        import numpy
+
+        scores = numpy.asarray(self.scores, dtype=numpy.float64)
+        scored = numpy.flatnonzero(scores)
+        yield from map(int, scored[numpy.argsort(-scores[scored], kind="stable")])
+        del scored
+        block = 1 << 16
+        for first in range(0, len(scores), block):
+            yield from map(int, numpy.flatnonzero(scores[first : first + block] == 0) + first)
 
     def histogram(self) -> list[tuple[float, float, int]]:
         """Counts of letters by their highest similarity, in tenths (under ``exact_from``: in the bins
@@ -367,18 +383,20 @@ def _key_order(store: Fingerprints) -> array:
     import numpy
 
     # Keys "group/name" sort as (group + "/", name) when no group has a "/" of its own: ranks, not strings.
+    # Ranks and the order in 4 bytes a letter: the order is kept as long as the result (its keys).
     names = store._names
-    name_rank = numpy.empty(len(names), dtype=numpy.int64)
-    name_rank[sorted(range(len(names)), key=names.__getitem__)] = numpy.arange(len(names))
+    name_rank = numpy.empty(len(names), dtype=numpy.int32)
+    name_rank[sorted(range(len(names)), key=names.__getitem__)] = numpy.arange(len(names), dtype=numpy.int32)
     by_name = name_rank[numpy.frombuffer(store.names, dtype=_dtype(store.names))]
     if inside == {0}:
         order = numpy.argsort(by_name, kind="stable")
     else:
         groups = store.group_names
-        group_rank = numpy.empty(len(groups), dtype=numpy.int64)
-        group_rank[sorted(range(len(groups)), key=lambda g: groups[g] + "/")] = numpy.arange(len(groups))
+        group_rank = numpy.empty(len(groups), dtype=numpy.int32)
+        group_rank[sorted(range(len(groups)), key=lambda g: groups[g] + "/")] = numpy.arange(len(groups), dtype=numpy.int32)
         order = numpy.lexsort((by_name, group_rank[numpy.frombuffer(store.groups, dtype=numpy.uint32)]))
-    return array("l", order.astype(numpy.int64).tobytes()) if array("l").itemsize == 8 else array("l", order.tolist())
+    del by_name
+    return array("i", order.astype(numpy.int32).tobytes())
 
 
 def _best_small(store: Fingerprints, added) -> tuple[array, array]:
@@ -442,7 +460,7 @@ def _best_numpy(store: Fingerprints, added) -> tuple[array, array]:
             continue
         lows = numpy.searchsorted(sorted_hashes, mine, "left").tolist()
         highs = numpy.searchsorted(sorted_hashes, mine, "right").tolist()
-        others = numpy.concatenate([postings[low:high] for low, high in zip(lows, highs)])
+        others = numpy.concatenate([postings[low:high] for low, high in zip(lows, highs, strict=True)])
         shared = numpy.bincount(others, minlength=count)
         candidates = numpy.flatnonzero(shared)
         candidates = candidates[group_of[candidates] != group_of[number]]  # the same signer's own letters are not compared
@@ -476,20 +494,22 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
     added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
     number_of = numpy.empty(count, dtype=numpy.int32)  # each stored letter's number in key order
     number_of[added] = numpy.arange(count, dtype=numpy.int32)
-    sizes = numpy.frombuffer(store.sizes, dtype=_dtype(store.sizes)).astype(numpy.int64)
+    # Per letter, what lives through the whole check: the store's own arrays (views, not copies), the
+    # key order and its inverse, each letter's start, best score and partner; 29 bytes a letter.
+    sizes = numpy.frombuffer(store.sizes, dtype=_dtype(store.sizes))
     group = numpy.frombuffer(store.groups, dtype=numpy.uint32)
     best = numpy.zeros(count, dtype=numpy.float64)  # per stored letter
     partner = numpy.full(count, -1, dtype=numpy.int32)
-    starts = numpy.zeros(count + 1, dtype=numpy.int64)
-    numpy.cumsum(sizes, out=starts[1:])
-    total = int(starts[-1])
+    total = int(numpy.sum(sizes, dtype=numpy.int64))
+    starts = numpy.zeros(count + 1, dtype=numpy.int32 if total < 1 << 30 else numpy.int64)
+    numpy.cumsum(sizes, dtype=starts.dtype, out=starts[1:])
     tau = threshold / (2 - threshold)
     part = max(1 << 16, MEMORY_BUDGET // 32)  # entries per partition (about 32 bytes each at the peak)
     bits = max(0, (total // part).bit_length())
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="likhet-", dir=store.spill_dir) as folder:
-        folder = Path(folder)
+    with tempfile.TemporaryDirectory(prefix="likhet-", dir=store.spill_dir) as name:
+        folder = Path(name)
         # 1. Each (hash, letter) to the partition of its hash.
         by_hash = _Partitions(folder / "a", 1 << bits)
         for first, last in _letter_ranges(starts, part):
@@ -561,7 +581,8 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
             shared = numpy.zeros(len(larger), dtype=numpy.int64)
             for first, last in _chunks(many):
                 row = numpy.repeat(numpy.arange(first, last, dtype=numpy.int64), many[first:last])
-                within = numpy.arange(len(row), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(many[first:last]) - many[first:last], many[first:last])
+                counts = many[first:last]
+                within = numpy.arange(len(row), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(counts) - counts, counts)
                 wanted = larger[row].astype(numpy.uint64) << numpy.uint64(32)
                 wanted |= _gather(store, starts, smaller[row], within)
                 at = numpy.minimum(numpy.searchsorted(table, wanted), len(table) - 1)
@@ -570,6 +591,7 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
             good = scores >= threshold * (1 - 1e-12)
             _keep_best(best, partner, number_of, numpy.concatenate([larger[good], smaller[good]]),
                        numpy.concatenate([smaller[good], larger[good]]), numpy.concatenate([scores[good], scores[good]]))
+    del starts, sizes
     result_scores, result_partners = array("d", bytes(8 * count)), array("i", [-1]) * count
     for stored in numpy.flatnonzero(partner >= 0).tolist():
         number = int(number_of[stored])
@@ -697,9 +719,9 @@ class _Partitions:
         for path in self.paths:
             if dtype is None or not path.stat().st_size:
                 continue
-            with open(path, "rb") as handle:
+            with open(path, "rb") as source:
                 while True:
-                    rows = numpy.fromfile(handle, dtype=dtype, count=limit if limit else -1)
+                    rows = numpy.fromfile(source, dtype=dtype, count=limit if limit else -1)
                     if not len(rows):
                         break
                     yield tuple(numpy.ascontiguousarray(rows[f"c{i}"]) for i in range(columns))
@@ -725,7 +747,7 @@ def _chunks(counts):
         first = last
 
 
-def _worst_pairs(keys: list[str], scores, partners, worst: int) -> list[tuple[float, str, str]]:
+def _worst_pairs(keys: Sequence[str], scores, partners, worst: int) -> list[tuple[float, str, str]]:
     """The ``worst`` most similar pairs, each once, by score and then by key."""
     import heapq
 

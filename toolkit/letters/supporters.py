@@ -14,13 +14,16 @@ from array import array
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from toolkit.core import markup
 from toolkit.core.campaign import EMAIL_PATTERN, one_line_cells
 from toolkit.core.errors import Problems, ToolkitError
 from toolkit.core.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
 from toolkit.core.model import LANGUAGES, Campaign, Recipient, Supporter
+
+if TYPE_CHECKING:
+    from toolkit.letters.check import SimilarityReport
 
 SUPPORTERS_FILE = "supporters.csv"
 SUPPORTER_COLUMNS = ("id", "name", "email", "county", "place", "personal_paragraph", "language", "address")
@@ -52,7 +55,7 @@ class SupporterReport:
     without_letters: list[str] = field(default_factory=list)  # supporters with no representative left after --to
     needs_paragraph: list[str] = field(default_factory=list)  # drafts only: no personal paragraph yet
     too_similar: list[str] = field(default_factory=list)  # letters too like other supporters' letters: not sendable
-    similarity: object = None  # check.SimilarityReport over the sendable letters
+    similarity: SimilarityReport = field(default_factory=lambda: _no_letters())  # over the sendable letters
     ready: int = 0  # supporters whose letters can be sent
     similarity_seconds: float = 0.0  # how long the similarity check over all letters took
 
@@ -81,6 +84,13 @@ class SupporterReport:
                 f"{self.similarity.threshold:.2f}; se {SIMILARITY_FILE}). Be dem skrive et lengre personlig avsnitt "
                 "i supporters.csv og kjør på nytt. De andre brevene er klare."
             )
+
+
+def _no_letters() -> SimilarityReport:
+    from toolkit.letters.check import SimilarityReport
+    from toolkit.letters.similarity import Result
+
+    return SimilarityReport(Result(), 0.0, 0)
 
 
 def districts(campaign: Campaign) -> dict[str, tuple[str, str]]:
@@ -147,7 +157,7 @@ class SupporterSource:
 
     def with_variants(self):
         """``(supporter, variant)`` for each supporter in file order."""
-        return zip(self, self.variants)
+        return zip(self, self.variants, strict=True)
 
 
 def _hashing(raw, digest=None, size: int = 1 << 20):
@@ -472,7 +482,7 @@ def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: s
             rank[position] = variant
         ranks.append(rank)
     del by_district
-    source.variants = array("I", (ranks[district][position] for district, position in zip(row_district, row_position)))
+    source.variants = array("I", (ranks[district][position] for district, position in zip(row_district, row_position, strict=True)))
     del ranks, row_district, row_position
     check_languages(campaign, source.first_of_language.values(), problems, label)
     return source
@@ -547,7 +557,7 @@ def _report_duplicates(source: SupporterSource, ids: array, emails: array, numbe
         values, ordered = values[order], rows[order]
         again = numpy.flatnonzero((values[1:] == values[:-1]) & (values[1:] != 0)) + 1
         firsts = numpy.searchsorted(values, values[again], "left")
-        for at, first in zip(again.tolist(), firsts.tolist()):
+        for at, first in zip(again.tolist(), firsts.tolist(), strict=True):
             found.setdefault(int(ordered[at]), []).append((column, int(ordered[first])))
     if not found:
         return
@@ -564,8 +574,8 @@ def _report_duplicates(source: SupporterSource, ids: array, emails: array, numbe
 
 def check_languages(campaign: Campaign, supporters, problems: Problems, label: str) -> None:
     """Each written standard a supporter asks for needs its MP letter template, demands and facts."""
-    from toolkit.letters.render import LETTER_TEMPLATES, LETTER_VARIABLES
     from toolkit.core.templates import Templates
+    from toolkit.letters.render import LETTER_TEMPLATES, LETTER_VARIABLES
 
     template = LETTER_TEMPLATES["mp"]
     for language in sorted({s.language for s in supporters if s.language}):
@@ -670,7 +680,10 @@ def _start_worker(run: _Run) -> None:
 def _write_chunk(chunk) -> list[_Written]:
     # Workers get the supporters of their chunk with their variants: the parent reads supporters.csv
     # as a stream and never holds more than a few chunks.
-    return [_write_supporter(_RUN, supporter, variant) for supporter, variant in chunk]
+    run = _RUN
+    if run is None:
+        raise RuntimeError("a worker process that was not started by _start_worker")
+    return [_write_supporter(run, supporter, variant) for supporter, variant in chunk]
 
 
 def supporter_letters(run: _Run, supporter: Supporter, variant: int | None = None):
@@ -889,7 +902,7 @@ def _write_overview(path: Path, supporters, letters: array, flags: bytearray, to
     from toolkit.core.excel_out import write_table  # the CSV and an .xlsx beside it, streamed
 
     def rows():
-        for supporter, count, flag in zip(supporters, letters, flags):
+        for supporter, count, flag in zip(supporters, letters, flags, strict=True):
             if flag & 1:
                 report.needs_paragraph.append(supporter.id)
             if flag & 2:
@@ -948,7 +961,7 @@ def _write_all(run: _Run, ordered, workers: int, progress, method: str):
 def _collect(job, progress):
     chunk, future = job
     results = future.result()
-    for (supporter, _), result in zip(chunk, results):
+    for (supporter, _), result in zip(chunk, results, strict=True):
         yield supporter, result
     if progress:
         progress(len(results))
