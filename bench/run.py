@@ -143,8 +143,8 @@ def prepare_letters(folder: Path, wanted: int) -> tuple[Path, Path, int]:
     source = folder / "letters.jsonl"
     count = 0
     with open(source, "w", encoding="utf-8") as handle:
-        for supporter in supporters:
-            for recipient, letter in supporter_letters(run, supporter):
+        for supporter, variant in supporters.with_variants():
+            for recipient, letter in supporter_letters(run, supporter, variant):
                 paragraphs = [[p.style, [[r.text, r.bold, r.italic] for r in p.runs]] for p in letter.paragraphs]
                 handle.write(json.dumps({"stem": f"{supporter.id}-{recipient.id}", "title": letter.subject,
                                          "paragraphs": paragraphs}, ensure_ascii=False) + "\n")
@@ -152,18 +152,28 @@ def prepare_letters(folder: Path, wanted: int) -> tuple[Path, Path, int]:
     return campaign_dir, source, count
 
 
-def _ours_worker(campaign_dir: str) -> None:
-    """In a fresh process: load the campaign and write every supporter's letters (timed)."""
-    from toolkit.letters.supporters import load_supporters, write_supporter_letters
+def _ours_worker(campaign_dir: str, workers: int = 0, mode: str = "filer") -> None:
+    """In a fresh process: load the campaign and write every supporter's letters (timed).
+
+    ``workers`` 0: as the toolkit chooses (the machine's cores, at most four); ``mode`` "filer" (the
+    default outputs), "zip" (``--pack zip``) or "eml" (``--only eml``).
+    """
+    from toolkit.letters.supporters import PARALLEL_FROM, load_supporters, write_supporter_letters
     from toolkit.validate import check_campaign
 
     folder = Path(campaign_dir)
+    started = time.perf_counter()
     campaign, problems = check_campaign(folder, WHEN)
     supporters = load_supporters(folder / "supporters.csv", campaign, problems)
+    loaded = time.perf_counter() - started
+    if not workers:
+        workers = min(os.cpu_count() or 1, 4) if len(supporters) >= PARALLEL_FROM else 1
     started = time.perf_counter()
-    report = write_supporter_letters(campaign, supporters, WHEN)
+    report = write_supporter_letters(campaign, supporters, WHEN, workers=workers,
+                                     pack="zip" if mode == "zip" else "files", only="eml" if mode == "eml" else "")
     seconds = time.perf_counter() - started
-    print(json.dumps({"letters": report.letters, "seconds": seconds, "workers": min(os.cpu_count() or 1, 4)}))
+    print(json.dumps({"letters": report.letters, "seconds": seconds, "workers": workers, "load_seconds": loaded,
+                      "similarity_seconds": report.similarity_seconds, "over": len(report.similarity.over)}))
 
 
 def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit: int | None = None) -> list[dict]:
@@ -181,18 +191,23 @@ def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit:
             campaign_dir, source, count = prepare_letters(folder, size)
             out = campaign_dir / "ut"
             commands = {
+                # All the machine's cores (the toolkit's default) and one worker process: the per-core figure.
                 "toolkit": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir)], repeats),
+                "toolkit-1": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1"], repeats),
+                # One worker, each supporter's pack as one ZIP (with the e-mails beside it): fewer files.
+                "toolkit-1-zip": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1", "zip"], 1),
             }
             limit = [str(peer_limit)] if peer_limit and peer_limit < count else []
             for tool in ("docxtpl", "python-docx"):
-                commands[tool] = ([str(BENCH_PYTHON), str(BENCH / "peers.py"), tool, str(base), str(source), str(folder / "peer"), *limit], peer_repeats)
+                peer = [str(BENCH_PYTHON), str(BENCH / "peers.py"), tool, str(base), str(source), str(folder / "peer"), *limit]
+                commands[tool] = (peer, peer_repeats)
             for tool, (command, times) in commands.items():
                 runs = []
                 for _ in range(times):
                     shutil.rmtree(out, ignore_errors=True)
                     shutil.rmtree(folder / "peer", ignore_errors=True)
                     result = peak_rss(command)
-                    expected = int(limit[0]) if limit and tool != "toolkit" else count
+                    expected = int(limit[0]) if limit and not tool.startswith("toolkit") else count
                     if result["letters"] != expected:
                         raise RuntimeError(f"{tool} wrote {result['letters']} of {expected} letters")
                     # Seconds for all ``count`` letters; extrapolated from the sample when there is one.
@@ -200,7 +215,7 @@ def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit:
                     result["seconds"] *= count / result["letters"]
                     runs.append(result)
                     print(f"  brev {tool} N={count}: {result['seconds']:.1f} s, {result['max_rss_mib']:.0f} MiB", flush=True)
-                rows.append({"tool": tool, "letters": count, "runs": runs})
+                rows.append({"tool": tool, "letters": count, "runs": runs, "where": str(BENCH_OUT), "file_ms": file_cost(BENCH_OUT)})
             shutil.rmtree(out, ignore_errors=True)
             shutil.rmtree(folder / "peer", ignore_errors=True)
     return rows
@@ -340,11 +355,13 @@ def report(results: dict) -> tuple[str, list[str]]:
         f"{loads[0]:.1f} at the start and {loads[1]:.1f} at the end (the machine is shared). {results['versions']}. "
         f"Run on {date.today().isoformat()} with `python bench/run.py{' --quick' if results['quick'] else ''}"
         f"{' --peer-limit ' + str(results['peer_limit']) if results.get('peer_limit') else ''}"
-        f"{' --out ' + str(BENCH_OUT) if BENCH_OUT != BENCH / 'out' else ''}`.",
+        f"{''.join(' --out ' + str(p) for p in results.get('places', [])) if results.get('places') != [BENCH / 'out'] else ''}"
+        f"{' --growth ' + results['growth_file'] if results.get('growth_file') else ''}`.",
         "",
-        f"Outputs were written to `{BENCH_OUT}`; creating, writing and renaming one 6 KB file there took "
-        f"{results['file_ms']:.2f} ms when the run started. The toolkit writes about three files per letter "
-        "(DOCX, text, e-mail) where the peers write one, so this disk cost weighs on it three times.",
+        f"Outputs were written to {', '.join(f'`{p}`' for p in results.get('places') or [BENCH_OUT])} (the tables say "
+        "where, with what creating, writing and renaming one 6 KB file there cost). By default the toolkit writes "
+        "about three files per letter (DOCX, text, e-mail) where the peers write one, so this cost weighs on it "
+        "three times.",
         "",
     ]
     summary = []
@@ -354,39 +371,68 @@ def report(results: dict) -> tuple[str, list[str]]:
             "",
             "Supporters' letters to the MPs of their district. The toolkit's figure is the whole real path: "
             "each letter as DOCX, text and e-mail, one print file per supporter, the manifest, the similarity "
-            "check and the overview, on both cores from 200 supporters on. docxtpl and python-docx write only "
-            "the DOCX files of the same letters (same paragraphs and styles, in one process). Seconds are the "
-            "writing loop (loading the campaign and starting Python not included); memory is the peak resident "
-            "size of the largest process (for the toolkit, the parent or one of its workers).",
+            "check and the overview; «toolkit» uses the machine's cores (worker processes), «toolkit-1» one "
+            "worker (the per-core figure), «toolkit-1-zip» one worker with `--pack zip` (one ZIP per supporter "
+            "and the e-mails beside it, instead of three files per letter). docxtpl and python-docx write only the DOCX files of the same "
+            "letters (same paragraphs and styles), in one process. Seconds are the writing loop (loading the "
+            "campaign and starting Python not included); memory is the peak resident size of the largest "
+            "process (for the toolkit, the parent or one of its workers).",
             "",
-            "| tool | letters | median s | min–max s | letters/s | peak RSS MiB | toolkit ÷ tool (letters/s) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| where | tool | letters | median s | min–max s | letters/s | peak RSS MiB | tool ÷ toolkit (time) |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
-        by = {(row["tool"], row["letters"]): row for row in results["letters"]}
-        sizes = sorted({row["letters"] for row in results["letters"]})
+        by = {(row["where"], row["tool"], row["letters"]): row for row in results["letters"]}
+        median = lambda where, tool, n: statistics.median(r["seconds"] for r in by[(where, tool, n)]["runs"])  # noqa: E731
         for row in results["letters"]:
             seconds = [run["seconds"] for run in row["runs"]]
-            ours = statistics.median(run["seconds"] for run in by[("toolkit", row["letters"])]["runs"])
             rate = row["letters"] / statistics.median(seconds)
             rss = max(run["max_rss_mib"] for run in row["runs"])
-            ratio = "" if row["tool"] == "toolkit" else f"{statistics.median(seconds) / ours:.1f}×"
+            ratio = ""
+            if row["tool"] == "toolkit-1-zip":
+                ratio = f"{median(row['where'], 'docxtpl', row['letters']) / statistics.median(seconds):.1f}× docxtpl per core"
+            elif not row["tool"].startswith("toolkit"):
+                ratio = (f"{statistics.median(seconds) / median(row['where'], 'toolkit-1', row['letters']):.1f}× per core, "
+                         f"{statistics.median(seconds) / median(row['where'], 'toolkit', row['letters']):.1f}× whole machine")
             sample = row["runs"][0]["sample"]
             note = f" (extrapolated from the first {sample:,}; peak RSS at {sample:,})" if sample else ""
-            lines.append(f"| {row['tool']} | {row['letters']:,}{note} | {statistics.median(seconds):.2f} | {_spread(seconds, digits=2)} "
-                         f"| {rate:,.0f} | {rss:.0f} | {ratio} |")
-        big, small = sizes[-1], sizes[0]
-        ours_big = statistics.median(r["seconds"] for r in by[("toolkit", big)]["runs"])
-        tpl_big = statistics.median(r["seconds"] for r in by[("docxtpl", big)]["runs"])
-        speed = tpl_big / ours_big
-        summary.append(f"Brev, N={big:,}: toolkit {big / ours_big:,.0f} brev/s, docxtpl {big / tpl_big:,.0f} brev/s: "
-                       f"{speed:.1f}× (mål ≥ 10×)")
-        for tool in ("toolkit", "docxtpl", "python-docx"):
-            growth = max(r["max_rss_mib"] for r in by[(tool, big)]["runs"]) / max(r["max_rss_mib"] for r in by[(tool, small)]["runs"])
-            sample = by[(tool, big)]["runs"][0]["sample"]
-            summary.append(f"Minne {tool}: topp ved N={big:,} er {growth:.2f}× toppen ved N={small:,}"
-                           + (" (mål ≤ 1,2×)" if tool == "toolkit" else "")
-                           + (f" (ved N={big:,} bare de første {sample:,} brevene skrevet; tiden er regnet opp)" if sample else ""))
+            lines.append(f"| {row['where']} ({row['file_ms']:.2f} ms/file) | {row['tool']} | {row['letters']:,}{note} "
+                         f"| {statistics.median(seconds):.2f} | {_spread(seconds, digits=2)} | {rate:,.0f} | {rss:.0f} | {ratio} |")
+        for where in dict.fromkeys(row["where"] for row in results["letters"]):
+            sizes = sorted({n for w, _, n in by if w == where})
+            big = sizes[-1]
+            tpl = median(where, "docxtpl", big)
+            one = tpl / median(where, "toolkit-1", big)
+            summary.append(f"Brev, {where}, N={big:,}: docxtpl ÷ toolkit med én arbeidsprosess {one:.1f}× "
+                           f"(per kjerne; mål ≥ 10× på disk), med alle kjerner {tpl / median(where, 'toolkit', big):.1f}× (hele maskinen)")
         lines += ["", *[f"- {line}" for line in summary], ""]
+    if results.get("growth"):
+        rows = results["growth"]
+        lines += [
+            "### Growth: 1,000 to 100,000 supporters",
+            "",
+            "`python bench/growth.py` (each size in a fresh process, the machine's cores, default outputs): "
+            "the writing step's time per letter, the similarity check's time, and the peak PSS of the whole "
+            "process tree (parent and workers, sampled every 0.2 s from /proc/*/smaps_rollup).",
+            "",
+            "| where | supporters | letters | writing s | ms/letter | similarity s | peak PSS MiB (tree) | load avg (1 min) start→end |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for row in rows:
+            lines.append(f"| {row['out']} | {row['supporters']:,} | {row['letters']:,} | {row['seconds']:.1f} | "
+                         f"{row['ms_per_letter']:.2f} | {row['similarity_seconds']:.1f} | {row['peak_pss_mib']:.0f} | "
+                         f"{row['load'][0]:.1f}→{row['load'][1]:.1f} |")
+        by_size = {row["supporters"]: row for row in rows}
+        growth_lines = []
+        if 1000 in by_size and len(by_size) > 1:
+            top = max(by_size)
+            growth_lines.append(f"Vekst: tid per brev ved {top:,} er {by_size[top]['ms_per_letter'] / by_size[1000]['ms_per_letter']:.2f}× "
+                           f"den ved 1 000 (mål ≤ 1,3×)")
+        if 10_000 in by_size and max(by_size) > 10_000:
+            top = max(by_size)
+            growth_lines.append(f"Minne: PSS-topp ved {top:,} er {by_size[top]['peak_pss_mib'] / by_size[10_000]['peak_pss_mib']:.2f}× "
+                           f"den ved 10 000 (mål ≤ 1,3×)")
+        summary += growth_lines
+        lines += ["", *[f"- {line}" for line in growth_lines], ""]
     if results.get("send"):
         send = results["send"]
         line = (f"Sending, {send['count']:,} messages: toolkit {statistics.median(send['rates']['toolkit']):,.0f}/s, "
@@ -441,27 +487,22 @@ def write_results(section: str, path: Path = RESULTS_FILE) -> None:
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, one run each; bench/RESULTS.md is not changed")
-    parser.add_argument("--only", default="letters,send,startup,build", help="comma-separated: letters,send,startup,build")
-    parser.add_argument("--peer-limit", type=int, default=None,
-                        help="docxtpl and python-docx write only this many letters at the larger size; their time is extrapolated")
-    parser.add_argument("--no-write", action="store_true", help="print the table, do not update bench/RESULTS.md")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="where the letters and builds are written (default bench/out; /dev/shm takes the disk out)")
-    args = parser.parse_args(argv)
+def _measure(args, places: list[Path]) -> dict:
     global BENCH_OUT
-    if args.out:
-        BENCH_OUT = args.out.resolve()
     only = set(args.only.split(","))
     ensure_env()
-    results: dict = {"quick": args.quick, "peer_limit": args.peer_limit, "machine": machine(), "versions": versions(), "load": [os.getloadavg()[0]],
-                     "file_ms": file_cost(BENCH_OUT)}
+    results: dict = {"quick": args.quick, "peer_limit": args.peer_limit, "places": places, "growth_file": args.growth,
+                     "machine": machine(), "versions": versions(), "load": [os.getloadavg()[0]], "file_ms": file_cost(BENCH_OUT)}
     if "letters" in only:
         sizes = [200, 1000] if args.quick else [1000, 10_000]
-        results["letters"] = bench_letters(sizes, repeats=1 if args.quick else 3, peer_repeats=1,
-                                          peer_limit=args.peer_limit)
+        results["letters"] = []
+        for where in places:
+            BENCH_OUT = where
+            results["letters"] += bench_letters(sizes, repeats=args.repeats or (1 if args.quick else 3), peer_repeats=1,
+                                                peer_limit=args.peer_limit)
+        BENCH_OUT = places[0]
+    if args.growth:
+        results["growth"] = [json.loads(line) for line in Path(args.growth).read_text(encoding="utf-8").splitlines() if line.strip()]
     if "send" in only:
         results["send"] = bench_send(1000 if args.quick else 10_000, 1 if args.quick else 3)
         if results["send"] and not (args.quick or args.no_write):
@@ -473,6 +514,39 @@ def main(argv: list[str] | None = None) -> None:
     if "build" in only:
         results["build"] = bench_build(2 if args.quick else 5)
     results["load"].append(os.getloadavg()[0])
+    if args.save:
+        args.save.write_text(json.dumps(results, default=str, ensure_ascii=False), encoding="utf-8")
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run each; bench/RESULTS.md is not changed")
+    parser.add_argument("--only", default="letters,send,startup,build", help="comma-separated: letters,send,startup,build")
+    parser.add_argument("--peer-limit", type=int, default=None,
+                        help="docxtpl and python-docx write only this many letters at the larger size; their time is extrapolated")
+    parser.add_argument("--no-write", action="store_true", help="print the table, do not update bench/RESULTS.md")
+    parser.add_argument("--out", type=Path, action="append", default=None,
+                        help="where the letters and builds are written (default bench/out; /dev/shm takes the disk out); "
+                             "repeat it to measure the letters in several places")
+    parser.add_argument("--save", type=Path, default=None, help="also save the measurements as JSON in this file")
+    parser.add_argument("--from", dest="from_file", type=Path, default=None,
+                        help="measure nothing: report the measurements saved with --save (and --growth)")
+    parser.add_argument("--repeats", type=int, default=None, help="runs of the toolkit per size (default 3; --quick 1)")
+    parser.add_argument("--growth", default="",
+                        help="a JSON-lines file written by bench/growth.py, reported as the growth curve")
+    args = parser.parse_args(argv)
+    global BENCH_OUT
+    places = [path.resolve() for path in args.out] if args.out else [BENCH_OUT]
+    BENCH_OUT = places[0]
+    if args.from_file:
+        results = json.loads(args.from_file.read_text(encoding="utf-8"))
+        results["places"] = [Path(p) for p in results.get("places", [])]
+        if args.growth:
+            results["growth_file"] = args.growth
+            results["growth"] = [json.loads(line) for line in Path(args.growth).read_text(encoding="utf-8").splitlines() if line.strip()]
+    else:
+        results = _measure(args, places)
     section, summary = report(results)
     print(section)
     print("\n".join(summary))
@@ -484,6 +558,6 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--rusage"]:
         _rusage_wrapper(json.loads(sys.argv[2]))
     elif sys.argv[1:2] == ["--ours"]:
-        _ours_worker(sys.argv[2])
+        _ours_worker(sys.argv[2], *([int(sys.argv[3])] if len(sys.argv) > 3 else []), *sys.argv[4:5])
     else:
         main()

@@ -161,3 +161,94 @@ def test_compare_finds_what_comparing_every_pair_finds():
         rows = list(result.rows())
         assert [row[0] for row in rows] == sorted(best, key=lambda key: (-best[key][0], key))
         assert all(best[key] == (score, other) and key.startswith(group) for key, group, score, other in rows)
+
+
+def labelled_batch(rng: random.Random, supporters: int = 150):
+    """Letters as a supporters' run makes them: a shared template in a few variants, each supporter's own
+    paragraph in each of their letters, and known near-copies among them (the labels)."""
+    variants = [[personal(rng, 1) for _ in range(2)] for _ in range(4)]
+    own = {}
+    items, copies = [], set()
+    for number in range(supporters):
+        group = f"u-{number:04d}"
+        paragraph = personal(rng, rng.randint(5, 9))
+        if number % 10 == 3:  # copied another supporter's paragraph word for word
+            paragraph = own[f"u-{number - 2:04d}"]
+            copies.update({group, f"u-{number - 2:04d}"})
+        elif number % 10 == 6:  # changed one sentence of another's
+            paragraph = own[f"u-{number - 1:04d}"] + " " + personal(rng, 1)
+            copies.update({group, f"u-{number - 1:04d}"})
+        own[group] = paragraph
+        for mp in rng.sample(range(40), rng.randint(1, 6)):
+            template = variants[(number + mp) % len(variants)]
+            body = " ".join([template[0], paragraph, *template[1:]])
+            items.append(Item(f"{group}/mp-{mp:03d}", group, array("I", sorted(fingerprint(body)))))
+    return items, copies
+
+
+def same_over(exact, fast, threshold: float) -> None:
+    """The fast result agrees with the all-pairs one on every letter at or over the threshold."""
+    known = {key: value for key, value in exact.best.items() if value[0] >= threshold}
+    assert {key: value for key, value in fast.best.items() if value[0] >= threshold} == known
+    assert fast.over(threshold) == exact.over(threshold)
+    assert all(value == (0.0, None) for key, value in fast.best.items() if key not in known)
+    assert fast.exact_from == threshold and exact.exact_from == 0.0
+    assert fast.pairs == [pair for pair in exact.pairs if pair[0] >= threshold][: len(fast.pairs)]
+
+
+def test_large_batches_find_the_same_letters_over_the_threshold_as_comparing_all():
+    items, copies = labelled_batch(random.Random(17))
+    exact = compare(items)
+    over = {key.split("/")[0] for key in exact.over(0.5)}
+    assert over == copies  # the labels: copies and near-copies, and nobody else
+    for threshold in (0.3, 0.5, 0.8):
+        fast = compare(items, threshold=threshold, exact_up_to=0)
+        same_over(exact, fast, threshold)
+        assert compare(list(reversed(items)), threshold=threshold, exact_up_to=0).best == fast.best  # order of adding
+    # Random text with ties and many pairs near the threshold.
+    rng = random.Random(18)
+    for _ in range(15):
+        sentences = [personal(rng, 1) for _ in range(25)]
+        batch = []
+        for number in range(240):
+            body = " ".join(rng.sample(sentences, rng.randint(0, 7)))
+            group = f"g-{number // 3:03d}"
+            batch.append(Item(f"{group}/mp-{rng.randint(0, 99):02d}-{number}", group, array("I", sorted(fingerprint(body)))))
+        exact = compare(batch)
+        for threshold in (0.25, 0.5, 0.7):
+            same_over(exact, compare(batch, threshold=threshold, exact_up_to=0), threshold)
+
+
+def test_large_batches_spill_to_disk_and_compare_in_partitions(monkeypatch, tmp_path):
+    from toolkit.letters import similarity
+
+    items, _ = labelled_batch(random.Random(19), supporters=300)
+    expected = compare(items, threshold=0.5, exact_up_to=0)
+    monkeypatch.setattr(similarity, "MEMORY_BUDGET", 1 << 12)  # partitions of the smallest size: many of them
+    store = Fingerprints(items, budget=1 << 10, spill_dir=tmp_path)
+    assert store.spilled and store.hashes == Fingerprints(items).hashes
+    result = compare(store, threshold=0.5, exact_up_to=0)
+    assert result.best == expected.best and result.pairs == expected.pairs
+    assert compare(store).best == compare(items).best  # the all-pairs count reads the spilled hashes too
+    store.close()
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+def test_report_of_a_large_batch_says_under_the_threshold(tmp_path, monkeypatch):
+    import csv
+    import io
+
+    from toolkit.letters import similarity
+    from toolkit.letters.check import check_similarity, write_report
+
+    items, copies = labelled_batch(random.Random(20))
+    monkeypatch.setattr(similarity, "EXACT_UP_TO", 10)
+    report = check_similarity(items, 0.5)
+    write_report(report, tmp_path / "likhet.csv", senders=True)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "likhet.csv").read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert len(rows) == len(items)
+    over = [row for row in rows if row["over grensen"] == "ja"]
+    assert {row["avsender"] for row in over} == copies and all(float(row["høyeste likhet"]) > 0.5 for row in over)
+    assert all(row["høyeste likhet"] == "under 0.50" and not row["mest lik"] for row in rows if row not in over)
+    lines = report.summary_lines("test")
+    assert any(line.startswith("  under 0.50:") for line in lines)

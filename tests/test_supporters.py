@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import collections
+import csv
 import email
 import hashlib
+import io
 import json
 import re
 from email import policy
@@ -286,7 +288,8 @@ def test_fast_path_letter_matches_the_python_docx_rendering(with_mps, tmp_path):
 
     campaign, problems = check_campaign(with_mps, LETTER_DATE)
     supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
-    rendered = list(supporter_letters(prepare_run(campaign, supporters, LETTER_DATE), supporters[0]))
+    first = next(iter(supporters))
+    rendered = list(supporter_letters(prepare_run(campaign, list(supporters), LETTER_DATE), first))
     assert len(rendered) > 1
     for recipient, letter in rendered:
         written = (with_mps / "ut" / "supporters" / "u-00000" / f"{recipient.id}.docx").read_bytes()
@@ -305,8 +308,11 @@ def test_fast_path_letter_matches_the_python_docx_rendering(with_mps, tmp_path):
         )
 
 
-def test_worker_processes_write_what_one_process_writes(with_mps, monkeypatch):
-    """Workers get where their chunk of supporters starts; the outputs are those of a run in one process."""
+@pytest.mark.parametrize("method", [None, "spawn"])
+def test_worker_processes_write_what_one_process_writes(with_mps, monkeypatch, method):
+    """Workers get their chunk of supporters as the file is read; the outputs are those of a run in one
+    process, whether they start as the platform chooses (fork on Linux) or by "spawn" (Windows' only
+    start method, and macOS's default)."""
     import toolkit.letters.supporters as supporters_module
     from toolkit.letters.supporters import load_supporters, write_supporter_letters
 
@@ -324,8 +330,228 @@ def test_worker_processes_write_what_one_process_writes(with_mps, monkeypatch):
     single = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=1)
     one_process = written()
     monkeypatch.setattr(supporters_module, "CHUNK", 4)  # six chunks, the last one short
-    parallel = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=2)
+    parallel = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=2, method=method)
     assert written() == one_process
     assert len(one_process) > 23 * 4 and "likhet-underskrivere.csv" in one_process
     assert single.too_similar == parallel.too_similar == [r["id"] for r in rows[4:8]]
     assert (single.letters, single.needs_paragraph, single.ready) == (parallel.letters, parallel.needs_paragraph, parallel.ready)
+
+
+def test_supporters_are_read_as_a_stream_with_a_safety_valve(with_mps, tmp_path):
+    from toolkit.core.errors import Problems
+    from toolkit.letters.supporters import SupporterSource, load_supporters
+
+    rows = supporter_rows(3000)  # about 1.5 MB
+    path = tmp_path / "supporters.csv"
+    write_rows(path, rows)
+    too_big = letters_for(with_mps, path, "--max-mb", "1")
+    assert too_big.exit_code == 2 and "Traceback" not in too_big.output
+    assert "sikkerhetsgrensen på 1 MB" in too_big.output and "--max-mb" in too_big.output
+    assert not (with_mps / "ut" / "supporters").exists()
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    source = load_supporters(path, campaign, problems)
+    assert isinstance(source, SupporterSource) and len(source) == 3000 and problems.errors == []
+    assert [s.id for s in source][:3] == ["u-00000", "u-00001", "u-00002"]
+    # The variants are those numbered over the whole file, district by district.
+    from toolkit.letters.supporters import variant_numbers
+
+    whole = list(source)
+    assert list(source.variants) == [variant_numbers(whole)[s.id] for s in whole]
+    # A file changed while it is being read again stops the run, naming it.
+    later = iter(source)
+    next(later)
+    write_rows(path, rows[:-1])
+    with pytest.raises(Exception, match="ble endret mens brevene ble skrevet"):
+        list(later)
+    # Duplicates are found in any order, worded as before, with the first row.
+    rows = supporter_rows(5)
+    rows[4]["id"] = rows[1]["id"]
+    rows[3]["email"] = rows[0]["email"].upper()
+    write_rows(path, rows)
+    problems = Problems()
+    load_supporters(path, campaign, problems)
+    messages = sorted((p.row, p.field, p.message) for p in problems.errors)
+    assert messages == [(5, "email", "Adressen står også på rad 2."), (6, "id", "Id-en «u-00001» er brukt før, på rad 3.")]
+
+
+def test_zip_packs_and_email_only_runs(with_mps, tmp_path):
+    import io
+    import zipfile
+
+    rows = supporter_rows(6)
+    path = tmp_path / "supporters.csv"
+    write_rows(path, rows)
+    out = with_mps / "ut" / "supporters"
+    assert letters_for(with_mps, path).exit_code == 0
+    default = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
+
+    result = letters_for(with_mps, path, "--pack", "zip")
+    assert result.exit_code == 0, result.output
+    for row in rows:
+        folder = out / row["id"]
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        with zipfile.ZipFile(folder / "brev.zip") as archive:
+            assert archive.testzip() is None
+            names = set(archive.namelist())
+            stems = {name[:-5] for name in names if name.endswith(".docx") and name != "alle-brev.docx"}
+            assert stems and names == {f"{s}{x}" for s in stems for x in (".docx", ".txt")} | {"alle-brev.docx"} | (
+                {f"{s}.eml" for s in stems} if row["personal_paragraph"] else set())
+            for stem in stems:
+                document = docx.Document(io.BytesIO(archive.read(f"{stem}.docx")))
+                text = "\n".join(p.text for p in document.paragraphs)
+                assert row["name"] in text and (row["personal_paragraph"] or "SKRIV DITT EGET AVSNITT") in text
+                assert archive.read(f"{stem}.txt").decode("utf-8").strip()
+                if row["personal_paragraph"]:
+                    message = email.message_from_bytes(archive.read(f"{stem}.eml"), policy=policy.default)
+                    assert message["Reply-To"].addresses[0].addr_spec == row["email"]
+                    assert row["personal_paragraph"] in message.get_body(("plain",)).get_content()
+                    # The same e-mail lies beside the ZIP, for `toolkit send`, as the manifest says.
+                    assert (folder / f"{stem}.eml").read_bytes() == archive.read(f"{stem}.eml")
+            printed = docx.Document(io.BytesIO(archive.read("alle-brev.docx")))
+            assert len(printed.sections) == len(stems)  # a section per letter, as without --pack zip
+        loose = {p.name for p in folder.iterdir()}
+        assert loose == {"brev.zip", "manifest.json"} | {e["file"] for e in manifest}
+        for entry in manifest:
+            assert hashlib.sha256((folder / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
+
+    result = letters_for(with_mps, path, "--only", "eml")
+    assert result.exit_code == 0, result.output
+    for row in rows:
+        folder = out / row["id"]
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert {p.name for p in folder.iterdir()} == {"manifest.json"} | {e["file"] for e in manifest}
+        for entry in manifest:
+            message = email.message_from_bytes((folder / entry["file"]).read_bytes(), policy=policy.default)
+            assert row["personal_paragraph"] in message.get_body(("plain",)).get_content()
+    # Back to the default: the same files as the first run, and nothing else.
+    assert letters_for(with_mps, path).exit_code == 0
+    assert {p.relative_to(out) for p in out.rglob("*") if p.is_file()} == default
+    both = letters_for(with_mps, path, "--pack", "zip", "--only", "eml")
+    assert both.exit_code == 2 and "enten --pack zip eller --only eml" in both.output
+
+
+def test_large_batches_hold_back_the_same_supporters(with_mps, monkeypatch):
+    """Over EXACT_UP_TO letters the check finds candidates first: the supporters held back are the same."""
+    from toolkit.letters import similarity
+    from toolkit.letters.supporters import load_supporters, write_supporter_letters
+
+    rows = supporter_rows(40)
+    for row in rows[5:9]:
+        row["personal_paragraph"] = rows[4]["personal_paragraph"]
+    rows[13]["personal_paragraph"] = rows[9]["personal_paragraph"] + " Og én setning til fra meg."
+    write_rows(with_mps / "supporters.csv", rows)
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    supporters = load_supporters(with_mps / "supporters.csv", campaign, problems)
+    exact = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=1)
+    monkeypatch.setattr(similarity, "EXACT_UP_TO", 0)
+    monkeypatch.setattr(similarity, "MEMORY_BUDGET", 1 << 10)  # spilled and partitioned too
+    fast = write_supporter_letters(campaign, supporters, LETTER_DATE, workers=1)
+    assert fast.too_similar == exact.too_similar and set(exact.too_similar) >= {r["id"] for r in rows[4:9]} | {rows[13]["id"]}
+    assert fast.similarity.result.exact_from == 0.5 and exact.similarity.result.exact_from == 0.0
+    over = lambda report: {k: v for k, v in report.similarity.result.best.items() if v[0] >= 0.5}  # noqa: E731
+    assert over(fast) == over(exact)
+
+
+def test_rows_read_in_blocks_are_the_rows_of_the_whole_file():
+    """supporters.csv is decoded and split in blocks: a block boundary inside a line, a "\\r\\n" or a
+    multi-byte character changes nothing."""
+    from toolkit.letters.supporters import _csv_rows
+
+    text = ('\r\n;;\r\nid;name;email;county;personal_paragraph\r\nu-1;Åse Ø;a@example.org;Os;"To linjer\r\nmed «sitat»"\r\n'
+            'u-2;Bjørn;b@example.org;Os;Én linje\ru-3;Kari;c@example.org;Os;""\n\nu-4;Pål;d@example.org;Os;x;ekstra\r\n')
+    data = text.encode("utf-8")
+    whole = list(_csv_rows([data], "utf-8-sig"))
+    assert [number for number, _, _ in whole] == [3, 4, 5, 6, 8]  # spreadsheet rows: a quoted line break is one row
+    assert whole[1][2]["personal_paragraph"] == "To linjer\r\nmed «sitat»" and whole[4][1] == "wide"
+    for size in (1, 2, 3, 5, 7, 64):
+        assert list(_csv_rows([data[i : i + size] for i in range(0, len(data), size)], "utf-8-sig")) == whole, size
+
+
+def _supporters_text(rows, separator=";") -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=separator, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def test_streamed_supporters_read_what_excel_saves(with_mps, tmp_path):
+    """The streamed reader reads supporters.csv as sources.read_csv reads the other lists: UTF-16 from
+    Excel's "Unicode Text", Excel's "sep=" line, and the same errors for NUL bytes, a workbook saved
+    under a .csv name and a cell that runs to the end of the file."""
+    from toolkit.core.errors import Problems
+    from toolkit.letters.supporters import load_supporters
+
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    rows = supporter_rows(12)
+    rows[3]["name"] = "Åse Ødegård-Ærlig"
+    expected = [(r["id"], r["name"], r["email"]) for r in rows]
+    path = tmp_path / "supporters.csv"
+
+    def load(data: bytes):
+        path.write_bytes(data)
+        problems = Problems()
+        source = load_supporters(path, campaign, problems)
+        return source, problems
+
+    cases = {
+        "utf-16 with BOM, tabs": _supporters_text(rows, "\t").encode("utf-16"),
+        "utf-16-le without BOM": _supporters_text(rows, "\t").encode("utf-16-le"),
+        "sep= line": ("sep=,\r\n" + _supporters_text(rows, ",")).encode("cp1252"),
+    }
+    for name, content in cases.items():
+        source, problems = load(content)
+        assert problems.errors == [], (name, problems.errors)
+        assert [(s.id, s.name, s.email) for s in source] == expected, name
+        assert [s.row for s in source][:2] == [2, 3], name  # the sep= line is not a row, as in Excel
+    # A row with a mistake after the sep= line is named by its row as Excel shows it.
+    bad = [dict(row) for row in rows]
+    bad[1]["email"] = "ikke-en-adresse"
+    _, problems = load(("sep=;\r\n" + _supporters_text(bad)).encode("utf-8"))
+    assert [(p.row, p.field) for p in problems.errors] == [(3, "email")]
+
+    text = _supporters_text(rows)
+    _, problems = load(text.encode("utf-8").replace(b"\r\nu-00004", b"\r\nu-0\x000004"))
+    assert [(p.line, p.message.split(" har ")[0]) for p in problems.errors] == [(6, "Linje 6")]
+    _, problems = load(b"PK\x03\x04" + bytes(200))
+    assert "Excel- eller Word-fil" in problems.errors[0].message
+    _, problems = load((text + 'u-99;"Uavsluttet;x@example.org;Os\r\n' + "x" * 140_000).encode("utf-8"))
+    assert len(problems.errors) == 1 and "har mer enn 131 072 tegn" in problems.errors[0].message
+    assert problems.errors[0].row == 14
+
+
+def test_supporters_xlsx_is_read_whole_and_gives_the_same_letters(with_mps, tmp_path):
+    """supporters.xlsx is not streamed (the workbook is read whole), but gives the same supporters,
+    variants and problems as the same list in supporters.csv; both files at once is an error."""
+    import openpyxl
+
+    from toolkit.core.errors import Problems
+    from toolkit.letters.supporters import SupporterSource, load_supporters
+
+    campaign, _ = check_campaign(with_mps, LETTER_DATE)
+    rows = supporter_rows(40)
+    rows[5]["email"] = rows[2]["email"]
+    csv_path = tmp_path / "csv" / "supporters.csv"
+    csv_path.parent.mkdir()
+    write_rows(csv_path, rows, delimiter=";")
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Underskrivere"
+    workbook.active.append(list(rows[0]))
+    for row in rows:
+        workbook.active.append(list(row.values()))
+    xlsx_path = tmp_path / "supporters.xlsx"
+    workbook.save(xlsx_path)
+
+    from_csv, from_xlsx = Problems(), Problems()
+    csv_source = load_supporters(csv_path, campaign, from_csv)
+    xlsx_source = load_supporters(tmp_path / "supporters.csv", campaign, from_xlsx)  # the workbook beside the name
+    assert isinstance(xlsx_source, SupporterSource) and xlsx_source.table is not None
+    assert [(p.row, p.field, p.message) for p in from_xlsx.errors] == [(7, "email", "Adressen står også på rad 4.")]
+    assert [(p.row, p.field, p.message) for p in from_xlsx.errors] == [(p.row, p.field, p.message) for p in from_csv.errors]
+    assert "supporters.xlsx, ark «Underskrivere», rad 7, kolonne C «email»" in str(from_xlsx.errors[0])
+    assert list(xlsx_source.with_variants()) == list(csv_source.with_variants())
+
+    write_rows(tmp_path / "supporters.csv", rows)
+    both = Problems()
+    assert load_supporters(tmp_path / "supporters.csv", campaign, both) == ()
+    assert "Både supporters.csv og supporters.xlsx finnes" in both.errors[0].message

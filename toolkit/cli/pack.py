@@ -60,8 +60,17 @@ def validate(campaign_dir: Path):
               help="Med --supporters: send også et brev fra hver underskriver til dette departementet (for eksempel JD).")
 @click.option("--reminders", is_flag=True,
               help="Skriv en påminnelse til hver mottaker som ikke har svart etter letters.remind_after_days dager (standard 21).")
+@click.option("--pack", "pack", type=click.Choice(["filer", "zip"]), default="filer",
+              help="Med --supporters: «filer» (standard) skriver hvert brev som egne filer; «zip» samler hver underskrivers "
+                   "brev (DOCX, tekst, e-post, utskriftsfil) i én brev.zip; e-postene ligger også løse ved siden av, til «toolkit send».")
+@click.option("--only", "only", type=click.Choice(["eml"]), default=None,
+              help="Med --supporters: «eml» skriver bare e-postene (og manifestet), ikke DOCX- og tekstfiler. "
+                   "Til en kjøring som bare skal sendes.")
+@click.option("--max-mb", "max_mb", type=float, default=None, metavar="MB",
+              help="Med --supporters: sikkerhetsgrensen for hvor stor FIL kan være (standard 1024 MB).")
 def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, ...],
-            supporters_file: Path | None, ministries: tuple[str, ...], reminders: bool = False):
+            supporters_file: Path | None, ministries: tuple[str, ...], reminders: bool = False,
+            pack: str = "filer", only: str | None = None, max_mb: float | None = None):
     """Lag brev til mottakerne: DOCX, tekst og e-post (.eml), en utskriftsfil og en oversikt.
 
     Med --supporters skriver hver underskriver til representantene fra sitt valgdistrikt, og
@@ -80,14 +89,20 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
 
     when = parse_letter_date(letter_date)
     if reminders:
-        if selectors or supporters_file or ministries:
-            raise click.UsageError("--reminders brukes alene (uten --to, --supporters og --ministry).")
+        if selectors or supporters_file or ministries or pack != "filer" or only or max_mb:
+            raise click.UsageError("--reminders brukes alene (uten --to, --supporters, --ministry, --pack, --only og --max-mb).")
         from toolkit.cli.reminders import write_reminders_command
 
         write_reminders_command(load_valid(campaign_dir, when), when)
         return
     if ministries and supporters_file is None:
         raise click.UsageError("--ministry brukes sammen med --supporters.")
+    if supporters_file is None and (pack != "filer" or only or max_mb):
+        raise click.UsageError("--pack, --only og --max-mb brukes sammen med --supporters.")
+    if pack == "zip" and only:
+        raise click.UsageError("Velg enten --pack zip eller --only eml.")
+    if max_mb is not None and max_mb <= 0:
+        raise click.BadParameter("Grensen må være et positivt tall (megabyte).", param_hint="--max-mb")
     campaign = load_valid(campaign_dir, when)
     from toolkit.pack import pack_session
 
@@ -97,7 +112,8 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
         with pack_session(campaign, "letters --supporters", echo=_warn):
             try:
                 write_supporters_pack(campaign, supporters_file, when, selectors, ministries,
-                                      progress_bar=progress_bar, echo=click.echo, warn=_yellow)
+                                      progress_bar=progress_bar, echo=click.echo, warn=_yellow,
+                                      pack="zip" if pack == "zip" else "files", only=only or "", max_mb=max_mb)
             except UnknownMinistry as exc:
                 raise click.BadParameter(str(exc), param_hint="--ministry") from None
         return

@@ -71,10 +71,13 @@ def docx_filename(recipient: Recipient) -> str:
 def write_letter_files(
     campaign: Campaign, letter: Letter, letters_dir: Path, emails_dir: Path, letter_date: date, sender=None,
     with_email: bool = True, case: tuple[str, bytes] | None = None,
+    files: dict[str, bytes] | None = None, formats: tuple[str, ...] = ("docx", "txt", "eml"),
 ) -> dict:
     """Write one letter's DOCX, text copy and (unless it is a draft) .eml; return its manifest entry.
 
-    ``case`` is the case attachment (file name and DOCX bytes) the e-mail carries, if any.
+    ``case`` is the case attachment (file name and DOCX bytes) the e-mail carries, if any. With
+    ``files``, the outputs are put there (file name: bytes) instead of on disk, and only the
+    ``formats`` asked for (supporters' ``--pack zip`` and ``--only eml``).
     """
 
     recipient = letter.recipient
@@ -82,11 +85,19 @@ def write_letter_files(
     # The organisation's letterhead.docx, if the campaign has one (read once per run, then cached); a
     # supporter's letter (``sender``) is the supporter's own and keeps its plain layout.
     letterhead = load_letterhead(campaign.folder) if sender is None else None
-    docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language, letterhead=letterhead)
-    # Generated outputs are rewritten by the next build, so they skip the flush to disk (see fsutil).
-    atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes, durable=False)
+    docx_bytes = b""
+    if files is None or "docx" in formats or (with_email and campaign.attach_docx):
+        docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language, letterhead=letterhead)
     text = letter.text
-    atomic_write_text(letters_dir / f"{stem}.txt", text, durable=False)
+    if files is not None:
+        if "docx" in formats:
+            files[f"{stem}.docx"] = docx_bytes
+        if "txt" in formats:
+            files[f"{stem}.txt"] = text.encode("utf-8")
+    else:
+        # Generated outputs are rewritten by the next build, so they skip the flush to disk (see fsutil).
+        atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes, durable=False)
+        atomic_write_text(letters_dir / f"{stem}.txt", text, durable=False)
     if not with_email:
         # A draft still missing the signer's own words: nothing that could be sent is written.
         from toolkit.pack import remove_own
@@ -108,7 +119,10 @@ def write_letter_files(
         campaign, recipient, subject, text, letter_date,
         language=letter.language, sender=sender, attachments=attachments,
     )
-    atomic_write_bytes(emails_dir / f"{stem}.eml", eml, durable=False)
+    if files is not None:
+        files[f"{stem}.eml"] = eml
+    else:
+        atomic_write_bytes(emails_dir / f"{stem}.eml", eml, durable=False)
     entry = {
         "recipient": recipient.id,
         "name": recipient.name,

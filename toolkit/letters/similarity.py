@@ -10,6 +10,14 @@ Comparison goes through an inverted index from hash to letters and counts shared
 so no two texts are ever compared directly and thousands of letters take seconds. A batch's
 fingerprints are kept packed (``Fingerprints``) until the batch is compared, so memory stays nearly
 flat in the number of letters.
+
+Large batches (over ``EXACT_UP_TO`` letters) are not counted letter against letter, which grows with
+the square of the batch: ``compare(..., threshold=t)`` finds every pair whose Dice coefficient can
+reach ``t`` with prefix filtering (``_candidates``; Bayardo et al., "Scaling up all pairs similarity
+search", WWW 2007, and Xiao et al.'s PPJoin), then computes the exact coefficient of those pairs only.
+The filter is exact, not probabilistic: every pair at or over ``t`` is a candidate, so the letters over
+the threshold, their scores and the letters they are most like are those of the all-pairs count.
+Under the threshold, a large batch's scores are not known exactly, and the result says so.
 """
 
 from __future__ import annotations
@@ -17,8 +25,10 @@ from __future__ import annotations
 import re
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 from toolkit.core.markup import Paragraph
 
@@ -27,6 +37,9 @@ KEEP_MASK = 0xF
 BODY_STYLES = {"Body", "ListBullet"}
 # Everything but letters and digits, in any script (\W is Unicode-aware; "_" counts as a word character).
 NOT_WORD = re.compile(r"[\W_]+")
+# Bytes of hashes a batch keeps in memory before the rest goes to a temporary file, and about how many
+# bytes the comparison of a large batch works in at once (its state beyond that is in temporary files).
+MEMORY_BUDGET = 4 * 1024 * 1024
 BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
@@ -89,32 +102,167 @@ class Fingerprints:
     """A batch of letters' fingerprints in flat arrays, added as the letters are written.
 
     A batch is compared only once every letter is written, so its fingerprints are kept until then:
-    here at four bytes a hash and a few bytes a letter (besides its key), where an ``Item`` per letter
-    costs some 500 bytes. This keeps a run's peak memory nearly flat in the number of letters.
+    here at four bytes a hash and thirteen bytes a letter. A letter's key is its group's name, "/" and
+    a name shared by many letters (a supporter's id and the recipient's), so keys are not held as one
+    string per letter. Past ``budget`` bytes of hashes, the hashes go to an unnamed temporary file in
+    ``spill_dir`` (removed by the system when it is closed), so a batch of a million letters does not
+    grow the memory of the run that writes it.
     """
 
-    def __init__(self, items=()):
-        self.keys: list[str] = []
-        self.group_names: list[str] = []
-        self._group_numbers: dict[str, int] = {}
+    def __init__(self, items=(), *, budget: int | None = None, spill_dir: Path | None = None,
+                 contiguous_groups: bool = False):
+        # ``contiguous_groups``: the caller adds each group's letters together (a supporter's letters come
+        # back from a worker together), so a group is new when it differs from the last one, and no
+        # table from names to numbers is kept.
+        self.group_names = _Strings()
+        self._group_numbers: dict[str, int] | None = None if contiguous_groups else {}
+        self._names: list[str] = []
+        self._name_numbers: dict[str, int] = {}
         self.groups = array("I")  # per letter: its group's index in group_names
-        self.sizes = array("I")  # per letter: how many hashes it has
-        self.hashes = array("I")  # every letter's hashes (CRC32 values), one letter after the other
+        self.names = array("H")  # per letter: its name's index (widened to "I" past 65,535 names)
+        self.in_group = array("B")  # per letter: 1 when its key is "group/name", 0 when it is the name alone
+        self.sizes = array("H")  # per letter: how many hashes it has (widened past 65,535)
+        self._hashes = array("I")  # the hashes not yet in the file, one letter after the other
+        self.budget = MEMORY_BUDGET if budget is None else budget
+        self.spill_dir = spill_dir
+        self._file: BinaryIO | None = None  # the temporary file with the first hashes, once they pass the budget
+        self._spilled = 0  # how many hashes are in it
         for item in items:
             self.add(item)
 
     def add(self, item: Item) -> None:
-        number = self._group_numbers.get(item.group)
-        if number is None:
-            number = self._group_numbers[item.group] = len(self.group_names)
-            self.group_names.append(item.group)
-        self.keys.append(item.key)
+        if self._group_numbers is None:
+            number = len(self.group_names) - 1
+            if number < 0 or self.group_names[number] != item.group:
+                number = len(self.group_names)
+                self.group_names.append(item.group)
+        else:
+            known = self._group_numbers.get(item.group)
+            if known is None:
+                known = self._group_numbers[item.group] = len(self.group_names)
+                self.group_names.append(item.group)
+            number = known
+        key = item.key
+        prefix = item.group + "/"
+        inside = key.startswith(prefix) and len(key) > len(prefix)
+        name = key[len(prefix):] if inside else key
+        name_number = self._name_numbers.get(name)
+        if name_number is None:
+            name_number = self._name_numbers[name] = len(self._names)
+            self._names.append(name)
         self.groups.append(number)
+        if name_number > 0xFFFF and self.names.typecode == "H":
+            self.names = array("I", self.names)
+        self.names.append(name_number)
+        self.in_group.append(inside)
+        if len(item.hashes) > 0xFFFF and self.sizes.typecode == "H":
+            self.sizes = array("I", self.sizes)
         self.sizes.append(len(item.hashes))
-        self.hashes.extend(item.hashes)
+        self._hashes.extend(item.hashes)
+        if len(self._hashes) * 4 > self.budget:
+            self._spill()
+
+    def _spill(self) -> None:
+        import tempfile
+
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="likhet-", dir=self.spill_dir)
+        spill = self._file
+        spill.seek(0, 2)
+        self._hashes.tofile(spill)
+        self._spilled += len(self._hashes)
+        self._hashes = array("I")
+
+    def key(self, stored: int) -> str:
+        name = self._names[self.names[stored]]
+        return f"{self.group_names[self.groups[stored]]}/{name}" if self.in_group[stored] else name
+
+    @property
+    def keys(self) -> _Column:
+        return _Column(self.key, len(self))
+
+    @property
+    def spilled(self) -> bool:
+        return self._file is not None
+
+    @property
+    def hashes(self) -> array:
+        """Every letter's hashes, one letter after the other (read back into memory if they were spilled)."""
+        if self._file is None:
+            return self._hashes
+        every = array("I")
+        self._file.seek(0)
+        every.fromfile(self._file, self._spilled)
+        every.extend(self._hashes)
+        return every
+
+    def read(self, first: int, count: int):
+        """``count`` hashes from the ``first``, as a numpy array (from the file once spilled)."""
+        import numpy
+
+        if self._file is not None and len(self._hashes):
+            self._spill()  # everything in one place before it is read
+        if self._file is None:
+            return numpy.frombuffer(self._hashes, dtype=numpy.uint32)[first : first + count]
+        self._file.seek(4 * first)
+        return numpy.fromfile(self._file, dtype=numpy.uint32, count=count)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.groups)
+
+
+class _Strings:
+    """A list of strings kept as one UTF-8 buffer and offsets: some 10 bytes a string instead of 60."""
+
+    def __init__(self):
+        self._data = bytearray()
+        self._ends = array("Q")
+
+    def append(self, value: str) -> None:
+        self._data += value.encode("utf-8")
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index: int) -> str:
+        if index < 0:
+            index += len(self._ends)
+        start = self._ends[index - 1] if index else 0
+        return self._data[start : self._ends[index]].decode("utf-8")
+
+    def __iter__(self):
+        return map(self.__getitem__, range(len(self._ends)))
+
+
+class _Column(Sequence[str]):
+    """A read-only sequence whose items are made when asked for (a key or a sender per letter)."""
+
+    def __init__(self, get, length: int):
+        self._get, self._length = get, length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._get(i) for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        return self._get(index)
+
+    def __iter__(self):
+        return map(self._get, range(self._length))
+
+    def __eq__(self, other):
+        return list(self) == list(other)
 
 
 @dataclass
@@ -125,11 +273,14 @@ class Result:
     and ``partners[n]`` the number of the letter it is most like (-1 for none).
     """
 
-    keys: list[str] = field(default_factory=list)
-    senders: list[str] = field(default_factory=list)  # each letter's group
+    keys: Sequence[str] = field(default_factory=list)
+    senders: Sequence[str] = field(default_factory=list)  # each letter's group
     scores: Sequence[float] = field(default_factory=lambda: array("d"))
     partners: Sequence[int] = field(default_factory=lambda: array("i"))
     pairs: list[tuple[float, str, str]] = field(default_factory=list)
+    # Scores from this value up are exact. A large batch compared with a threshold (see ``compare``) knows
+    # only the letters at or over it: the others have score 0.0 and no partner here, and mean "under".
+    exact_from: float = 0.0
 
     @property
     def best(self) -> dict[str, tuple[float, str | None]]:
@@ -139,14 +290,38 @@ class Result:
     def rows(self, by_score: bool = True):
         """Yield ``(key, group, score, other key or None)`` per letter, most similar first (ties by key)."""
         numbers = range(len(self.keys))
-        # A stable sort, reversed, keeps equal scores in key order.
-        order = sorted(numbers, key=self.scores.__getitem__, reverse=True) if by_score else numbers
+        if by_score and len(numbers) > SMALL_BATCH:
+            order: Iterable[int] = self._by_score()
+        else:
+            # A stable sort, reversed, keeps equal scores in key order.
+            order = sorted(numbers, key=self.scores.__getitem__, reverse=True) if by_score else numbers
         for number in order:
             partner = self.partners[number]
             yield self.keys[number], self.senders[number], self.scores[number], self.keys[partner] if partner >= 0 else None
 
+    def known(self, score: float) -> bool:
+        """Whether ``score`` is a letter's exact highest similarity (not "under ``exact_from``")."""
+        return score >= self.exact_from
+
+    def _by_score(self):
+        """The letters' numbers by descending score, equal scores in key order (as a stable sort gives).
+
+        The letters with a score are sorted; those without (0.0: in a large batch, all "under") follow in
+        key order, found a block at a time, so nothing of the size of the batch is made beside it.
+        """
+        import numpy
+
+        scores = numpy.asarray(self.scores, dtype=numpy.float64)
+        scored = numpy.flatnonzero(scores)
+        yield from map(int, scored[numpy.argsort(-scores[scored], kind="stable")])
+        del scored
+        block = 1 << 16
+        for first in range(0, len(scores), block):
+            yield from map(int, numpy.flatnonzero(scores[first : first + block] == 0) + first)
+
     def histogram(self) -> list[tuple[float, float, int]]:
-        """Counts of letters by their highest similarity, in tenths."""
+        """Counts of letters by their highest similarity, in tenths (under ``exact_from``: in the bins
+        below it, at 0.0, and to be read as "under")."""
         counts = [0] * (len(BINS) - 1)
         for score in self.scores:
             index = min(int(score * 10), len(counts) - 1)
@@ -154,32 +329,74 @@ class Result:
         return [(BINS[i], BINS[i + 1], counts[i]) for i in range(len(counts))]
 
     def over(self, threshold: float) -> list[str]:
-        return [key for key, score in zip(self.keys, self.scores) if score > threshold]
+        return [self.keys[number] for number, score in enumerate(self.scores) if score > threshold]
 
 
 # Below this many letters, counting in Python is quicker than importing numpy (a tenth of a second).
 SMALL_BATCH = 100
+# Up to this many letters, every letter's highest similarity is counted exactly (a few seconds at most);
+# over it, with a threshold, only the pairs that can reach the threshold are (see ``_best_over``).
+EXACT_UP_TO = 20_000
+CHUNK_ROWS = 1 << 18  # rows of candidate pairs or tokens handled at once: memory stays bounded
 
 
-def compare(items: Fingerprints | list[Item], worst: int = 20) -> Result:
+def compare(items: Fingerprints | list[Item], worst: int = 20, threshold: float | None = None,
+            exact_up_to: int | None = None) -> Result:
     """Find each letter's most similar letter in another group, without comparing every pair of texts.
 
     The hashes of all letters, with the letter each came from, make an inverted index; per letter it
     gives the letters that share each of its hashes, and the shared hashes are counted. numpy counts
     them in C (``_best_numpy``): a batch of 10,000 letters takes a second and a few megabytes; a small
     batch is counted in plain Python (``_best_small``), with the same result. Ties go to the smaller key.
+
+    With a ``threshold`` and more than ``exact_up_to`` letters (default ``EXACT_UP_TO``), counting each
+    letter against all would grow with the square of the batch; then only the pairs whose coefficient
+    can reach the threshold are found (``_best_over``, in near-linear time and bounded memory) and scored
+    exactly. The letters at or over the threshold, their scores and partners are the same; the result's
+    ``exact_from`` says that the others are only known to be under it.
     """
     store = items if isinstance(items, Fingerprints) else Fingerprints(items)
     count = len(store)
     if not count:
         return Result()
     # Letters are numbered in key order; ``added[n]`` is where letter n stands in the store.
-    added = array("l", sorted(range(count), key=store.keys.__getitem__))
-    found = _best_small if count < SMALL_BATCH else _best_numpy
-    scores, partners = found(store, added)
-    keys = [store.keys[stored] for stored in added]
-    senders = [store.group_names[store.groups[stored]] for stored in added]
-    return Result(keys, senders, scores, partners, _worst_pairs(keys, scores, partners, worst))
+    added = _key_order(store)
+    limit = EXACT_UP_TO if exact_up_to is None else exact_up_to
+    exact_from = 0.0
+    if threshold is not None and count > limit:
+        scores, partners = _best_over(store, added, threshold)
+        exact_from = threshold
+    else:
+        found = _best_small if count < SMALL_BATCH else _best_numpy
+        scores, partners = found(store, added)
+    keys = _Column(lambda number: store.key(added[number]), count)
+    senders = _Column(lambda number: store.group_names[store.groups[added[number]]], count)
+    return Result(keys, senders, scores, partners, _worst_pairs(keys, scores, partners, worst), exact_from)
+
+
+def _key_order(store: Fingerprints) -> array:
+    """The stored positions of the letters in the order of their keys (equal keys: in the order added)."""
+    count = len(store)
+    inside = set(store.in_group)
+    if count < SMALL_BATCH or len(inside) != 1 or any("/" in name for name in store.group_names):
+        return array("l", sorted(range(count), key=store.key))
+    import numpy
+
+    # Keys "group/name" sort as (group + "/", name) when no group has a "/" of its own: ranks, not strings.
+    # Ranks and the order in 4 bytes a letter: the order is kept as long as the result (its keys).
+    names = store._names
+    name_rank = numpy.empty(len(names), dtype=numpy.int32)
+    name_rank[sorted(range(len(names)), key=names.__getitem__)] = numpy.arange(len(names), dtype=numpy.int32)
+    by_name = name_rank[numpy.frombuffer(store.names, dtype=_dtype(store.names))]
+    if inside == {0}:
+        order = numpy.argsort(by_name, kind="stable")
+    else:
+        groups = store.group_names
+        group_rank = numpy.empty(len(groups), dtype=numpy.int32)
+        group_rank[sorted(range(len(groups)), key=lambda g: groups[g] + "/")] = numpy.arange(len(groups), dtype=numpy.int32)
+        order = numpy.lexsort((by_name, group_rank[numpy.frombuffer(store.groups, dtype=numpy.uint32)]))
+    del by_name
+    return array("i", order.astype(numpy.int32).tobytes())
 
 
 def _best_small(store: Fingerprints, added) -> tuple[array, array]:
@@ -219,7 +436,7 @@ def _best_numpy(store: Fingerprints, added) -> tuple[array, array]:
     added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
     number_of = numpy.empty(count, dtype=numpy.int32)
     number_of[added] = numpy.arange(count, dtype=numpy.int32)
-    stored_sizes = numpy.frombuffer(store.sizes, dtype=numpy.uint32)
+    stored_sizes = numpy.frombuffer(store.sizes, dtype=_dtype(store.sizes))
     starts = numpy.zeros(count + 1, dtype=numpy.int64)
     numpy.cumsum(stored_sizes, out=starts[1:])
     hashes = numpy.frombuffer(store.hashes, dtype=numpy.uint32)
@@ -243,7 +460,7 @@ def _best_numpy(store: Fingerprints, added) -> tuple[array, array]:
             continue
         lows = numpy.searchsorted(sorted_hashes, mine, "left").tolist()
         highs = numpy.searchsorted(sorted_hashes, mine, "right").tolist()
-        others = numpy.concatenate([postings[low:high] for low, high in zip(lows, highs)])
+        others = numpy.concatenate([postings[low:high] for low, high in zip(lows, highs, strict=True)])
         shared = numpy.bincount(others, minlength=count)
         candidates = numpy.flatnonzero(shared)
         candidates = candidates[group_of[candidates] != group_of[number]]  # the same signer's own letters are not compared
@@ -255,7 +472,282 @@ def _best_numpy(store: Fingerprints, added) -> tuple[array, array]:
     return scores, partners
 
 
-def _worst_pairs(keys: list[str], scores, partners, worst: int) -> list[tuple[float, str, str]]:
+def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, array]:
+    """Each letter's highest score and partner, for the letters whose highest score is at least
+    ``threshold``; 0.0 and -1 for the others. Exact for those letters, in near-linear time.
+
+    Prefix filtering: order all hashes from the rarest to the most common (ties by value). If two sets
+    x and y (|y| ≤ |x|) have Dice(x, y) ≥ t, they share at least α = ⌈t(|x|+|y|)/2⌉ hashes, so they share
+    a hash among x's first |x| − ⌈τ|x|⌉ + 1 (τ = t/(2−t): |y| ≥ τ|x|) and y's first |y| − ⌈t|y|⌉ + 1
+    (Xiao et al., PPJoin, WWW 2008; Bayardo et al., WWW 2007). So only those short prefixes, made of
+    the rarest hashes (a supporter's own words rather than the template's), are joined; hashes whose
+    letters all belong to one group are dropped before the join; each candidate pair's shared hashes are
+    then counted exactly. A letter's best pair at or over ``t`` is always a candidate, so its score and
+    partner (ties to the smaller key) are the all-pairs ones.
+
+    The work is done in partitions of about ``MEMORY_BUDGET`` bytes (by hash value, then by letter),
+    written to a temporary folder beside the store's file, so memory does not grow with the batch.
+    """
+    import numpy
+
+    count = len(store)
+    added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
+    number_of = numpy.empty(count, dtype=numpy.int32)  # each stored letter's number in key order
+    number_of[added] = numpy.arange(count, dtype=numpy.int32)
+    # Per letter, what lives through the whole check: the store's own arrays (views, not copies), the
+    # key order and its inverse, each letter's start, best score and partner; 29 bytes a letter.
+    sizes = numpy.frombuffer(store.sizes, dtype=_dtype(store.sizes))
+    group = numpy.frombuffer(store.groups, dtype=numpy.uint32)
+    best = numpy.zeros(count, dtype=numpy.float64)  # per stored letter
+    partner = numpy.full(count, -1, dtype=numpy.int32)
+    total = int(numpy.sum(sizes, dtype=numpy.int64))
+    starts = numpy.zeros(count + 1, dtype=numpy.int32 if total < 1 << 30 else numpy.int64)
+    numpy.cumsum(sizes, dtype=starts.dtype, out=starts[1:])
+    tau = threshold / (2 - threshold)
+    part = max(1 << 16, MEMORY_BUDGET // 32)  # entries per partition (about 32 bytes each at the peak)
+    bits = max(0, (total // part).bit_length())
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="likhet-", dir=store.spill_dir) as name:
+        folder = Path(name)
+        # 1. Each (hash, letter) to the partition of its hash.
+        by_hash = _Partitions(folder / "a", 1 << bits)
+        for first, last in _letter_ranges(starts, part):
+            hashes = store.read(int(starts[first]), int(starts[last] - starts[first]))
+            letters = numpy.repeat(numpy.arange(first, last, dtype=numpy.uint32), sizes[first:last])
+            by_hash.add(_spread(hashes, bits), hashes, letters)
+        # 2. Per hash: how many letters have it, and whether they are all one group's; to letter ranges.
+        ranges = list(_letter_ranges(starts, part))
+        bounds = numpy.array([first for first, _ in ranges] + [count], dtype=numpy.int64)
+        by_letter = _Partitions(folder / "b", len(ranges))
+        for hashes, letters in by_hash.read(2):
+            values, inverse, often = numpy.unique(hashes, return_inverse=True, return_counts=True)
+            inverse = inverse.reshape(-1)
+            groups = group[letters]
+            order = numpy.argsort(inverse, kind="stable")
+            firsts = numpy.searchsorted(inverse[order], numpy.arange(len(values)))
+            mixed = numpy.minimum.reduceat(groups[order], firsts) != numpy.maximum.reduceat(groups[order], firsts)
+            del order, groups, firsts, values
+            where = numpy.searchsorted(bounds, letters, "right") - 1
+            by_letter.add(where, letters, often[inverse].astype(numpy.uint32), hashes, mixed[inverse].astype(numpy.uint32))
+        by_hash.remove()
+        # 3. Per letter range: each letter's hashes from the rarest; its prefixes' mixed hashes, to hash partitions.
+        prefixes = _Partitions(folder / "c", 1 << bits)
+        for letters, often, hashes, mixed in by_letter.read(4):
+            order = numpy.lexsort((hashes, often, letters))
+            letters, hashes, mixed = letters[order], hashes[order], mixed[order]
+            del order, often
+            within = numpy.arange(len(letters), dtype=numpy.int64) - numpy.searchsorted(letters, letters, "left")
+            mine = sizes[letters].astype(numpy.float64)
+            # ⌈·⌉ taken a hair low, so that rounding can only make a prefix longer (more candidates), never shorter.
+            probe = within < mine - numpy.ceil(tau * mine - 1e-9) + 1
+            indexed = within < mine - numpy.ceil(threshold * mine - 1e-9) + 1
+            del mine
+            keep = (probe | indexed) & (mixed == 1)
+            letters, hashes = letters[keep], hashes[keep]
+            flags = probe[keep].astype(numpy.uint32) | (indexed[keep].astype(numpy.uint32) << 1)
+            prefixes.add(_spread(hashes, bits), hashes, letters, flags)
+        by_letter.remove()
+        # 4. Per hash partition: the join of probe prefixes with index prefixes, filtered.
+        pairs = _Partitions(folder / "d", 1)
+        for hashes, letters, flags in prefixes.read(3):
+            probe = (flags & 1) == 1
+            indexed = (flags & 2) == 2
+            probe_hash, probe_letter = hashes[probe], letters[probe]
+            order = numpy.argsort(hashes[indexed], kind="stable")
+            index_hash, index_letter = hashes[indexed][order], letters[indexed][order]
+            lows = numpy.searchsorted(index_hash, probe_hash, "left")
+            fanout = numpy.searchsorted(index_hash, probe_hash, "right") - lows
+            for first, last in _chunks(fanout):
+                many = fanout[first:last]
+                mine = numpy.repeat(probe_letter[first:last], many)
+                offsets = numpy.arange(int(many.sum()), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(many) - many, many)
+                other = index_letter[numpy.repeat(lows[first:last], many) + offsets]
+                # Letters are indexed from the smallest (by size, then key): a pair is found from its larger letter.
+                fits = (sizes[other] < sizes[mine]) | ((sizes[other] == sizes[mine]) & (number_of[other] < number_of[mine]))
+                fits &= group[other] != group[mine]
+                fits &= sizes[other] >= tau * sizes[mine] - 1e-9
+                found = numpy.unique(mine[fits].astype(numpy.uint64) << numpy.uint64(32) | other[fits])
+                pairs.add(numpy.zeros(len(found), dtype=numpy.int64), found)
+        prefixes.remove()
+        # 5. Per batch of candidate pairs: the exact count of shared hashes, and each letter's best pair.
+        for (found,) in pairs.read(1, limit=part // 4):
+            found = numpy.unique(found)
+            larger = (found >> numpy.uint64(32)).astype(numpy.int64)
+            smaller = (found & numpy.uint64(0xFFFFFFFF)).astype(numpy.int64)
+            del found
+            table = _hash_table(store, starts, numpy.unique(larger))
+            many = sizes[smaller].astype(numpy.int64)
+            shared = numpy.zeros(len(larger), dtype=numpy.int64)
+            for first, last in _chunks(many):
+                row = numpy.repeat(numpy.arange(first, last, dtype=numpy.int64), many[first:last])
+                counts = many[first:last]
+                within = numpy.arange(len(row), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(counts) - counts, counts)
+                wanted = larger[row].astype(numpy.uint64) << numpy.uint64(32)
+                wanted |= _gather(store, starts, smaller[row], within)
+                at = numpy.minimum(numpy.searchsorted(table, wanted), len(table) - 1)
+                shared[first:last] += numpy.bincount(row[table[at] == wanted] - first, minlength=last - first)
+            scores = 2 * shared.astype(numpy.float64) / numpy.maximum(sizes[larger].astype(numpy.int64) + sizes[smaller], 1)
+            good = scores >= threshold * (1 - 1e-12)
+            _keep_best(best, partner, number_of, numpy.concatenate([larger[good], smaller[good]]),
+                       numpy.concatenate([smaller[good], larger[good]]), numpy.concatenate([scores[good], scores[good]]))
+    del starts, sizes
+    result_scores, result_partners = array("d", bytes(8 * count)), array("i", [-1]) * count
+    for stored in numpy.flatnonzero(partner >= 0).tolist():
+        number = int(number_of[stored])
+        result_scores[number], result_partners[number] = round(float(best[stored]), 4), int(number_of[partner[stored]])
+    return result_scores, result_partners
+
+
+def _dtype(values: array):
+    import numpy
+
+    return {"H": numpy.uint16, "I": numpy.uint32}[values.typecode]
+
+
+def _keep_best(best, partner, number_of, letter, other, score) -> None:
+    """Keep, per letter, the higher score, and among equal scores the partner with the smaller key."""
+    import numpy
+
+    if not len(letter):
+        return
+    order = numpy.lexsort((number_of[other], -score, letter))
+    letter, other, score = letter[order], other[order], score[order]
+    firsts = numpy.flatnonzero(numpy.concatenate([[True], letter[1:] != letter[:-1]]))
+    letter, other, score = letter[firsts], other[firsts], score[firsts]
+    now = partner[letter]
+    better = (now < 0) | (score > best[letter])
+    better |= (score == best[letter]) & (now >= 0) & (number_of[other] < number_of[numpy.maximum(now, 0)])
+    best[letter[better]] = score[better]
+    partner[letter[better]] = other[better]
+
+
+def _spread(hashes, bits: int):
+    """A hash's partition among 2**bits (CRC32 values kept have four low zero bits: mixed first)."""
+    import numpy
+
+    if not bits:
+        return numpy.zeros(len(hashes), dtype=numpy.int64)
+    mixed = (hashes.astype(numpy.uint64) * numpy.uint64(2654435761)) & numpy.uint64(0xFFFFFFFF)
+    return (mixed >> numpy.uint64(32 - bits)).astype(numpy.int64)
+
+
+def _letter_ranges(starts, part: int):
+    """Ranges of letters (first, last) with about ``part`` hashes each (at least one letter)."""
+    import numpy
+
+    count = len(starts) - 1
+    first = 0
+    while first < count:
+        last = int(numpy.searchsorted(starts, starts[first] + part, "right")) - 1
+        last = min(max(last, first + 1), count)
+        yield first, last
+        first = last
+
+
+def _hash_table(store: Fingerprints, starts, letters):
+    """The hashes of ``letters`` (sorted stored positions) as sorted (letter << 32 | hash) values."""
+    import numpy
+
+    sizes = (starts[letters + 1] - starts[letters]).astype(numpy.int64)
+    within = numpy.arange(int(sizes.sum()), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(sizes) - sizes, sizes)
+    rows = numpy.repeat(letters, sizes)
+    table = rows.astype(numpy.uint64) << numpy.uint64(32)
+    table |= _gather(store, starts, rows, within)
+    table.sort()
+    return table
+
+
+def _gather(store: Fingerprints, starts, letters, within):
+    """The ``within``-th hash of each of ``letters``: read in runs of the store, never all at once."""
+    import numpy
+
+    positions = starts[letters] + within
+    if not store.spilled:
+        return store.read(0, int(starts[-1]))[positions]
+    result = numpy.empty(len(positions), dtype=numpy.uint32)
+    order = numpy.argsort(positions, kind="stable")
+    sorted_positions = positions[order]
+    span = max(1 << 16, MEMORY_BUDGET // 8)
+    first = 0
+    while first < len(sorted_positions):
+        low = int(sorted_positions[first])
+        last = int(numpy.searchsorted(sorted_positions, low + span, "left"))
+        top = int(sorted_positions[last - 1])
+        block = store.read(low, top - low + 1)
+        result[order[first:last]] = block[sorted_positions[first:last] - low]
+        first = last
+    return result
+
+
+class _Partitions:
+    """Rows of several uint columns appended to one temporary file per partition, read back one at a time."""
+
+    def __init__(self, folder: Path, count: int):
+        folder.mkdir()
+        self.paths = [folder / f"{number}.bin" for number in range(count)]
+        self.handles = [open(path, "wb") for path in self.paths]
+
+    def add(self, where, *columns) -> None:
+        """Append rows; ``where`` gives each row's partition; columns are numpy arrays of one length."""
+        import numpy
+
+        if not len(where):
+            return
+        dtype = numpy.dtype([(f"c{i}", column.dtype) for i, column in enumerate(columns)])
+        rows = numpy.empty(len(where), dtype=dtype)
+        for i, column in enumerate(columns):
+            rows[f"c{i}"] = column
+        self._dtype = dtype
+        if len(self.handles) == 1:
+            rows.tofile(self.handles[0])
+            return
+        order = numpy.argsort(where, kind="stable")
+        rows, where = rows[order], where[order]
+        cuts = numpy.searchsorted(where, numpy.arange(len(self.handles) + 1))
+        for number, handle in enumerate(self.handles):
+            if cuts[number + 1] > cuts[number]:
+                rows[cuts[number] : cuts[number + 1]].tofile(handle)
+
+    def read(self, columns: int, limit: int | None = None):
+        """Yield each partition's columns (in pieces of ``limit`` rows when given); empty ones skipped."""
+        import numpy
+
+        for handle in self.handles:
+            handle.close()
+        dtype = getattr(self, "_dtype", None)
+        for path in self.paths:
+            if dtype is None or not path.stat().st_size:
+                continue
+            with open(path, "rb") as source:
+                while True:
+                    rows = numpy.fromfile(source, dtype=dtype, count=limit if limit else -1)
+                    if not len(rows):
+                        break
+                    yield tuple(numpy.ascontiguousarray(rows[f"c{i}"]) for i in range(columns))
+                    if not limit:
+                        break
+
+    def remove(self) -> None:
+        for path in self.paths:
+            path.unlink(missing_ok=True)
+
+
+def _chunks(counts):
+    """Split ``counts`` (rows each item expands to) into ranges of items of about ``CHUNK_ROWS`` rows."""
+    import numpy
+
+    ends = numpy.cumsum(counts)
+    first = 0
+    while first < len(counts):
+        base = int(ends[first - 1]) if first else 0
+        last = int(numpy.searchsorted(ends, base + CHUNK_ROWS, "right"))
+        last = max(last, first + 1)
+        yield first, last
+        first = last
+
+
+def _worst_pairs(keys: Sequence[str], scores, partners, worst: int) -> list[tuple[float, str, str]]:
     """The ``worst`` most similar pairs, each once, by score and then by key."""
     import heapq
 

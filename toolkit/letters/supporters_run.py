@@ -15,7 +15,7 @@ from typing import Any
 from toolkit.core.errors import Problems, ToolkitError
 from toolkit.core.model import Campaign
 from toolkit.letters.render import select_recipients
-from toolkit.letters.supporters import OUTPUT_FOLDER, OVERVIEW_FILE, load_supporters, write_supporter_letters
+from toolkit.letters.supporters import DEFAULT_MAX_MB, OUTPUT_FOLDER, OVERVIEW_FILE, load_supporters, write_supporter_letters
 from toolkit.pack import public_path
 
 # progress_bar(total, label) -> a context manager whose ``update(n)`` moves the bar on
@@ -27,14 +27,15 @@ class UnknownMinistry(ToolkitError):
 
 
 def write_supporters_pack(campaign: Campaign, supporters_file: Path, when: date, selectors: tuple[str, ...], ministries: tuple[str, ...],
-                          *, progress_bar: ProgressBar, echo: Callable[[str], None], warn: Callable[[str], None]) -> None:
+                          *, progress_bar: ProgressBar, echo: Callable[[str], None], warn: Callable[[str], None],
+                          pack: str = "files", only: str = "", max_mb: float | None = None) -> None:
     """`toolkit letters --supporters FIL`: check the file, then write every supporter's letters.
 
     What the run has to say goes to ``echo`` (and ``warn`` for what needs attention); an unknown
     ``--ministry`` raises ``UnknownMinistry``, which the command line reports against that option.
     """
     problems = Problems()
-    supporters = load_supporters(supporters_file, campaign, problems, supporters_file.name)
+    supporters = load_supporters(supporters_file, campaign, problems, supporters_file.name, max_mb or DEFAULT_MAX_MB)
     problems.raise_if_errors()
     mps = [r for r in campaign.recipients if r.kind == "mp"]
     chosen = select_recipients(mps, selectors) if selectors else mps
@@ -46,9 +47,11 @@ def write_supporters_pack(campaign: Campaign, supporters_file: Path, when: date,
             raise UnknownMinistry(f"Departementet «{ministry}» finnes ikke i recipients.csv. Bruk en av: {known}.")
         extra.extend(match)
     with progress_bar(len(supporters), "Underskrivere") as bar:
-        report = write_supporter_letters(campaign, supporters, when, representatives=chosen, extra=tuple(extra), progress=bar.update)
+        report = write_supporter_letters(campaign, supporters, when, representatives=chosen, extra=tuple(extra), progress=bar.update,
+                                         pack=pack, only=only)
     out = public_path(campaign.output_dir / OUTPUT_FOLDER)
-    echo(f"{report.letters} brev fra {report.supporters} underskrivere, én mappe per underskriver i {out}.")
+    inside = {"zip": " (brevene samlet i brev.zip, e-postene ved siden av)", "eml": " (bare e-postene)"}.get(only or pack, "")
+    echo(f"{report.letters} brev fra {report.supporters} underskrivere, én mappe per underskriver i {out}{inside}.")
     echo(f"Oversikten over hvem som har fått hva, står i {out / OVERVIEW_FILE}.")
     if report.without_letters:
         warn(
