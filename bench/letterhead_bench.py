@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     load_after = os.getloadavg()
     medians = {name: statistics.median(values) for name, values in runs.items()}
     # The ratio within each repeat (the three ran back to back), then the median over the repeats.
-    per_repeat = {name: statistics.median(peer / ours for ours, peer in zip(runs[name], runs["docxtpl, brevhode"]))
+    per_repeat = {name: statistics.median(peer / ours for ours, peer in zip(runs[name], runs["docxtpl, brevhode"], strict=True))
                   for name in ("toolkit, vanlig", "toolkit, brevhode")}
     rate = {name: count / seconds for name, seconds in medians.items()}
     info = machine()

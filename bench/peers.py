@@ -7,7 +7,8 @@ started by bench/run.py once per measurement, so the process's peak memory is it
 
 LETTERS.jsonl has one letter a line, ``{"stem", "title", "paragraphs": [[style, [[text, bold, italic], …]], …]}``,
 the paragraphs the toolkit rendered for the same supporters; it is read one line at a time, and
-only the first LIMIT letters are written when LIMIT is given. The result (letters, seconds of the writing loop) is printed as JSON on the last line.
+only the first LIMIT letters are written when LIMIT is given.
+The result (letters, seconds of the writing loop) is printed as JSON on the last line.
 """
 
 from __future__ import annotations
