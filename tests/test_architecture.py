@@ -43,11 +43,8 @@ UPWARD = {
 # Libraries that take long to import: imported inside the functions that use them, never at start-up.
 HEAVY = {"docx", "openpyxl", "pandas", "PIL", "yagmail", "jinja2", "numpy", "lxml", "babel", "icalendar",
          "twitter_text", "aiosmtpd", "imapclient", "markdown", "weasyprint", "reportlab"}
-# Modules another branch rewrites at the same time; the lead moves their imports at the merge.
-PENDING: dict[str, str] = {
-    "toolkit/letters/supporters.py": "issue 17 rewrites this module; its function-local imports move up at the merge",
-    "toolkit/letters/similarity.py": "issue 17 rewrites this module; its numpy import gets its comment at the merge",
-}
+# Modules exempt from the comment rule while another branch rewrites them (none now; the lead empties it at the merge).
+PENDING: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,7 @@ class Fingerprints:
 
     def read(self, first: int, count: int):
         """``count`` hashes from the ``first``, as a numpy array (from the file once spilled)."""
-        import numpy
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
         if self._file is not None and len(self._hashes):
             self._spill()  # everything in one place before it is read
@@ -309,7 +309,7 @@ class Result:
         The letters with a score are sorted; those without (0.0: in a large batch, all "under") follow in
         key order, found a block at a time, so nothing of the size of the batch is made beside it.
         """
-        import numpy
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
         scores = numpy.asarray(self.scores, dtype=numpy.float64)
         scored = numpy.flatnonzero(scores)
@@ -380,7 +380,7 @@ def _key_order(store: Fingerprints) -> array:
     inside = set(store.in_group)
     if count < SMALL_BATCH or len(inside) != 1 or any("/" in name for name in store.group_names):
         return array("l", sorted(range(count), key=store.key))
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     # Keys "group/name" sort as (group + "/", name) when no group has a "/" of its own: ranks, not strings.
     # Ranks and the order in 4 bytes a letter: the order is kept as long as the result (its keys).
@@ -430,7 +430,7 @@ def _best_small(store: Fingerprints, added) -> tuple[array, array]:
 
 def _best_numpy(store: Fingerprints, added) -> tuple[array, array]:
     """Each letter's highest score (rounded) and the number of that letter, counted with numpy."""
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     count = len(added)
     added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
@@ -488,7 +488,7 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
     The work is done in partitions of about ``MEMORY_BUDGET`` bytes (by hash value, then by letter),
     written to a temporary folder beside the store's file, so memory does not grow with the batch.
     """
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     count = len(store)
     added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
@@ -600,14 +600,14 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
 
 
 def _dtype(values: array):
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     return {"H": numpy.uint16, "I": numpy.uint32}[values.typecode]
 
 
 def _keep_best(best, partner, number_of, letter, other, score) -> None:
     """Keep, per letter, the higher score, and among equal scores the partner with the smaller key."""
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     if not len(letter):
         return
@@ -624,7 +624,7 @@ def _keep_best(best, partner, number_of, letter, other, score) -> None:
 
 def _spread(hashes, bits: int):
     """A hash's partition among 2**bits (CRC32 values kept have four low zero bits: mixed first)."""
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     if not bits:
         return numpy.zeros(len(hashes), dtype=numpy.int64)
@@ -634,7 +634,7 @@ def _spread(hashes, bits: int):
 
 def _letter_ranges(starts, part: int):
     """Ranges of letters (first, last) with about ``part`` hashes each (at least one letter)."""
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     count = len(starts) - 1
     first = 0
@@ -647,7 +647,7 @@ def _letter_ranges(starts, part: int):
 
 def _hash_table(store: Fingerprints, starts, letters):
     """The hashes of ``letters`` (sorted stored positions) as sorted (letter << 32 | hash) values."""
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     sizes = (starts[letters + 1] - starts[letters]).astype(numpy.int64)
     within = numpy.arange(int(sizes.sum()), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(sizes) - sizes, sizes)
@@ -660,7 +660,7 @@ def _hash_table(store: Fingerprints, starts, letters):
 
 def _gather(store: Fingerprints, starts, letters, within):
     """The ``within``-th hash of each of ``letters``: read in runs of the store, never all at once."""
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     positions = starts[letters] + within
     if not store.spilled:
@@ -690,7 +690,7 @@ class _Partitions:
 
     def add(self, where, *columns) -> None:
         """Append rows; ``where`` gives each row's partition; columns are numpy arrays of one length."""
-        import numpy
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
         if not len(where):
             return
@@ -711,7 +711,7 @@ class _Partitions:
 
     def read(self, columns: int, limit: int | None = None):
         """Yield each partition's columns (in pieces of ``limit`` rows when given); empty ones skipped."""
-        import numpy
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
         for handle in self.handles:
             handle.close()
@@ -735,7 +735,7 @@ class _Partitions:
 
 def _chunks(counts):
     """Split ``counts`` (rows each item expands to) into ranges of items of about ``CHUNK_ROWS`` rows."""
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     ends = numpy.cumsum(counts)
     first = 0

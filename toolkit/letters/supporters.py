@@ -17,10 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from toolkit.core import markup
-from toolkit.core.campaign import EMAIL_PATTERN, one_line_cells
+from toolkit.core.campaign import EMAIL_PATTERN, ID_PATTERN, one_line_cells
+from toolkit.core.docx import build_docx
 from toolkit.core.errors import Problems, ToolkitError
+from toolkit.core.excel_in import excel_twin
 from toolkit.core.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
 from toolkit.core.model import LANGUAGES, Campaign, Recipient, Supporter
+from toolkit.core.sources import LINE, SEP_LINE, read_csv, sniff_separator
+from toolkit.core.templates import Templates
+from toolkit.letters.check import SimilarityReport, check_similarity, write_report
+from toolkit.letters.pack import file_stem, letter_fingerprint, remove_stale, templates_for, write_letter_files
+from toolkit.letters.render import LETTER_TEMPLATES, LETTER_VARIABLES, letter_context, lookup_names, render_letter
+from toolkit.letters.similarity import Fingerprints, Result
 
 if TYPE_CHECKING:
     from toolkit.letters.check import SimilarityReport
@@ -87,8 +95,6 @@ class SupporterReport:
 
 
 def _no_letters() -> SimilarityReport:
-    from toolkit.letters.check import SimilarityReport
-    from toolkit.letters.similarity import Result
 
     return SimilarityReport(Result(), 0.0, 0)
 
@@ -184,7 +190,6 @@ def _csv_rows(blocks, encoding: str):
     import codecs
     import csv
 
-    from toolkit.core.sources import SEP_LINE, sniff_separator
 
     decoder = codecs.getincrementaldecoder(encoding)()
 
@@ -269,7 +274,6 @@ class CsvProblem(Exception):
 
 
 def _split_lines(text: str):
-    from toolkit.core.sources import LINE
 
     for match in LINE.finditer(text):
         yield match.group()
@@ -406,11 +410,9 @@ def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: s
     supporters.xlsx (given as ``path``, or beside a ``path`` of supporters.csv that does not exist) is
     read by the Excel reader instead, whole; see ``SupporterSource``.
     """
-    from toolkit.core.excel_in import excel_twin
 
     twin = path if path.suffix.lower() == ".xlsx" else excel_twin(path)
     if twin is not None:
-        from toolkit.core.sources import read_csv
 
         # Reports both files being there, reads the workbook and checks its header row.
         table = read_csv(path, problems, label, SUPPORTER_REQUIRED, SUPPORTER_COLUMNS)
@@ -435,7 +437,6 @@ def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: s
             "Hent dem først med «toolkit recipients import-stortinget».",
         )
         return ()
-    from toolkit.core.campaign import ID_PATTERN
 
     names = sorted({name for _, name in known.values()})
     ids, emails, numbers = array("Q"), array("Q"), array("I")
@@ -512,7 +513,6 @@ def _check_header(header: list[str], number: int, problems: Problems, label: str
 
 
 def _check_row(row: dict, number: int, known: dict, names: list[str], problems: Problems, label: str) -> Supporter:
-    from toolkit.core.campaign import ID_PATTERN
 
     def bad(column: str, message: str, hint: str = "") -> None:
         problems.error(label, message, hint, row=number, field=column)
@@ -547,7 +547,7 @@ def _check_row(row: dict, number: int, known: dict, names: list[str], problems: 
 
 def _report_duplicates(source: SupporterSource, ids: array, emails: array, numbers: array, problems: Problems) -> None:
     """Rows whose id or address an earlier row has, found by sorting digests; worded as before."""
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     rows = numpy.frombuffer(numbers, dtype=numpy.uint32)
     found: dict[int, list[tuple[str, int]]] = {}  # row number: (column, first row)
@@ -574,8 +574,6 @@ def _report_duplicates(source: SupporterSource, ids: array, emails: array, numbe
 
 def check_languages(campaign: Campaign, supporters, problems: Problems, label: str) -> None:
     """Each written standard a supporter asks for needs its MP letter template, demands and facts."""
-    from toolkit.core.templates import Templates
-    from toolkit.letters.render import LETTER_TEMPLATES, LETTER_VARIABLES
 
     template = LETTER_TEMPLATES["mp"]
     for language in sorted({s.language for s in supporters if s.language}):
@@ -688,7 +686,6 @@ def _write_chunk(chunk) -> list[_Written]:
 
 def supporter_letters(run: _Run, supporter: Supporter, variant: int | None = None):
     """Yield ``(recipient, letter)`` for each representative this supporter writes to, rendered."""
-    from toolkit.letters.render import letter_context, render_letter
 
     campaign = run.campaign
     if variant is None:
@@ -708,8 +705,6 @@ def supporter_letters(run: _Run, supporter: Supporter, variant: int | None = Non
 
 def _write_supporter(run: _Run, supporter: Supporter, variant: int | None = None) -> _Written:
     """Render and write one supporter's letters, print file and manifest."""
-    from toolkit.core.docx import build_docx
-    from toolkit.letters.pack import file_stem, letter_fingerprint, remove_stale, write_letter_files
 
     campaign = run.campaign
     folder = campaign.output_dir / OUTPUT_FOLDER / safe_stem(supporter.id)
@@ -784,8 +779,6 @@ def _zip(files: dict[str, bytes], when: date) -> bytes:
 def prepare_run(campaign: Campaign, supporters, letter_date: date, representatives=None, extra=(),
                 pack: str = "files", only: str = "") -> _Run:
     """What every supporter's letters share: representatives by district, variants, templates, names."""
-    from toolkit.letters.pack import templates_for
-    from toolkit.letters.render import lookup_names
 
     streamed = isinstance(supporters, SupporterSource)
     return _Run(
@@ -831,8 +824,6 @@ def write_supporter_letters(
     """
     import os
 
-    from toolkit.letters.check import check_similarity, write_report
-    from toolkit.letters.similarity import Fingerprints
 
     if pack not in PACKS or only not in ONLY:
         raise ValueError(f"pack={pack!r}, only={only!r}")
@@ -882,7 +873,7 @@ def write_supporter_letters(
 
 def _remove_old_folders(out: Path, written: array) -> None:
     """Remove the folders of supporters no longer in the file (only folders this step wrote: with a manifest)."""
-    import numpy
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     if not out.is_dir():
         return
