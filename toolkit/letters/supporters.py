@@ -513,10 +513,7 @@ def _check_header(header: list[str], number: int, problems: Problems, label: str
 
 
 def _check_row(row: dict, number: int, known: dict, names: list[str], problems: Problems, label: str) -> Supporter:
-
-    def bad(column: str, message: str, hint: str = "") -> None:
-        problems.error(label, message, hint, row=number, field=column)
-
+    bad = problems.in_row(label, number)
     supporter_id = row["id"].lower()
     if not supporter_id:
         bad("id", "Mangler id.", "Gi raden en id med små bokstaver, tall og bindestrek.")
