@@ -138,8 +138,10 @@ def test_a_campaign_folder_that_is_not_there_exits_2(tmp_path, command):
     assert "finnes ikke" in result.output and "--campaign" in result.output and "Traceback" not in result.output
 
 
-def test_validate_renders_the_signers_branch_of_the_templates(tmp_path):
-    """A template error only supporters' letters reach (inside {% if signer %}) stops validate, with its line."""
+@pytest.mark.parametrize("kept_as", ["csv", "xlsx"])
+def test_validate_renders_the_signers_branch_of_the_templates(tmp_path, kept_as):
+    """A template error only supporters' letters reach (inside {% if signer %}) stops validate, with its line,
+    whether the supporters are kept in supporters.csv or in supporters.xlsx."""
     import stortinget_data as data
     from conftest import copy_campaign
     from supporters_data import supporter_rows
@@ -148,7 +150,17 @@ def test_validate_renders_the_signers_branch_of_the_templates(tmp_path):
     answer = tmp_path / "dagensrepresentanter.xml"
     answer.write_bytes(data.to_xml(data.people()))
     assert run("recipients", "import-stortinget", "--campaign", str(campaign_dir), "--file", str(answer)).exit_code == 0
-    write_rows(campaign_dir / "supporters.csv", supporter_rows(4))
+    rows = supporter_rows(4)
+    if kept_as == "csv":
+        write_rows(campaign_dir / "supporters.csv", rows)
+    else:
+        import openpyxl
+
+        workbook = openpyxl.Workbook()
+        workbook.active.append(list(rows[0]))
+        for row in rows:
+            workbook.active.append(list(row.values()))
+        workbook.save(campaign_dir / "supporters.xlsx")
     template = campaign_dir / "letter_templates" / "nb" / "_letter.j2"
     template.write_text(template.read_text(encoding="utf-8") + "{% if signer %}{{ signer.__class__.__mro__ }}{% endif %}\n",
                         encoding="utf-8")

@@ -113,10 +113,10 @@ def render_every_letter(campaign: Campaign, problems: Problems, today: date) -> 
 
 
 def render_supporters_sample(campaign: Campaign, problems: Problems, today: date, reported: set) -> None:
-    """With supporters.csv, render the letters of one supporter per written standard, with and without a
+    """With supporters.csv (or .xlsx), render the letters of one supporter per written standard, with and without a
     personal paragraph: the signer's branches of the templates run there and nowhere else."""
     path = campaign.folder / SUPPORTERS_FILE
-    if not path.is_file():
+    if not path.is_file() and not path.with_suffix(".xlsx").is_file():  # supporters.xlsx is read in its place
         return
     supporters = load_supporters(path, campaign, Problems())  # its problems are reported by its own check
     sample: dict[tuple[str, bool], Supporter] = {}
