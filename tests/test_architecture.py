@@ -279,6 +279,32 @@ def test_function_local_imports_say_why():
                        "start-up, or a command module's lazy import):\n" + "\n".join(found))
 
 
+def imports_repeated_in_functions(root: Path = ROOT) -> list[str]:
+    """Function-local imports of a name the module already imports at the top (they hide nothing and cost a lookup)."""
+    found = []
+    for path in _modules(root).values():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = set()
+        for node, local in _imports(tree):
+            if not local:
+                top.update(_imported_names(node))
+        for node, local in _imports(tree):
+            if local:
+                found.extend(f"{path.relative_to(root.parent).as_posix()}:{node.lineno} {name}"
+                             for name in _imported_names(node) if name in top)
+    return found
+
+
+def _imported_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    return [f"{node.module}.{alias.name}" for alias in node.names]
+
+
+def test_no_function_imports_again_what_its_module_already_has():
+    assert imports_repeated_in_functions() == []
+
+
 @pytest.mark.parametrize("module, expected", [
     ("toolkit.core.model", 0), ("toolkit.pack", 0), ("toolkit", 0), ("toolkit.social.exports", 1),
     ("toolkit.opeds.plan", 2), ("toolkit.load", 3), ("toolkit.build", 4), ("toolkit.cli.pack", 5),

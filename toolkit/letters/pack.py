@@ -100,8 +100,6 @@ def write_letter_files(
         atomic_write_text(letters_dir / f"{stem}.txt", text, durable=False)
     if not with_email:
         # A draft still missing the signer's own words: nothing that could be sent is written.
-        from toolkit.pack import remove_own
-
         remove_own(emails_dir / f"{stem}.eml")
         return {"recipient": recipient.id, "name": recipient.name, "file": None, "draft": True}
     attachments = []

@@ -666,8 +666,6 @@ def _start_worker(run: _Run) -> None:
     global _RUN
     if not run.templates:
         # Started with "spawn": the templates (Jinja environments) do not pickle, so each worker makes its own.
-        from toolkit.letters.pack import templates_for
-
         run.templates = templates_for(run.campaign)
     _RUN = run
 
