@@ -23,7 +23,7 @@ from pathlib import Path
 TEMPLATE = (
     ("Letterhead", "letterhead", False),
     ("LetterheadDetail", "detail", False),
-    ("Address", "address", False),
+    ("Address", "address", True),  # the address takes several lines
     ("Date", "date", False),
     ("Heading1", "heading", False),
     ("Body", "before", True),
@@ -52,17 +52,22 @@ def _text(runs) -> str:
 
 def docxtpl_context(letter: dict) -> dict:
     """The letter's paragraphs as the template's variables (bullets split the body in two)."""
-    context = {"title": letter["title"], "before": [], "bullets": [], "after": [], "small": []}
+    context: dict = {"title": letter["title"], "address": [], "before": [], "bullets": [], "after": [], "small": []}
     single = {style: key for style, key, many in TEMPLATE if not many}
+    context.update({key: "" for key in single.values()})  # a part this letter does not have stays empty
     for style, runs in letter["paragraphs"]:
-        if style == "ListBullet":
+        if style == "Address":
+            context["address"].append(_text(runs))
+        elif style == "ListBullet":
             context["bullets"].append(_text(runs))
         elif style == "Body":
             context["after" if context["bullets"] else "before"].append(_text(runs))
         elif style == "Small":
             context["small"].append(_text(runs))
-        else:
+        elif style in single:
             context[single[style]] = _text(runs)
+        else:
+            raise SystemExit(f"peers.py: the template has no place for the style {style!r}; add it to TEMPLATE")
     return context
 
 
