@@ -157,3 +157,40 @@ def test_letters_from_real_supporters_are_sent_with_their_reply_address(campaign
     assert ("mp-test", "Kari Ås-Ødegård <kari@example.org>", ("ase@example.org",)) in received
     assert ("mp-test", "Ola Nordby <ola@example.org>", ("ase@example.org",)) in received
     assert ("jd", '"Kvinnenettverket (eksempel)" <post@example.org>', ("jd@example.org",)) in received
+
+
+def test_a_letter_that_came_back_is_not_sent_again_unless_asked_or_changed(campaign_dir):
+    """A bounce read by `toolkit replies` marks a sent letter failed; unlike a letter the server never took,
+    it is not retried by the next run (others on it may have it, and the same address fails again)."""
+    from toolkit.send.journal import ReplyRow
+
+    make_sendable(campaign_dir, verified=0)
+    build_pack(campaign_dir)
+    campaign = load(campaign_dir)
+    outbox = load_outbox(campaign)
+    by_id = {m.recipient: m for m in outbox.messages}
+    with Journal.open(campaign.output_dir / "send-journal.sqlite", create=True) as journal:
+        journal.add_pending((m.message_id, m.recipient, m.address, m.file, m.sha256) for m in outbox.messages)
+        for uid, recipient, content in ((1, "jd", by_id["jd"].sha256), (2, "ud", "the letter before the address was put right")):
+            journal.start_sending(by_id[recipient].message_id, content)
+            journal.mark_sent(by_id[recipient].message_id)
+            bounce = ReplyRow("INBOX", 1, uid, f"<dsn-{recipient}@mx.example>", "bounce",
+                              by_id[recipient].message_id, recipient, "thread", "2026-12-02T10:00:00+00:00",
+                              "MAILER-DAEMON", "Undelivered", "", "", "550 5.1.1", False, False)
+            assert journal.record_reply(bounce, bounce_error="avvist av mottakerens server: 550 5.1.1")
+        journal.start_sending(by_id["aid"].message_id, by_id["aid"].sha256)
+        journal.mark_failed(by_id["aid"].message_id, "421 prøv igjen senere")  # never taken by the server
+        rows = journal.rows()
+    assert rows[by_id["jd"].message_id].state == "failed" and rows[by_id["jd"].message_id].sent_at
+    names = lambda messages: sorted(m.recipient for m in messages)  # noqa: E731
+    plan = plan_sending(outbox, rows, include_unverified=True)
+    assert names(plan.returned) == ["jd"] and "jd" not in names(plan.to_send)
+    assert names(plan.changed) == ["ud"] and "ud" in names(plan.to_send)  # put right since: goes to the new address
+    assert names(plan.retried) == ["aid"] and "aid" in names(plan.to_send)
+    plan = plan_sending(outbox, rows, include_unverified=True, resend=True)
+    assert "jd" in names(plan.to_send)
+
+    result = run("send", "--campaign", str(campaign_dir), "--include-unverified")
+    assert result.exit_code == 0, result.output
+    assert "I RETUR: 1 e-post ble tatt imot av serveren og kom så i retur" in result.output
+    assert "sendes ikke på nytt uten --resend" in result.output and "550 5.1.1" in result.output

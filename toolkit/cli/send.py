@@ -272,6 +272,18 @@ def show_plan(plan, campaign, include_unverified: bool, resend: bool, resend_unc
         )
         for message in plan.changed:
             click.echo(f"  {message.name} <{message.address}> ({message.file})", err=True)
+    if plan.returned:
+        verb = "sendes på nytt (--resend)" if resend else "sendes ikke på nytt uten --resend"
+        click.secho(
+            f"I RETUR: {_count(len(plan.returned), 'e-post', 'e-poster')} ble tatt imot av serveren og kom så i retur "
+            f"(toolkit replies leste svaret fra mottakerens server). {_they(len(plan.returned))} {verb}: "
+            "rett adressen i recipients.csv og bygg på nytt, så sendes brevet til den nye adressen.",
+            fg="yellow", err=True,
+        )
+        for message in plan.returned:
+            row = (rows or {}).get(message.message_id)
+            why = f": {row.last_error}" if row is not None and row.last_error else ""
+            click.echo(f"  {message.name} <{message.address}> ({message.file}){why}", err=True)
     stale = plan.stale(campaign, date.today())
     if stale:
         click.secho(

@@ -278,6 +278,9 @@ class Plan:
     changed: list[Message] = field(default_factory=list)  # sent before with other content
     uncertain: list[Message] = field(default_factory=list)  # a run stopped while sending it
     retried: list[Message] = field(default_factory=list)  # failed in an earlier run, tried again
+    # Accepted by the server in an earlier run and then returned (a bounce) or failed on a later resend:
+    # others on the message may have it, so it is sent again only with --resend or once it has changed.
+    returned: list[Message] = field(default_factory=list)
     no_address: list[Skipped] = field(default_factory=list)
 
     def stale(self, campaign: Campaign, today: date) -> list[Message]:
@@ -313,6 +316,13 @@ def plan_sending(
             plan.uncertain.append(message)
             if not resend_uncertain:
                 continue
+        elif state == FAILED and row is not None and row.sent_at:
+            if row.sha256 == message.sha256:
+                plan.returned.append(message)
+                if not resend:
+                    continue
+            else:
+                plan.changed.append(message)  # the address or text was put right since it came back
         elif state == FAILED:
             plan.retried.append(message)
         plan.to_send.append(message)
