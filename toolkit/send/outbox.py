@@ -322,7 +322,7 @@ def plan_sending(
                 if not resend:
                     continue
             else:
-                plan.changed.append(message)  # the address or text was put right since it came back
+                plan.retried.append(message)  # the address or text was put right since it came back
         elif state == FAILED:
             plan.retried.append(message)
         plan.to_send.append(message)
