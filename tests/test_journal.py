@@ -103,7 +103,7 @@ def test_only_one_sending_run_at_a_time(journal_path):
     journal_path.parent.mkdir()
     first = Journal.open(journal_path, create=True, lock=True)
     try:
-        with pytest.raises(JournalError, match="sender allerede"):
+        with pytest.raises(JournalError, match="bruker allerede sendejournalen"):
             Journal.open(journal_path, create=True, lock=True)
         # Reading the journal (a dry run, --status) is still possible.
         reader = Journal.open(journal_path, create=False)

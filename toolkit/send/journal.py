@@ -463,8 +463,8 @@ def _acquire_lock(path: Path):
     try:
         return exclusive_lock(
             path.with_name(path.name + ".lock"),
-            f"En annen «toolkit send» sender allerede fra {path.parent}. "
-            "Vent til den er ferdig; to samtidige sendinger kunne sendt samme e-post to ganger.",
+            f"En annen toolkit-kommando (send, replies eller purge) bruker allerede sendejournalen i {path.parent}. "
+            "Vent til den er ferdig: to samtidige kunne sendt samme e-post to ganger eller ført journalen feil.",
         )
     except ToolkitError as exc:
         raise JournalError(str(exc)) from None
