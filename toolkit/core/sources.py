@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
@@ -101,23 +102,34 @@ for _loader in (_LineLoader, _FastLineLoader):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def read_text(path: Path, problems: Problems, label: str) -> str | None:
-    """Read a text file as UTF-8 (BOM allowed) or Windows-1252; report a missing or binary file."""
+def open_binary(path: Path, problems: Problems, label: str) -> BinaryIO | None:
+    """Open a campaign file to read its bytes; a missing file, a folder or an unreadable file is reported."""
     try:
-        data = path.read_bytes()
+        return open(path, "rb")
     except FileNotFoundError:
         problems.error(label, "Filen finnes ikke.", f"Opprett {label} (se docs/campaign-files.md).")
-        return None
     except IsADirectoryError:
         problems.error(label, "Dette er en mappe, ikke en fil.")
+    except OSError as exc:
+        problems.error(label, f"Filen kan ikke leses: {exc.strerror}.")
+    return None
+
+
+def read_text(path: Path, problems: Problems, label: str) -> str | None:
+    """Read a text file as UTF-8 (BOM allowed) or Windows-1252; report a missing or binary file."""
+    handle = open_binary(path, problems, label)
+    if handle is None:
         return None
+    try:
+        with handle:
+            data = handle.read()
     except OSError as exc:
         problems.error(label, f"Filen kan ikke leses: {exc.strerror}.")
         return None
     return decode(data, problems, label)
 
 
-def _utf16(data: bytes) -> str | None:
+def utf16_codec(data: bytes) -> str | None:
     """The codec of UTF-16 text (Excel's "Unicode Text"): by its BOM, or by every other byte being NUL."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
@@ -130,45 +142,64 @@ def _utf16(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes, problems: Problems, label: str) -> str | None:
-    """Decode file bytes: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode Text"), else Windows-1252
-    as Norwegian Excel saves; a binary file or a stray NUL byte is reported with its line."""
-    codec = _utf16(data)
-    if codec is not None:
-        try:
-            return data.decode(codec).lstrip("\ufeff")
-        except UnicodeDecodeError as exc:
-            problems.error(
-                label, f"Filen ser ut til å være UTF-16 (Excels «Unicode-tekst»), men byte {exc.start} kan ikke leses.",
-                "Lagre den på nytt fra Excel som «CSV UTF-8 (kommadelt)».",
-            )
-            return None
-    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+def report_bad_utf16(problems: Problems, label: str, where: str) -> None:
+    """UTF-16 text with a byte that cannot be read (``where``: which byte)."""
+    problems.error(
+        label, f"Filen ser ut til å være UTF-16 (Excels «Unicode-tekst»), men {where} kan ikke leses.",
+        "Lagre den på nytt fra Excel som «CSV UTF-8 (kommadelt)».",
+    )
+
+
+def report_not_text(start: bytes, nul_line: int | None, problems: Problems, label: str) -> bool:
+    """A workbook saved under a text file's name, a binary file or a stray NUL byte: reported; True if so.
+
+    ``start`` is the file's first 4096 bytes, ``nul_line`` the line of its first NUL byte (None: it has none).
+    """
+    if start.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         problems.error(
             label,
             "Filen er en Excel- eller Word-fil (binær), ikke tekst.",
             "Lagre den fra Excel som «CSV UTF-8 (kommadelt)» eller «CSV (semikolonseparert)».",
             line=1,
         )
-        return None
+        return True
+    if nul_line is None:
+        return False
+    if start.count(b"\x00") > 16:
+        problems.error(
+            label,
+            "Filen ser ut til å være binær (for eksempel en .xlsx-fil), ikke tekst.",
+            "Lagre den som CSV (semikolonseparert) eller som ren tekst.",
+            line=1,
+        )
+    else:
+        problems.error(
+            label,
+            f"Linje {nul_line} har et NUL-tegn (byte 0, usynlig i de fleste programmer).",
+            "Slett tegnet (skriv linjen på nytt), eller lagre filen på nytt som CSV UTF-8; det kommer ofte fra kopiering fra et annet "
+            "program.",
+            line=nul_line,
+        )
+    return True
+
+
+def report_unknown_encoding(problems: Problems, label: str, byte: int) -> None:
+    """A byte that is neither UTF-8 nor Windows-1252."""
+    problems.error(label, f"Filen har tegn som verken er UTF-8 eller Windows-1252 (byte {byte}).", "Lagre filen på nytt som UTF-8.")
+
+
+def decode(data: bytes, problems: Problems, label: str) -> str | None:
+    """Decode file bytes: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode Text"), else Windows-1252
+    as Norwegian Excel saves; a binary file or a stray NUL byte is reported with its line."""
+    codec = utf16_codec(data)
+    if codec is not None:
+        try:
+            return data.decode(codec).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            report_bad_utf16(problems, label, f"byte {exc.start}")
+            return None
     nul = data.find(b"\x00")
-    if nul >= 0:
-        if data.count(b"\x00", 0, 4096) > 16:
-            problems.error(
-                label,
-                "Filen ser ut til å være binær (for eksempel en .xlsx-fil), ikke tekst.",
-                "Lagre den som CSV (semikolonseparert) eller som ren tekst.",
-                line=1,
-            )
-        else:
-            line = data.count(b"\n", 0, nul) + 1
-            problems.error(
-                label,
-                f"Linje {line} har et NUL-tegn (byte 0, usynlig i de fleste programmer).",
-                "Slett tegnet (skriv linjen på nytt), eller lagre filen på nytt som CSV UTF-8; det kommer ofte fra kopiering fra et annet "
-                "program.",
-                line=line,
-            )
+    if report_not_text(data[:4096], data.count(b"\n", 0, nul) + 1 if nul >= 0 else None, problems, label):
         return None
     try:
         return data.decode("utf-8-sig")
@@ -177,11 +208,7 @@ def decode(data: bytes, problems: Problems, label: str) -> str | None:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        problems.error(
-            label,
-            f"Filen har tegn som verken er UTF-8 eller Windows-1252 (byte {exc.start}).",
-            "Lagre filen på nytt som UTF-8.",
-        )
+        report_unknown_encoding(problems, label, exc.start)
         return None
 
 

@@ -7,7 +7,10 @@ run over thousands of supporters holds one supporter's letters in memory, never 
 
 from __future__ import annotations
 
+import codecs
+import hashlib
 import json
+import os
 import re
 import shutil
 from array import array
@@ -23,7 +26,17 @@ from toolkit.core.errors import Problems, ToolkitError
 from toolkit.core.excel_in import excel_twin
 from toolkit.core.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
 from toolkit.core.model import LANGUAGES, Campaign, Recipient, Supporter
-from toolkit.core.sources import LINE, SEP_LINE, read_csv, sniff_separator
+from toolkit.core.sources import (
+    LINE,
+    SEP_LINE,
+    open_binary,
+    read_csv,
+    report_bad_utf16,
+    report_not_text,
+    report_unknown_encoding,
+    sniff_separator,
+    utf16_codec,
+)
 from toolkit.core.templates import Templates
 from toolkit.letters.check import SimilarityReport, check_similarity, write_report
 from toolkit.letters.pack import file_stem, letter_fingerprint, remove_stale, templates_for, write_letter_files
@@ -145,8 +158,6 @@ class SupporterSource:
             for number, row in self.table:
                 yield number, ROW, row
             return
-        import hashlib
-
         digest = hashlib.sha256() if check else None
         with open(self.path, "rb") as raw:
             yield from _csv_rows(_hashing(raw, digest), self.encoding)
@@ -187,7 +198,6 @@ def _csv_rows(blocks, encoding: str):
     row with content, spreadsheet row numbers), but one row at a time; the header comes first as
     ``(number, HEADER, column names)`` and a row with too many cells as ``(number, WIDE, cells)``.
     """
-    import codecs
     import csv
 
 
@@ -300,21 +310,10 @@ def _supporter(row: dict, number: int, known: dict, paragraph: str | None = None
 
 def _encoding(path: Path, problems: Problems, label: str, max_bytes: int):
     """The file's encoding (UTF-8 with or without BOM, else Windows-1252) and SHA-256, read as a stream."""
-    import codecs
-    import hashlib
-
-    try:
-        size = path.stat().st_size
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        problems.error(label, "Filen finnes ikke.", f"Opprett {label} (se docs/campaign-files.md).")
+    handle = open_binary(path, problems, label)
+    if handle is None:
         return None
-    except IsADirectoryError:
-        problems.error(label, "Dette er en mappe, ikke en fil.")
-        return None
-    except OSError as exc:
-        problems.error(label, f"Filen kan ikke leses: {exc.strerror}.")
-        return None
+    size = os.fstat(handle.fileno()).st_size
     if size > max_bytes:
         handle.close()
         problems.error(
@@ -350,9 +349,7 @@ def _encoding(path: Path, problems: Problems, label: str, max_bytes: int):
                 fits_utf8 = False
     # As ``sources.decode`` reads a whole file: UTF-16 (Excel's "Unicode Text"), a workbook saved
     # under a .csv name, stray NUL bytes, else UTF-8 with or without BOM, else Windows-1252.
-    from toolkit.core.sources import _utf16
-
-    codec = _utf16(start)
+    codec = utf16_codec(start)
     if codec is not None:
         decoder = codecs.getincrementaldecoder(codec)()
         with open(path, "rb") as raw:
@@ -361,27 +358,10 @@ def _encoding(path: Path, problems: Problems, label: str, max_bytes: int):
                     decoder.decode(block)
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError as exc:
-                problems.error(
-                    label, f"Filen ser ut til å være UTF-16 (Excels «Unicode-tekst»), men en byte nær byte {exc.start} kan ikke leses.",
-                    "Lagre den på nytt fra Excel som «CSV UTF-8 (kommadelt)».",
-                )
+                report_bad_utf16(problems, label, f"en byte nær byte {exc.start}")
                 return None
         return codec, digest.digest(), size
-    if start.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        problems.error(label, "Filen er en Excel- eller Word-fil (binær), ikke tekst.",
-                       "Lagre den fra Excel som «CSV UTF-8 (kommadelt)» eller «CSV (semikolonseparert)».", line=1)
-        return None
-    if nul >= 0:
-        if start.count(b"\x00") > 16:
-            problems.error(label, "Filen ser ut til å være binær (for eksempel en .xlsx-fil), ikke tekst.",
-                           "Lagre den som CSV (semikolonseparert) eller som ren tekst.", line=1)
-        else:
-            problems.error(
-                label, f"Linje {newlines + 1} har et NUL-tegn (byte 0, usynlig i de fleste programmer).",
-                "Slett tegnet (skriv linjen på nytt), eller lagre filen på nytt som CSV UTF-8; det kommer ofte fra "
-                "kopiering fra et annet program.",
-                line=newlines + 1,
-            )
+    if report_not_text(start, newlines + 1 if nul >= 0 else None, problems, label):
         return None
     if not fits_utf8:
         # Windows-1252 leaves five bytes undefined; a file with one of them is neither.
@@ -391,8 +371,7 @@ def _encoding(path: Path, problems: Problems, label: str, max_bytes: int):
                 for undefined in (0x81, 0x8D, 0x8F, 0x90, 0x9D):
                     at = block.find(bytes([undefined]))
                     if at >= 0:
-                        problems.error(label, f"Filen har tegn som verken er UTF-8 eller Windows-1252 (byte {offset + at}).",
-                                       "Lagre filen på nytt som UTF-8.")
+                        report_unknown_encoding(problems, label, offset + at)
                         return None
                 offset += len(block)
     return ("utf-8-sig" if fits_utf8 else "cp1252"), digest.digest(), size
@@ -490,8 +469,6 @@ def load_supporters(path: Path, campaign: Campaign, problems: Problems, label: s
 
 
 def _digest(value: str) -> int:
-    import hashlib
-
     return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "little") or 1
 
 
@@ -817,9 +794,6 @@ def write_supporter_letters(
     supporters on, by as many worker processes as the machine has cores (at most four), started
     by ``method`` (default ``start_method()``).
     """
-    import os
-
-
     if pack not in PACKS or only not in ONLY:
         raise ValueError(f"pack={pack!r}, only={only!r}")
     out = campaign.output_dir / OUTPUT_FOLDER
