@@ -100,14 +100,26 @@ def test_a_header_address_that_differs_from_the_manifest_is_refused(campaign_dir
     assert "Til-feltet (jd@example.org) er ikke adressen i manifest.json (noen-andre@example.org)" in str(caught.value.problems[0])
 
 
-def test_the_plan_sorts_messages_by_what_the_journal_says(campaign_dir):
+def built_outbox(campaign_dir):
+    """The shipped campaign built with unverified addresses: its outbox and each message by recipient."""
     make_sendable(campaign_dir, verified=0)
     build_pack(campaign_dir)
     campaign = load(campaign_dir)
     outbox = load_outbox(campaign)
-    by_id = {m.recipient: m for m in outbox.messages}
-    with Journal.open(campaign.output_dir / "send-journal.sqlite", create=True) as journal:
-        journal.add_pending((m.message_id, m.recipient, m.address, m.file, m.sha256) for m in outbox.messages)
+    return campaign, outbox, {m.recipient: m for m in outbox.messages}
+
+
+def pending_journal(campaign, outbox) -> Journal:
+    """A new send journal with every message of the outbox pending."""
+    journal = Journal.open(campaign.output_dir / "send-journal.sqlite", create=True)
+    assert journal is not None
+    journal.add_pending((m.message_id, m.recipient, m.address, m.file, m.sha256) for m in outbox.messages)
+    return journal
+
+
+def test_the_plan_sorts_messages_by_what_the_journal_says(campaign_dir):
+    campaign, outbox, by_id = built_outbox(campaign_dir)
+    with pending_journal(campaign, outbox) as journal:
         journal.start_sending(by_id["jd"].message_id, by_id["jd"].sha256)
         journal.mark_sent(by_id["jd"].message_id)
         journal.start_sending(by_id["ud"].message_id, "an older content")
@@ -164,13 +176,8 @@ def test_a_letter_that_came_back_is_not_sent_again_unless_asked_or_changed(campa
     it is not retried by the next run (others on it may have it, and the same address fails again)."""
     from toolkit.send.journal import ReplyRow
 
-    make_sendable(campaign_dir, verified=0)
-    build_pack(campaign_dir)
-    campaign = load(campaign_dir)
-    outbox = load_outbox(campaign)
-    by_id = {m.recipient: m for m in outbox.messages}
-    with Journal.open(campaign.output_dir / "send-journal.sqlite", create=True) as journal:
-        journal.add_pending((m.message_id, m.recipient, m.address, m.file, m.sha256) for m in outbox.messages)
+    campaign, outbox, by_id = built_outbox(campaign_dir)
+    with pending_journal(campaign, outbox) as journal:
         for uid, recipient, content in ((1, "jd", by_id["jd"].sha256), (2, "ud", "the letter before the address was put right")):
             journal.start_sending(by_id[recipient].message_id, content)
             journal.mark_sent(by_id[recipient].message_id)

@@ -12,7 +12,6 @@ once, through the same journal. Its Message-ID is fixed per recipient: a second 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,7 +25,7 @@ from toolkit.core.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
 from toolkit.core.model import Campaign, Recipient
 from toolkit.followup.replies import answered
 from toolkit.letters.emails import header_text, mailbox, message_id, quoted_printable
-from toolkit.letters.pack import MANIFEST_FILE, remove_stale, templates_for
+from toolkit.letters.pack import MANIFEST_FILE, email_entry, remove_stale, templates_for
 from toolkit.letters.references import letter_reference, with_reference
 from toolkit.letters.render import language_of, letter_context
 from toolkit.send.journal import SENDING, SENT, JournalRow
@@ -160,21 +159,8 @@ def write_reminders(campaign: Campaign, report: ReminderReport, today: date) -> 
         atomic_write_text(folder / f"{stem}.txt", body, durable=False)
         atomic_write_bytes(folder / f"{stem}.eml", eml, durable=False)
         keep |= {f"{stem}.txt", f"{stem}.eml"}
-        manifest.append({
-            "recipient": recipient.id,
-            "name": recipient.name,
-            "kind": recipient.kind,
-            "email": recipient.email,
-            "email_verified": recipient.email_verified,
-            "verified_on": recipient.verified_on.isoformat() if recipient.verified_on else None,
-            "file": f"{stem}.eml",
-            "sha256": hashlib.sha256(eml).hexdigest(),
-            "subject": reminder_subject,
-            "language": language,
-            "reminds": first.message_id,
-        })
+        manifest.append(email_entry(recipient, stem, eml, reminder_subject, language) | {"reminds": first.message_id})
     if manifest or folder.is_dir():
-
         folder.mkdir(parents=True, exist_ok=True)
         remove_stale(folder, keep, (".txt", ".eml"))
         atomic_write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")

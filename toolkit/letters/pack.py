@@ -19,6 +19,7 @@ from toolkit.core.model import LANGUAGES, Campaign, Recipient
 from toolkit.core.templates import Templates
 from toolkit.letters.case import case_filename, convert_to_pdf, render_case
 from toolkit.letters.emails import build_email
+from toolkit.letters.references import letter_reference, with_reference
 from toolkit.letters.render import (
     CASE_STEM,
     Letter,
@@ -110,8 +111,6 @@ def write_letter_files(
     subject = letter.subject
     if sender is None:
         # The organisation's letters carry a reference that `toolkit replies` finds again in answers.
-        from toolkit.letters.references import letter_reference, with_reference
-
         subject = with_reference(subject, letter_reference(campaign.year, recipient.id))
     eml = build_email(
         campaign, recipient, subject, text, letter_date,
@@ -121,7 +120,19 @@ def write_letter_files(
         files[f"{stem}.eml"] = eml
     else:
         atomic_write_bytes(emails_dir / f"{stem}.eml", eml, durable=False)
-    entry = {
+    entry = email_entry(recipient, stem, eml, letter.subject, letter.language)
+    entry["lead"] = list(letter.lead)
+    if len(letter.members) > 1:
+        entry["members"] = list(letter.members)
+    if sender is None:
+        # The organisation's own letter: `toolkit send` keeps two of them out of one inbox.
+        entry["from_organisation"] = True
+    return entry
+
+
+def email_entry(recipient: Recipient, stem: str, eml: bytes, subject: str, language: str) -> dict:
+    """An e-mail's entry in its folder's manifest.json, which `toolkit send` checks every message against."""
+    return {
         "recipient": recipient.id,
         "name": recipient.name,
         "kind": recipient.kind,
@@ -130,16 +141,9 @@ def write_letter_files(
         "verified_on": recipient.verified_on.isoformat() if recipient.verified_on else None,
         "file": f"{stem}.eml",
         "sha256": hashlib.sha256(eml).hexdigest(),
-        "subject": letter.subject,
-        "language": letter.language,
-        "lead": list(letter.lead),
+        "subject": subject,
+        "language": language,
     }
-    if len(letter.members) > 1:
-        entry["members"] = list(letter.members)
-    if sender is None:
-        # The organisation's own letter: `toolkit send` keeps two of them out of one inbox.
-        entry["from_organisation"] = True
-    return entry
 
 
 def letter_fingerprint(letter: Letter, group: str, key: str | None = None):
