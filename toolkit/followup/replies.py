@@ -23,7 +23,6 @@ from __future__ import annotations
 import email
 import os
 import re
-import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -37,6 +36,7 @@ from toolkit.core.campaign import _Fields
 from toolkit.core.errors import Problems, ToolkitError
 from toolkit.core.fsutil import atomic_write_bytes, safe_stem
 from toolkit.core.model import Campaign
+from toolkit.core.network import connection_problem, login_refused
 from toolkit.letters.references import find_references
 from toolkit.send.journal import FAILED, SENT, Journal, JournalRow, ReplyRow
 from toolkit.send.journal import journal_path as campaign_journal
@@ -455,26 +455,10 @@ def connection_error(settings: ImapSettings, exc: BaseException) -> ImapError:
     if isinstance(exc, ImapError):
         return exc
     if isinstance(exc, LoginError):
-        return ImapError(
-            f"{where} godtok ikke innloggingen for {settings.user}. Sjekk brukernavnet (imap.user) og passordet; "
-            "hos mange leverandører trengs et eget app-passord."
-        )
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return ImapError(
-            f"Sertifikatet til {where} kunne ikke bekreftes ({exc.verify_message or exc.reason}). "
-            "Sjekk at servernavnet (imap.host) er det sertifikatet gjelder for. Ingenting er hentet."
-        )
-    if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
-        return ImapError(
-            f"Den sikre forbindelsen til {where} feilet ({getattr(exc, 'reason', None) or exc}). Sjekk at «security» "
-            "og porten passer sammen: 993 med ssl, 143 med starttls."
-        )
-    if isinstance(exc, socket.gaierror):
-        return ImapError(f"Fant ikke {where}. Sjekk servernavnet (imap.host) og nettforbindelsen.")
-    if isinstance(exc, ConnectionRefusedError):
-        return ImapError(f"{where} svarer ikke på tilkoblingen (avvist). Sjekk servernavnet og porten (imap.port).")
-    if isinstance(exc, (TimeoutError, socket.timeout)):
-        return ImapError(f"{where} svarte ikke i tide. Sjekk servernavn og port, og at nettverket slipper gjennom.")
+        return ImapError(login_refused(where, settings.user, "imap"))
+    problem = connection_problem(exc, where, "imap", "993 med ssl, 143 med starttls")
+    if problem is not None:
+        return ImapError(problem)
     if isinstance(exc, (IMAPClientAbortError, ConnectionError, EOFError)) or (
         isinstance(exc, OSError) and not isinstance(exc, ssl.SSLError)
     ) or "socket error" in str(exc).lower() or "eof" in str(exc).lower():

@@ -12,7 +12,6 @@ import base64
 import os
 import re
 import smtplib
-import socket
 import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ from zoneinfo import ZoneInfo
 from toolkit.core.campaign import WEEKDAYS
 from toolkit.core.errors import ToolkitError
 from toolkit.core.model import SendWindow, SmtpSettings
+from toolkit.core.network import connection_problem, login_refused
 from toolkit.core.templates import format_date, join_and, weekday
 from toolkit.send.journal import FAILED, SENDING, Journal, JournalRow
 from toolkit.send.outbox import Message
@@ -147,32 +147,19 @@ class SmtpConnection:
     def _connect_error(self, exc: Exception) -> Exception:
         where = f"SMTP-serveren {describe(self.settings)}"
         if isinstance(exc, smtplib.SMTPAuthenticationError):
-            return ServerError(
-                f"{where} godtok ikke innloggingen for {self.settings.user} ({_reply(exc.smtp_code, exc.smtp_error)}). "
-                f"Sjekk brukernavnet (smtp.user) og passordet; hos mange leverandører trengs et eget app-passord."
-            )
+            return ServerError(login_refused(where, self.settings.user, "smtp", _reply(exc.smtp_code, exc.smtp_error)))
         if isinstance(exc, smtplib.SMTPNotSupportedError):
             return ServerError(
                 f"{where} støtter ikke det som trengs ({exc}). Sjekk «security» (starttls, ssl eller none) og porten: "
                 "vanligvis 587 med starttls og 465 med ssl."
             )
-        if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
-            return ServerError(
-                f"Den sikre forbindelsen til {where} feilet ({exc}). Sjekk at «security» og porten passer "
-                "(587 med starttls, 465 med ssl), og at servernavnet er det sertifikatet gjelder for."
-            )
-        if isinstance(exc, socket.gaierror):
-            return ServerError(f"Fant ikke {where}. Sjekk servernavnet (smtp.host) og nettforbindelsen.")
-        if isinstance(exc, ConnectionRefusedError):
-            return ServerError(f"{where} svarer ikke på tilkoblingen (avvist). Sjekk servernavn og port.")
+        problem = connection_problem(exc, where, "smtp", "587 med starttls, 465 med ssl")
+        if problem is not None:
+            return ServerError(problem)
         if isinstance(exc, smtplib.SMTPResponseException) and 400 <= exc.smtp_code < 500:
             return TemporaryFailure(_reply(exc.smtp_code, exc.smtp_error))
         if isinstance(exc, smtplib.SMTPResponseException):
             return ServerError(f"{where} avviste forbindelsen: {_reply(exc.smtp_code, exc.smtp_error)}.")
-        if isinstance(exc, TimeoutError):
-            return ServerError(
-                f"{where} svarte ikke i tide. Sjekk servernavn og port, og at nettverket (en brannmur) slipper gjennom."
-            )
         if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
             return TemporaryFailure(f"forbindelsen brutt: {exc}")
         if isinstance(exc, OSError):
