@@ -111,6 +111,20 @@ def _inside_loader_class():
     return InsideLoader
 
 
+def page_environment(folder: Path, language: str | None = None):
+    """A Jinja environment for the toolkit's own page templates in ``folder`` (the calendar page, the
+    status page, the site): HTML-escaped, strict, tidy whitespace; with ``language``, the date filters
+    ``dato`` (25. november 2026) and ``dag`` (25. november) in that language."""
+    # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    if language is not None:
+        env.filters.update(dato=lambda d: format_date(d, language), dag=lambda d: format_date(d, language, with_year=False))
+    return env
+
+
 def format_date(value: date, language: str = "nb", with_year: bool = True) -> str:
     """Format a date the Norwegian way, via Babel: "25. november 2026"."""
     # babel is imported where it is used: about 16 ms to import, too long for start-up.

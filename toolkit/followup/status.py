@@ -15,7 +15,7 @@ from pathlib import Path
 from toolkit.core.fsutil import atomic_write_text
 from toolkit.core.model import Campaign
 from toolkit.core.tabular import write_csv
-from toolkit.core.templates import format_date
+from toolkit.core.templates import format_date, page_environment
 from toolkit.social.counting import PLATFORM_NAMES
 from toolkit.social.page import PALETTE as CALENDAR_PALETTE
 
@@ -229,14 +229,8 @@ def csv_rows(status: CampaignStatus) -> list[list]:
 
 
 def render_html(status: CampaignStatus, campaign: Campaign) -> str:
-    # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(dato=lambda d: format_date(d, campaign.language),
-                       dag=lambda d: format_date(d, campaign.language, with_year=False),
-                       prosent=percent, platform=lambda p: PLATFORM_NAMES[p])
+    env = page_environment(TEMPLATE_DIR, campaign.language)
+    env.filters.update(prosent=percent, platform=lambda p: PLATFORM_NAMES[p])
     return env.get_template("status.html.j2").render(
         status=status, campaign=campaign, palette=PALETTE, oped_labels=OPED_LABELS,
         tomorrow=status.today + timedelta(days=1),

@@ -26,7 +26,7 @@ from toolkit.core.errors import Problems, ToolkitError
 from toolkit.core.fsutil import atomic_write_bytes, safe_stem
 from toolkit.core.model import LANGUAGES, Campaign, Recipient
 from toolkit.core.sources import read_csv, read_text
-from toolkit.core.templates import Templates, format_date, join_and
+from toolkit.core.templates import Templates, format_date, join_and, page_environment
 from toolkit.letters.pack import templates_for
 from toolkit.letters.render import campaign_context, demand_context, letter_context, lookup_names, rank_demands
 from toolkit.letters.similarity import dice, fingerprint
@@ -215,9 +215,6 @@ class _Page:
 
 def build_site(campaign: Campaign, base_url: str = "") -> SiteReport:
     """Write the whole site into ``<output>/side/`` and return what was written."""
-    # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     folder = campaign.output_dir / SITE_FOLDER
     report = SiteReport(folder)
     base_url = base_url.rstrip("/")
@@ -261,8 +258,7 @@ def build_site(campaign: Campaign, base_url: str = "") -> SiteReport:
         {"threshold": threshold, "fingerprints": [sorted(fingerprint(text)) for _, text in references]},
         separators=(",", ":")) + ";\n").encode()
 
-    env = Environment(loader=FileSystemLoader(str(ASSET_DIR)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = page_environment(ASSET_DIR)
     pages: list[_Page] = []
     for language in LANGUAGES:
         t = TEXTS[language]

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from toolkit.core.model import Campaign, PostCalendar, SocialPost
-from toolkit.core.templates import format_date, weekday
+from toolkit.core.templates import page_environment, weekday
 from toolkit.pack import public_path
 from toolkit.social.counting import PLATFORM_NAMES, PLATFORMS
 from toolkit.social.images import URL
@@ -77,15 +77,9 @@ def _image_src(post: SocialPost, campaign: Campaign, page_dir: Path) -> str:
 def render_page(campaign: Campaign, calendar: PostCalendar, page_dir: Path, now=None) -> str:
     """The calendar page as HTML text, for a file in ``page_dir``; posts before ``now`` are shown as past,
     and during the period the page opens on ``now``'s day."""
-    # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
     language = campaign.language
+    env = page_environment(TEMPLATE_DIR, language)
     env.filters.update(
-        dato=lambda d: format_date(d, language),
-        dag=lambda d: format_date(d, language, with_year=False),
         kort=lambda d: short_date(d, language),
         ukedag=lambda d: weekday(d, language),
         platform=lambda p: PLATFORM_NAMES[p],
