@@ -131,9 +131,19 @@ def _unknown_style(style: str) -> ValueError:
     return ValueError(f"unknown paragraph style {style!r}; the base document defines {known}")
 
 
+def _plain_runs(paragraphs: Sequence[Paragraph]) -> tuple[bool, bool]:
+    """Whether the runs' text needs ``clean_text`` and ``_escape`` at all: looked at once per document
+    instead of once per run (most letters have neither a character XML forbids nor one to escape)."""
+    text = "".join([run.text for paragraph in paragraphs for run in paragraph.runs])
+    clean = "\r" in text or INVALID_XML.search(text) is not None
+    escape = "&" in text or "<" in text or ">" in text or '"' in text
+    return clean, escape
+
+
 def _document_xml(paragraphs: Sequence[Paragraph]) -> bytes:
     out = [DOCUMENT_HEAD]
     append = out.append
+    clean, escape = _plain_runs(paragraphs)
     last_opening = -1  # index in ``out`` of the previous paragraph's opening
     sections = False
     count = len(paragraphs)
@@ -152,7 +162,7 @@ def _document_xml(paragraphs: Sequence[Paragraph]) -> bytes:
             opening = opening.replace("</w:pPr>", KEEP_NEXT + "</w:pPr>", 1)
         last_opening = len(out)
         append(opening)
-        _append_runs(append, paragraph)
+        _append_runs(append, paragraph, clean, escape)
     append(DOCUMENT_TAIL_RESTARTING if sections else DOCUMENT_TAIL)
     # Breaks and tabs at the edges of a run leave empty w:t elements behind; drop them.
     return "".join(out).replace(EMPTY_TEXT, "").encode()
@@ -179,6 +189,23 @@ def _zip_entry(name: str, data: bytes, offset: int) -> tuple[bytes, bytes]:
     return local, central
 
 
+def _core_entry(title: str, language: str, offset: int) -> tuple[bytes, bytes]:
+    """docProps/core.xml as ``_zip_entry`` makes it; compressed once per title and language (many
+    letters share a subject)."""
+    local, central = _compressed_core(title, language)
+    return local, central + struct.pack("<I", offset) + CORE_NAME
+
+
+CORE_NAME = b"docProps/core.xml"
+
+
+@functools.lru_cache(maxsize=1024)
+def _compressed_core(title: str, language: str) -> tuple[bytes, bytes]:
+    """The local entry and the central record without its last two fields (the offset and the name)."""
+    local, central = _zip_entry(CORE_NAME.decode(), _core_xml(title, language), 0)
+    return local, central[: -4 - len(CORE_NAME)]
+
+
 @functools.cache
 def _constant_entries(language: str) -> tuple[bytes, bytes]:
     """Return the constant parts as zip entries and their central directory records, built once."""
@@ -196,11 +223,16 @@ def _constant_entries(language: str) -> tuple[bytes, bytes]:
     return b"".join(locals_), b"".join(centrals)
 
 
-def _append_runs(append, paragraph: Paragraph) -> None:
-    """A paragraph's runs and its closing tag, for both document writers."""
+def _append_runs(append, paragraph: Paragraph, clean: bool = True, escape: bool = True) -> None:
+    """A paragraph's runs and its closing tag, for both document writers; ``clean`` and ``escape``
+    False when no run needs ``clean_text`` or ``_escape`` (see ``_plain_runs``)."""
     for run in paragraph.runs:
         append(RUN_OPENINGS[2 * run.bold + run.italic])
-        text = _escape(clean_text(run.text))
+        text = run.text
+        if clean:
+            text = clean_text(text)
+        if escape:
+            text = _escape(text)
         if "\n" in text:
             text = text.replace("\n", LINE_BREAK)
         if "\t" in text:
@@ -296,7 +328,7 @@ def build_docx(
         document_xml = _letterhead_document_xml(paragraphs, letterhead)
     document_local, document_central = _zip_entry("word/document.xml", document_xml, len(constant_locals))
     core_offset = len(constant_locals) + len(document_local)
-    core_local, core_central = _zip_entry("docProps/core.xml", _core_xml(title, tag), core_offset)
+    core_local, core_central = _core_entry(title, tag, core_offset)
     central_directory = constant_centrals + document_central + core_central
     entry_count = constant_count + 2
     end_of_central_directory = struct.pack(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,10 @@ MAX_OUTPUT_CHARS = 2_000_000
 MAX_POWER = 1000
 
 
+# Names a template reaches on a dict as attributes (``d.items``), not as keys: see LimitedSandbox.getattr.
+DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class RenderLimit(Exception):
     """Rendering went past a limit (time or size); turned into a TemplateProblem naming the template."""
 
@@ -30,11 +35,21 @@ class RenderLimit(Exception):
 def _limited_environment_class():
     """The sandbox the toolkit renders in: Jinja's, plus limits on time and size (made on first use)."""
     # jinja2 is imported where it is used: about 53 ms to import, too long for start-up.
-    from jinja2.sandbox import SandboxedEnvironment, safe_range
+    from jinja2.sandbox import SandboxedEnvironment, modifies_known_mutable, safe_range
 
     class LimitedSandbox(SandboxedEnvironment):
         intercepted_binops = frozenset(["*", "**"])
         deadline: float | None = None
+        # How many times a template reached a method that changes a list or a dict (``append``,
+        # ``update``, …): what the letters' context cache (letters.render.ContextCache) checks.
+        mutations = 0
+
+        def is_safe_attribute(self, obj, attr, value):
+            if not super().is_safe_attribute(obj, attr, value):
+                return False
+            if modifies_known_mutable(obj, attr):
+                self.mutations += 1
+            return True
 
         def tick(self) -> None:
             if self.deadline is not None and time.monotonic() > self.deadline:
@@ -56,6 +71,14 @@ def _limited_environment_class():
 
         def getattr(self, obj, attribute):
             self.tick()
+            # A plain dict's key (the letter context is made of them) without the failed attribute
+            # lookup Jinja tries first: the same result, since a name that is not an attribute of
+            # dict falls back to the key in Jinja too.
+            if type(obj) is dict and attribute not in DICT_ATTRIBUTES:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
             return super().getattr(obj, attribute)
 
     class TickingRange:
@@ -127,6 +150,18 @@ def page_environment(folder: Path, language: str | None = None):
 
 def format_date(value: date, language: str = "nb", with_year: bool = True) -> str:
     """Format a date the Norwegian way, via Babel: "25. november 2026"."""
+    if type(value) is date:
+        # Thousands of letters carry the same date: Babel formats each date once.
+        return _format_plain_date(value, language, with_year)
+    return _format_date(value, language, with_year)
+
+
+@functools.lru_cache(maxsize=512)
+def _format_plain_date(value: date, language: str, with_year: bool) -> str:
+    return _format_date(value, language, with_year)
+
+
+def _format_date(value: date, language: str, with_year: bool) -> str:
     # babel is imported where it is used: about 16 ms to import, too long for start-up.
     from babel.dates import format_date as babel_format
 
@@ -210,6 +245,7 @@ class Templates:
         )
         self.env.globals["range"] = lambda *args: self.env.TickingRange(self.env, *args)
         self._cache: dict[str, object] = {}
+        self._labels: dict[str, str] = {}
         self._reported: set = set()
 
     def exists(self, name: str) -> bool:
@@ -262,7 +298,14 @@ class Templates:
 
     def render(self, name: str, context: dict) -> str:
         """Render a template; a missing variable or a template error names the template and line."""
-        return self._render(self.get(name), context, self.label(name))
+        label = self._labels.get(name)
+        if label is None:
+            # Looked up once per template, like the compiled template itself (two file checks each time otherwise).
+            template = self.get(name)
+            label = self._labels[name] = self.label(name)
+        else:
+            template = self._cache[name]
+        return self._render(template, context, label)
 
     def _render(self, template, context: dict, label: str) -> str:
         """Render within the limits on time and size, turning every failure into a TemplateProblem."""
@@ -271,18 +314,22 @@ class Templates:
         from jinja2.exceptions import SecurityError
 
         alarm = _Alarm(RENDER_SECONDS * 2)
-        self.env.deadline = time.monotonic() + RENDER_SECONDS
+        deadline = self.env.deadline = time.monotonic() + RENDER_SECONDS
+        monotonic = time.monotonic
         try:
             with alarm:
-                parts, size = [], 0
+                parts: list[str] = []
+                append = parts.append
+                size = 0
                 chunks = template.generate(context)
                 for chunk in chunks:
                     size += len(chunk)
                     if size > MAX_OUTPUT_CHARS:
                         # Thrown into the template where it stands, so that the message names its line.
                         chunks.throw(RenderLimit(f"malen lager mer enn {MAX_OUTPUT_CHARS:,} tegn i ett dokument".replace(",", " ")))
-                    parts.append(chunk)
-                    self.env.tick()
+                    append(chunk)
+                    if monotonic() > deadline:  # the environment's tick(), inline: it runs for every piece of text
+                        self.env.tick()
                 return "".join(parts)
         except UndefinedError as exc:
             raise TemplateProblem(

@@ -356,6 +356,66 @@ def letter_context(
     }
 
 
+class ContextCache:
+    """Supporters' letters to the same recipients on one date, rendered from contexts built once.
+
+    Two supporters' letters to one representative differ, before the supporter's own details are
+    added, only by the digits their variants give the representative's leading demands (see
+    ``letter_context``): the context for each recipient and digits is built once and shared. A
+    template that reaches a method that changes a list or a dict (``append``, ``update``: the
+    sandbox allows them) may have changed the shared context: it is then dropped, so that the next
+    letter gets a new one, exactly as without the cache. Holds at most ``limit`` contexts, whatever
+    the number of supporters.
+    """
+
+    def __init__(self, campaign: Campaign, letter_date: date, names=None, limit: int = 2048):
+        self.campaign, self.letter_date, self.names, self.limit = campaign, letter_date, names, limit
+        self._bases: dict[Recipient, tuple[int, ...]] = {}
+        self._contexts: dict[tuple, dict] = {}
+        self._languages: dict[tuple[Recipient, str], Recipient] = {}
+
+    def in_language(self, recipient: Recipient, language: str) -> Recipient:
+        """``replace(recipient, language=language)``, made once per recipient and language."""
+        key = (recipient, language)
+        found = self._languages.get(key)
+        if found is None:
+            found = self._languages[key] = replace(recipient, language=language)
+        return found
+
+    def render(self, templates: dict[str, Templates], recipient: Recipient, variant: int, additions: dict) -> Letter:
+        """``render_letter`` of ``letter_context(campaign, recipient, letter_date, names, variant)``
+        with ``additions`` (the signer) put in it."""
+        bases = self._bases.get(recipient)
+        if bases is None:
+            language = language_of(self.campaign, recipient)
+            names = lookup_names(self.campaign, language) if self.names is None or language != "nb" else self.names
+            ranked = rank_demands(self.campaign, recipient, names)
+            # As letter_context reads the variant: one digit per leading demand, in base its number of phrasings.
+            bases = self._bases[recipient] = tuple(max(len(r.demand.arguments), 1) for r in ranked if r.score > 0)
+        digits = []
+        remaining = variant
+        for base in bases:
+            digits.append(remaining % base)
+            remaining //= base
+        key = (recipient, tuple(digits))
+        shared = self._contexts.get(key)
+        if shared is None:
+            if len(self._contexts) >= self.limit:
+                self._contexts.clear()
+            shared = self._contexts[key] = letter_context(self.campaign, recipient, self.letter_date, self.names, variant)
+        # Only the top level is this letter's own; the template cannot reach it as an object.
+        context = dict(shared)
+        context["variant"] = variant
+        context.update(additions)
+        environment = templates[language_of(self.campaign, recipient)].env
+        before = environment.mutations
+        try:
+            return render_letter(self.campaign, templates, recipient, self.letter_date, self.names, context)
+        finally:
+            if environment.mutations != before:
+                self._contexts.pop(key, None)
+
+
 def language_of(campaign: Campaign, recipient: Recipient) -> str:
     return recipient.language or campaign.language
 
