@@ -555,3 +555,47 @@ def test_supporters_xlsx_is_read_whole_and_gives_the_same_letters(with_mps, tmp_
     both = Problems()
     assert load_supporters(tmp_path / "supporters.csv", campaign, both) == ()
     assert "Både supporters.csv og supporters.xlsx finnes" in both.errors[0].message
+
+
+def test_print_only_packs_have_docx_files_and_nothing_to_send(with_mps, tmp_path, monkeypatch):
+    """--only docx: the letters as DOCX and the print file, for groups that post them; no text, no e-mail."""
+    rows = supporter_rows(8)
+    rows[2]["personal_paragraph"] = ""  # a draft: printed with the question, as in the default pack
+    path = tmp_path / "supporters.csv"
+    write_rows(path, rows)
+    out = with_mps / "ut" / "supporters"
+    assert letters_for(with_mps, path).exit_code == 0  # the default pack first: its .txt and .eml must go
+    default = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.docx")}
+
+    result = letters_for(with_mps, path, "--only", "docx")
+    assert result.exit_code == 0, result.output
+    assert "bare DOCX-filene og utskriftsfilen" in result.output
+    assert not list(out.rglob("*.eml")) and not list(out.rglob("*.txt")) and not list(out.rglob("*.zip"))
+    for row in rows:
+        folder = out / row["id"]
+        assert json.loads((folder / "manifest.json").read_text(encoding="utf-8")) == []
+        letters = sorted(p for p in folder.glob("*.docx") if p.name != "alle-brev.docx")
+        assert letters and {p.name for p in folder.iterdir()} == {p.name for p in letters} | {"alle-brev.docx", "manifest.json"}
+        for letter in letters:
+            text = "\n".join(p.text for p in docx.Document(str(letter)).paragraphs)
+            assert row["name"] in text and (row["personal_paragraph"] or "SKRIV DITT EGET AVSNITT") in text
+            # The same letter, byte for byte, as the default pack writes it.
+            assert letter.read_bytes() == default[letter.relative_to(out)]
+        printed = docx.Document(str(folder / "alle-brev.docx"))
+        assert len(printed.sections) == len(letters)
+    with open(out / "oversikt-underskrivere.csv", encoding="utf-8-sig", newline="") as handle:
+        statuses = {r["id"]: r["status"] for r in csv.DictReader(handle, delimiter=";")}
+    assert statuses[rows[2]["id"]] == "utkast: mangler personlig avsnitt"
+    assert {statuses[r["id"]] for r in rows if r["personal_paragraph"]} == {"klar til utskrift"}
+
+    # `toolkit send` finds nothing to send in a print-only pack, and connects to nothing (no server listens on port 9).
+    dry = run("send", "--campaign", str(with_mps))
+    assert dry.exit_code == 0, dry.output
+    assert "Ingenting å sende" in dry.output
+    monkeypatch.setenv("TOOLKIT_SMTP_PASSWORD", "not-used")
+    really = run("send", "--campaign", str(with_mps), "--send", "--yes", "--smtp-host", "127.0.0.1", "--smtp-port", "9")
+    assert really.exit_code == 0, really.output
+    assert "Ingenting å sende" in really.output
+
+    both = letters_for(with_mps, path, "--pack", "zip", "--only", "docx")
+    assert both.exit_code == 2 and "enten --pack zip eller --only docx" in both.output

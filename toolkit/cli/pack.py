@@ -63,9 +63,11 @@ def validate(campaign_dir: Path):
 @click.option("--pack", "pack", type=click.Choice(["filer", "zip"]), default="filer",
               help="Med --supporters: «filer» (standard) skriver hvert brev som egne filer; «zip» samler hver underskrivers "
                    "brev (DOCX, tekst, e-post, utskriftsfil) i én brev.zip; e-postene ligger også løse ved siden av, til «toolkit send».")
-@click.option("--only", "only", type=click.Choice(["eml"]), default=None,
-              help="Med --supporters: «eml» skriver bare e-postene (og manifestet), ikke DOCX- og tekstfiler. "
-                   "Til en kjøring som bare skal sendes.")
+@click.option("--only", "only", type=click.Choice(["eml", "docx"]), default=None,
+              help="Med --supporters: «eml» skriver bare e-postene (og manifestet), ikke DOCX- og tekstfiler; "
+                   "til en kjøring som bare skal sendes. «docx» skriver bare brevene som DOCX og utskriftsfilen "
+                   "alle-brev.docx, ingen tekstfiler og ingen e-post; til grupper som sender brevene i posten. "
+                   "Da har «toolkit send» ingenting å sende fra disse mappene.")
 @click.option("--max-mb", "max_mb", type=float, default=None, metavar="MB",
               help="Med --supporters: sikkerhetsgrensen for hvor stor FIL kan være (standard 1024 MB).")
 def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, ...],
@@ -100,7 +102,7 @@ def letters(campaign_dir: Path, letter_date: str | None, selectors: tuple[str, .
     if supporters_file is None and (pack != "filer" or only or max_mb):
         raise click.UsageError("--pack, --only og --max-mb brukes sammen med --supporters.")
     if pack == "zip" and only:
-        raise click.UsageError("Velg enten --pack zip eller --only eml.")
+        raise click.UsageError(f"Velg enten --pack zip eller --only {only}.")
     if max_mb is not None and max_mb <= 0:
         raise click.BadParameter("Grensen må være et positivt tall (megabyte).", param_hint="--max-mb")
     campaign = load_valid(campaign_dir, when)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -78,7 +79,9 @@ def write_letter_files(
 
     ``case`` is the case attachment (file name and DOCX bytes) the e-mail carries, if any. With
     ``files``, the outputs are put there (file name: bytes) instead of on disk, and only the
-    ``formats`` asked for (supporters' ``--pack zip`` and ``--only eml``).
+    ``formats`` asked for (supporters' ``--pack zip`` and ``--only eml``). On disk, ``formats``
+    without "eml" (supporters' ``--only docx``, letters to print) writes no e-mail and returns an
+    entry with no file, which is not for a manifest.
     """
 
     recipient = letter.recipient
@@ -89,7 +92,8 @@ def write_letter_files(
     docx_bytes = b""
     if files is None or "docx" in formats or (with_email and campaign.attach_docx):
         docx_bytes = build_docx(letter.paragraphs, title=letter.subject, language=letter.language, letterhead=letterhead)
-    text = letter.text
+    # The plain text, for the text copy and the e-mail (a print-only letter needs neither).
+    text = letter.text if "txt" in formats or "eml" in formats else ""
     if files is not None:
         if "docx" in formats:
             files[f"{stem}.docx"] = docx_bytes
@@ -97,11 +101,18 @@ def write_letter_files(
             files[f"{stem}.txt"] = text.encode("utf-8")
     else:
         # Generated outputs are rewritten by the next build, so they skip the flush to disk (see fsutil).
-        atomic_write_bytes(letters_dir / f"{stem}.docx", docx_bytes, durable=False)
-        atomic_write_text(letters_dir / f"{stem}.txt", text, durable=False)
+        # The paths as strings: pathlib's joining costs more than a small file's writing.
+        folder = os.fspath(letters_dir)
+        atomic_write_bytes(f"{folder}{os.sep}{stem}.docx", docx_bytes, durable=False)
+        if "txt" in formats:
+            atomic_write_bytes(f"{folder}{os.sep}{stem}.txt", text.encode("utf-8"), durable=False)
+        if "eml" not in formats:
+            return {"recipient": recipient.id, "name": recipient.name, "file": None, "docx": f"{stem}.docx"}
     if not with_email:
         # A draft still missing the signer's own words: nothing that could be sent is written.
-        remove_own(emails_dir / f"{stem}.eml")
+        eml_path = f"{os.fspath(emails_dir)}{os.sep}{stem}.eml"
+        if os.path.lexists(eml_path):  # nothing there (a first run): nothing to remove
+            remove_own(Path(eml_path))
         return {"recipient": recipient.id, "name": recipient.name, "file": None, "draft": True}
     attachments = []
     if campaign.attach_docx:
@@ -119,7 +130,7 @@ def write_letter_files(
     if files is not None:
         files[f"{stem}.eml"] = eml
     else:
-        atomic_write_bytes(emails_dir / f"{stem}.eml", eml, durable=False)
+        atomic_write_bytes(f"{os.fspath(emails_dir)}{os.sep}{stem}.eml", eml, durable=False)
     entry = email_entry(recipient, stem, eml, letter.subject, letter.language)
     entry["lead"] = list(letter.lead)
     if len(letter.members) > 1:

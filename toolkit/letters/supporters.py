@@ -40,7 +40,12 @@ from toolkit.core.sources import (
 from toolkit.core.templates import Templates
 from toolkit.letters.check import SimilarityReport, check_similarity, write_report
 from toolkit.letters.pack import file_stem, letter_fingerprint, remove_stale, templates_for, write_letter_files
-from toolkit.letters.render import LETTER_TEMPLATES, LETTER_VARIABLES, letter_context, lookup_names, render_letter
+from toolkit.letters.render import (
+    LETTER_TEMPLATES,
+    LETTER_VARIABLES,
+    ContextCache,
+    lookup_names,
+)
 from toolkit.letters.similarity import Fingerprints, Result
 
 if TYPE_CHECKING:
@@ -607,7 +612,8 @@ class _Run:
     names: tuple = ()
     supporters: tuple = ()
     pack: str = "files"  # "files": DOCX, text and e-mail per letter; "zip": one ZIP per supporter (and the e-mails)
-    only: str = ""  # "eml": the e-mails only
+    only: str = ""  # "eml": the e-mails only; "docx": the DOCX files and print file only
+    contexts: ContextCache | None = None  # letter contexts shared by supporters' letters (made on first use)
 
 
 @dataclass
@@ -625,7 +631,7 @@ CHUNK = 25
 IN_FLIGHT = 4  # chunks queued per worker: enough to keep them busy, few enough that memory stays flat
 PACK_FILE = "brev.zip"
 PACKS = ("files", "zip")
-ONLY = ("", "eml")
+ONLY = ("", "eml", "docx")  # --only: everything, the e-mails only, the DOCX files only (to print)
 
 
 def start_method() -> str:
@@ -662,17 +668,20 @@ def supporter_letters(run: _Run, supporter: Supporter, variant: int | None = Non
     campaign = run.campaign
     if variant is None:
         variant = run.variants[supporter.id]
+    contexts = run.contexts
+    if contexts is None:
+        # Made where the letters are rendered (in each worker process): it holds Jinja-free dicts only.
+        contexts = run.contexts = ContextCache(campaign, run.letter_date, run.names)
     for recipient in [*run.by_district.get(supporter.county, []), *run.extra]:
         # The supporter writes in their own written standard, whatever the representative's.
-        recipient = replace(recipient, language=supporter.language or recipient.language or campaign.language)
-        context = letter_context(campaign, recipient, run.letter_date, run.names, variant)
+        recipient = contexts.in_language(recipient, supporter.language or recipient.language or campaign.language)
         # The supporter's letter is headed by the supporter, not by the organisation (see _letter.j2).
-        context["signer"] = {
+        signer = {
             "name": supporter.name, "place": supporter.place or supporter.county_name,
             "address": supporter.address, "county": supporter.county_name,
         }
-        context["personal_paragraph"] = supporter.personal_paragraph
-        yield recipient, render_letter(campaign, run.templates, recipient, run.letter_date, run.names, context)
+        additions = {"signer": signer, "personal_paragraph": supporter.personal_paragraph}
+        yield recipient, contexts.render(run.templates, recipient, variant, additions)
 
 
 def _write_supporter(run: _Run, supporter: Supporter, variant: int | None = None) -> _Written:
@@ -686,8 +695,10 @@ def _write_supporter(run: _Run, supporter: Supporter, variant: int | None = None
     fingerprints = []
     sendable = bool(supporter.personal_paragraph)
     # --pack zip and --only eml: the outputs are gathered here, then zipped or only the e-mails written.
-    files: dict[str, bytes] | None = {} if run.pack == "zip" or run.only else None
-    formats = ("eml",) if run.only == "eml" else ("docx", "txt", "eml")
+    files: dict[str, bytes] | None = {} if run.pack == "zip" or run.only == "eml" else None
+    # --only docx: letters to print and post; no text copy, no e-mail, nothing for `toolkit send`.
+    formats = {"eml": ("eml",), "docx": ("docx",)}.get(run.only, ("docx", "txt", "eml"))
+    listed = run.only != "docx"  # the manifest lists the e-mails to send
     if files is not None:
         folder.mkdir(parents=True, exist_ok=True)
     for recipient, letter in supporter_letters(run, supporter, variant):
@@ -696,15 +707,16 @@ def _write_supporter(run: _Run, supporter: Supporter, variant: int | None = None
                                    files=files, formats=formats)
         stems.add(file_stem(recipient))
         if sendable:
-            entry["sender"] = {"id": supporter.id, "name": supporter.name, "email": supporter.email}
-            manifest.append(entry)
+            if listed:
+                entry["sender"] = {"id": supporter.id, "name": supporter.name, "email": supporter.email}
+                manifest.append(entry)
             fingerprints.append(letter_fingerprint(letter, group=supporter.id, key=f"{supporter.id}/{recipient.id}"))
         if run.only != "eml":
             first, *rest = letter.paragraphs
             # A section per letter, so each printed letter's pages are numbered from 1.
             printed.append(markup.Paragraph(first.style, first.runs, new_section=bool(printed)))
             printed.extend(rest)
-    keep = {f"{stem}{suffix}" for stem in stems for suffix in (".docx", ".txt", ".eml")}
+    keep = {f"{stem}.{suffix}" for stem in stems for suffix in formats}
     if files is not None:
         keep = {f"{stem}.eml" for stem in stems}
     if printed:
@@ -787,7 +799,8 @@ def write_supporter_letters(
     (entries as in emails/manifest.json, with ``sender``) and ``alle-brev.docx`` for printing; and
     ``oversikt-underskrivere.csv`` for the organiser. A rerun replaces the whole folder's contents.
     ``pack="zip"`` puts each supporter's DOCX, text, e-mails and print file in one ``brev.zip`` (the
-    e-mails stay beside it too, for `toolkit send`); ``only="eml"`` writes the e-mails only.
+    e-mails stay beside it too, for `toolkit send`); ``only="eml"`` writes the e-mails only, ``only="docx"``
+    the DOCX files and the print file only (letters posted on paper: the manifest lists nothing to send).
 
     ``supporters`` is a ``SupporterSource`` (read as a stream: the memory does not grow with the
     number of supporters) or a sequence. They are written one at a time; from ``PARALLEL_FROM``
@@ -834,7 +847,7 @@ def write_supporter_letters(
     for supporter_id in report.too_similar:
         _withdraw_emails(out / safe_stem(supporter_id))
     _write_overview(out / OVERVIEW_FILE, supporters if streamed else run.supporters, letters, flags,
-                    set(report.too_similar), report)
+                    set(report.too_similar), report, "klar til utskrift" if only == "docx" else "klar til sending")
     blocked = set(report.needs_paragraph) | set(report.too_similar)
     report.ready = report.supporters - len(blocked)
     return report
@@ -856,9 +869,9 @@ def _remove_old_folders(out: Path, written: array) -> None:
 
 
 def _write_overview(path: Path, supporters, letters: array, flags: bytearray, too_similar: set,
-                    report: SupporterReport) -> None:
+                    report: SupporterReport, ready: str = "klar til sending") -> None:
     """The organiser's overview, one row per supporter; fills the report's lists of drafts and of
-    supporters without letters on the way."""
+    supporters without letters on the way. ``ready`` is the status of a supporter whose letters are done."""
     from toolkit.core.excel_out import write_table  # the CSV and an .xlsx beside it, streamed
 
     def rows():
@@ -870,10 +883,10 @@ def _write_overview(path: Path, supporters, letters: array, flags: bytearray, to
             yield [supporter.id, supporter.name, supporter.email, supporter.county_name, count,
                    f"{OUTPUT_FOLDER}/{safe_stem(supporter.id)}/",
                    "utkast: mangler personlig avsnitt" if flag & 1
-                   else "for likt andres brev" if supporter.id in too_similar else "klar til sending"]
+                   else "for likt andres brev" if supporter.id in too_similar else ready]
 
     write_table(path, ["id", "navn", "e-post", "valgdistrikt", "antall brev", "mappe", "status"], rows(),
-                sheet="Underskrivere", numbers=("antall brev",), problem=lambda row: row[-1] != "klar til sending")
+                sheet="Underskrivere", numbers=("antall brev",), problem=lambda row: row[-1] != ready)
 
 
 def _write_all(run: _Run, ordered, workers: int, progress, method: str):
@@ -896,7 +909,7 @@ def _write_all(run: _Run, ordered, workers: int, progress, method: str):
     context = multiprocessing.get_context(method)
     # fork: the workers inherit the loaded campaign and templates. spawn: they get the run pickled,
     # without its templates (Jinja environments do not pickle), and make their own.
-    shared = run if method == "fork" else replace(run, templates={}, supporters=(),
+    shared = run if method == "fork" else replace(run, templates={}, supporters=(), contexts=None,
                                                    campaign=replace(run.campaign, templates={}))
     pending: collections.deque = collections.deque()
     import gc

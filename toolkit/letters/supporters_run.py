@@ -50,7 +50,8 @@ def write_supporters_pack(campaign: Campaign, supporters_file: Path, when: date,
         report = write_supporter_letters(campaign, supporters, when, representatives=chosen, extra=tuple(extra), progress=bar.update,
                                          pack=pack, only=only)
     out = public_path(campaign.output_dir / OUTPUT_FOLDER)
-    inside = {"zip": " (brevene samlet i brev.zip, e-postene ved siden av)", "eml": " (bare e-postene)"}.get(only or pack, "")
+    inside = {"zip": " (brevene samlet i brev.zip, e-postene ved siden av)", "eml": " (bare e-postene)",
+              "docx": " (bare DOCX-filene og utskriftsfilen, til papirpost; ingen e-post å sende)"}.get(only or pack, "")
     echo(f"{report.letters} brev fra {report.supporters} underskrivere, én mappe per underskriver i {out}{inside}.")
     echo(f"Oversikten over hvem som har fått hva, står i {out / OVERVIEW_FILE}.")
     if report.without_letters:
