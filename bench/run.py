@@ -156,7 +156,8 @@ def _ours_worker(campaign_dir: str, workers: int = 0, mode: str = "filer") -> No
     """In a fresh process: load the campaign and write every supporter's letters (timed).
 
     ``workers`` 0: as the toolkit chooses (the machine's cores, at most four); ``mode`` "filer" (the
-    default outputs), "zip" (``--pack zip``) or "eml" (``--only eml``).
+    default outputs), "zip" (``--pack zip``), "eml" (``--only eml``) or "docx" (``--only docx``: the DOCX
+    letters and print file, the files docxtpl writes).
     """
     from toolkit.letters.supporters import PARALLEL_FROM, load_supporters, write_supporter_letters
     from toolkit.validate import check_campaign
@@ -170,7 +171,7 @@ def _ours_worker(campaign_dir: str, workers: int = 0, mode: str = "filer") -> No
         workers = min(os.cpu_count() or 1, 4) if len(supporters) >= PARALLEL_FROM else 1
     started = time.perf_counter()
     report = write_supporter_letters(campaign, supporters, WHEN, workers=workers,
-                                     pack="zip" if mode == "zip" else "files", only="eml" if mode == "eml" else "")
+                                     pack="zip" if mode == "zip" else "files", only=mode if mode in ("eml", "docx") else "")
     seconds = time.perf_counter() - started
     print(json.dumps({"letters": report.letters, "seconds": seconds, "workers": workers, "load_seconds": loaded,
                       "similarity_seconds": report.similarity_seconds, "over": len(report.similarity.over)}))
@@ -196,6 +197,9 @@ def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit:
                 "toolkit-1": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1"], repeats),
                 # One worker, each supporter's pack as one ZIP (with the e-mails beside it): fewer files.
                 "toolkit-1-zip": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1", "zip"], 1),
+                # One worker, `--only docx`: the DOCX letters (and the print file, the manifest, the similarity
+                # check and the overview), no text copy and no e-mail: the like-for-like row against docxtpl.
+                "toolkit-1-docx": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1", "docx"], repeats),
             }
             limit = [str(peer_limit)] if peer_limit and peer_limit < count else []
             for tool in ("docxtpl", "python-docx"):
@@ -373,7 +377,9 @@ def report(results: dict) -> tuple[str, list[str]]:
             "each letter as DOCX, text and e-mail, one print file per supporter, the manifest, the similarity "
             "check and the overview; «toolkit» uses the machine's cores (worker processes), «toolkit-1» one "
             "worker (the per-core figure), «toolkit-1-zip» one worker with `--pack zip` (one ZIP per supporter "
-            "and the e-mails beside it, instead of three files per letter). docxtpl and python-docx write only the DOCX files of the same "
+            "and the e-mails beside it, instead of three files per letter), «toolkit-1-docx» one worker with `--only docx` "
+            "(each letter as DOCX, the print file and the manifest, the similarity check and the overview; no text copy, "
+            "no e-mail: the like-for-like row). docxtpl and python-docx write only the DOCX files of the same "
             "letters (same paragraphs and styles), in one process. Seconds are the writing loop (loading the "
             "campaign and starting Python not included); memory is the peak resident size of the largest "
             "process (for the toolkit, the parent or one of its workers).",
@@ -388,8 +394,8 @@ def report(results: dict) -> tuple[str, list[str]]:
             rate = row["letters"] / statistics.median(seconds)
             rss = max(run["max_rss_mib"] for run in row["runs"])
             ratio = ""
-            if row["tool"] == "toolkit-1-zip":
-                ratio = f"{median(row['where'], 'docxtpl', row['letters']) / statistics.median(seconds):.1f}× docxtpl per core"
+            if row["tool"].startswith("toolkit-1") and (row["where"], "docxtpl", row["letters"]) in by:
+                ratio = f"docxtpl {median(row['where'], 'docxtpl', row['letters']) / statistics.median(seconds):.1f}× this (per core)"
             elif not row["tool"].startswith("toolkit"):
                 ratio = (f"{statistics.median(seconds) / median(row['where'], 'toolkit-1', row['letters']):.1f}× per core, "
                          f"{statistics.median(seconds) / median(row['where'], 'toolkit', row['letters']):.1f}× whole machine")
@@ -404,6 +410,11 @@ def report(results: dict) -> tuple[str, list[str]]:
             one = tpl / median(where, "toolkit-1", big)
             summary.append(f"Brev, {where}, N={big:,}: docxtpl ÷ toolkit med én arbeidsprosess {one:.1f}× "
                            f"(per kjerne; mål ≥ 10× på disk), med alle kjerner {tpl / median(where, 'toolkit', big):.1f}× (hele maskinen)")
+            for tool, what in (("toolkit-1-docx", "--only docx (samme DOCX-filer som docxtpl, pluss utskriftsfil og manifest)"),
+                               ("toolkit-1-zip", "--pack zip")):
+                if (where, tool, big) in by:
+                    summary.append(f"Brev, {where}, N={big:,}: docxtpl ÷ toolkit med én arbeidsprosess og {what}: "
+                                   f"{tpl / median(where, tool, big):.1f}× (per kjerne)")
         lines += ["", *[f"- {line}" for line in summary], ""]
     if results.get("growth"):
         rows = results["growth"]
