@@ -599,3 +599,45 @@ def test_print_only_packs_have_docx_files_and_nothing_to_send(with_mps, tmp_path
 
     both = letters_for(with_mps, path, "--pack", "zip", "--only", "docx")
     assert both.exit_code == 2 and "enten --pack zip eller --only docx" in both.output
+
+
+@pytest.mark.parametrize("change", [
+    "",  # the shipped template: contexts are shared between supporters
+    "{% set _ = lead.append(lead[0]) if lead else none %}{{ lead | length }} krav.",
+    '{% set _ = recipient.update({"name": recipient.name ~ "!"}) %}{% set _ = recipient.address_lines.append("x") %}',
+])
+def test_shared_contexts_give_the_letters_fresh_contexts_give(with_mps, change):
+    """Supporters' letters reuse each recipient's context; a template that changes what it is given
+    (the sandbox lets it call append and update) must still give every letter what a new context gives."""
+    from toolkit.letters.render import letter_context, render_letter
+    from toolkit.letters.supporters import prepare_run, supporter_letters
+
+    template = with_mps / "letter_templates" / "nb" / "letter_mp.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("{% block opening %}\n", "{% block opening %}\n" + change + "\n", 1), encoding="utf-8")
+    campaign, problems = check_campaign(with_mps, LETTER_DATE)
+    assert not problems.errors
+    supporters = [s for s in _supporters(campaign, 150) if not s.language or s.language == "nb"]
+    run_ = prepare_run(campaign, supporters, LETTER_DATE)
+    count = 0
+    for supporter in supporters:
+        for recipient, letter in supporter_letters(run_, supporter):
+            context = letter_context(campaign, recipient, LETTER_DATE, run_.names, run_.variants[supporter.id])
+            context["signer"] = {"name": supporter.name, "place": supporter.place or supporter.county_name,
+                                 "address": supporter.address, "county": supporter.county_name}
+            context["personal_paragraph"] = supporter.personal_paragraph
+            fresh = render_letter(campaign, run_.templates, recipient, LETTER_DATE, run_.names, context)
+            assert letter == fresh
+            count += 1
+    assert count > 100
+    # The changes were made (and seen), or the shared contexts were shared: fewer of them than letters.
+    assert (run_.templates["nb"].env.mutations > 0) == bool(change)
+    if not change:
+        assert len(run_.contexts._contexts) < count / 2
+
+
+def _supporters(campaign, count):
+    from toolkit.letters.supporters import _supporter, districts
+
+    known = districts(campaign)
+    return [_supporter(row, number, known) for number, row in enumerate(supporter_rows(count), start=2)]
