@@ -140,6 +140,13 @@ def _plain_runs(paragraphs: Sequence[Paragraph]) -> tuple[bool, bool]:
     return clean, escape
 
 
+# The XML of a paragraph's runs, by the runs' tuple: a letter's paragraphs are written again in its
+# supporter's print file, and letters share paragraphs (markup.parse gives a block it has seen before
+# the same paragraphs). Each entry holds its tuple, so the id cannot stand for another tuple while it is here.
+_RUNS_XML: dict[int, tuple[tuple, str]] = {}
+MAX_CACHED_RUNS = 4096
+
+
 def _document_xml(paragraphs: Sequence[Paragraph]) -> bytes:
     out = [DOCUMENT_HEAD]
     append = out.append
@@ -162,7 +169,18 @@ def _document_xml(paragraphs: Sequence[Paragraph]) -> bytes:
             opening = opening.replace("</w:pPr>", KEEP_NEXT + "</w:pPr>", 1)
         last_opening = len(out)
         append(opening)
-        _append_runs(append, paragraph, clean, escape)
+        runs = paragraph.runs
+        known = _RUNS_XML.get(id(runs))
+        if known is not None and known[0] is runs:
+            append(known[1])
+        else:
+            parts: list[str] = []
+            _append_runs(parts.append, paragraph, clean, escape)
+            xml = "".join(parts)
+            if len(_RUNS_XML) >= MAX_CACHED_RUNS:
+                _RUNS_XML.clear()
+            _RUNS_XML[id(runs)] = (runs, xml)
+            append(xml)
     append(DOCUMENT_TAIL_RESTARTING if sections else DOCUMENT_TAIL)
     # Breaks and tabs at the edges of a run leave empty w:t elements behind; drop them.
     return "".join(out).replace(EMPTY_TEXT, "").encode()

@@ -79,39 +79,59 @@ def parse(text: str) -> list[Paragraph]:
     """Turn rendered template text into paragraphs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs: list[Paragraph] = []
+    cache = _BLOCKS
     for block in BLANK_LINES.split(text.strip("\n")):
-        lines = [line.rstrip() for line in block.strip("\n").split("\n")]
-        lines = [line for line in lines if line.strip()]
-        if not lines:
-            continue
-        marker = STYLE_MARKER.match(lines[0].strip())
-        if marker:
-            body = [line.strip() for line in lines[1:]]
-            if body:
-                style = marker.group(1)[0].upper() + marker.group(1)[1:]
-                paragraphs.append(Paragraph(style, parse_inline("\n".join(body))))
-            continue
-        first = lines[0].lstrip()
-        if first.startswith("#"):
-            # A heading is one line; what follows it in the same block is a block of its own.
-            level, _, heading = first.partition(" ")
-            if level in ("#", "##"):
-                style = "Heading1" if level == "#" else "Heading2"
-                paragraphs.append(Paragraph(style, parse_inline(heading.strip())))
-                if len(lines) > 1:
-                    paragraphs.extend(parse("\n".join(lines[1:])))
-                continue
-        if first.startswith("- "):
-            items: list[str] = []
-            for line in lines:
-                stripped = line.strip()
-                if stripped.startswith("- ") or not items:
-                    items.append(stripped[2:] if stripped.startswith("- ") else stripped)
-                else:
-                    items[-1] += " " + stripped
-            paragraphs.extend(Paragraph("ListBullet", parse_inline(item)) for item in items)
-        else:
-            paragraphs.append(Paragraph("Body", parse_inline(" ".join(line.strip() for line in lines))))
+        parsed = cache.get(block)
+        if parsed is None:
+            if len(cache) >= MAX_CACHED_BLOCKS:
+                cache.clear()
+            parsed = cache[block] = tuple(_parse_block(block))
+        paragraphs.extend(parsed)
+    return paragraphs
+
+
+# A block's paragraphs depend on the block's text alone, and paragraphs cannot be changed (frozen):
+# a block seen before is not parsed again. Thousands of supporters' letters share most of their blocks,
+# and each supporter's own blocks (their address, their paragraph) recur in each of their letters.
+_BLOCKS: dict[str, tuple[Paragraph, ...]] = {}
+MAX_CACHED_BLOCKS = 2048
+
+
+def _parse_block(block: str) -> list[Paragraph]:
+    """The paragraphs of one block (text between blank lines)."""
+    paragraphs: list[Paragraph] = []
+    lines = [line.rstrip() for line in block.strip("\n").split("\n")]
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        return paragraphs
+    marker = STYLE_MARKER.match(lines[0].strip())
+    if marker:
+        body = [line.strip() for line in lines[1:]]
+        if body:
+            style = marker.group(1)[0].upper() + marker.group(1)[1:]
+            paragraphs.append(Paragraph(style, parse_inline("\n".join(body))))
+        return paragraphs
+    first = lines[0].lstrip()
+    if first.startswith("#"):
+        # A heading is one line; what follows it in the same block is a block of its own.
+        level, _, heading = first.partition(" ")
+        if level in ("#", "##"):
+            style = "Heading1" if level == "#" else "Heading2"
+            paragraphs.append(Paragraph(style, parse_inline(heading.strip())))
+            if len(lines) > 1:
+                paragraphs.extend(parse("\n".join(lines[1:])))
+            return paragraphs
+    if first.startswith("- "):
+        items: list[str] = []
+        for line in lines:
+            stripped = line.strip()
+            if stripped.startswith("- ") or not items:
+                items.append(stripped[2:] if stripped.startswith("- ") else stripped)
+            else:
+                items[-1] += " " + stripped
+        paragraphs.extend(Paragraph("ListBullet", parse_inline(item)) for item in items)
+    else:
+        paragraphs.append(Paragraph("Body", parse_inline(" ".join(line.strip() for line in lines))))
     return paragraphs
 
 

@@ -230,6 +230,9 @@ class Templates:
             loader=_inside_loader_class()([str(self.folder / language), str(self.folder)], self.folder),
             undefined=StrictUndefined,
             autoescape=False,
+            # Templates are read once per run (see ``get``); without this, every letter would look at
+            # the modification time of each template it extends or includes.
+            auto_reload=False,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,

@@ -50,6 +50,7 @@ def encoded_words(text: str) -> str:
     return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words if w)
 
 
+@functools.lru_cache(maxsize=1024)
 def header_text(text: str) -> str:
     """An unstructured header value (Subject): ASCII as it is, anything else as encoded words."""
     text = one_line(text)
@@ -58,6 +59,7 @@ def header_text(text: str) -> str:
     return encoded_words(text)
 
 
+@functools.lru_cache(maxsize=1024)  # a supporter's name and a representative's recur in many messages
 def mailbox(name: str, email: str) -> str:
     """``Name <address>`` with the name quoted or encoded as it needs."""
     name = one_line(name)
