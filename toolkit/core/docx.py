@@ -150,7 +150,7 @@ MAX_CACHED_RUNS = 4096
 def _document_xml(paragraphs: Sequence[Paragraph]) -> bytes:
     out = [DOCUMENT_HEAD]
     append = out.append
-    clean, escape = _plain_runs(paragraphs)
+    flags: tuple[bool, bool] | None = None  # _plain_runs, looked at on the first paragraph not written before
     last_opening = -1  # index in ``out`` of the previous paragraph's opening
     sections = False
     count = len(paragraphs)
@@ -174,8 +174,10 @@ def _document_xml(paragraphs: Sequence[Paragraph]) -> bytes:
         if known is not None and known[0] is runs:
             append(known[1])
         else:
+            if flags is None:
+                flags = _plain_runs(paragraphs)
             parts: list[str] = []
-            _append_runs(parts.append, paragraph, clean, escape)
+            _append_runs(parts.append, paragraph, *flags)
             xml = "".join(parts)
             if len(_RUNS_XML) >= MAX_CACHED_RUNS:
                 _RUNS_XML.clear()

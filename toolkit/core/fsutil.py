@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import sys
@@ -19,6 +20,7 @@ UNSAFE_CHARS = re.compile(r"[^a-z0-9._-]+")
 MAX_STEM = 80
 
 
+@functools.lru_cache(maxsize=4096)  # the same ids recur in every supporter's folder
 def safe_stem(name: str) -> str:
     """Turn an id or a name into a file-name stem that is safe on Windows, macOS and Linux."""
     text = name.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
