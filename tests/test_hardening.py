@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit.core.errors import CampaignInvalid, OutputError
-from toolkit.core.fsutil import atomic_write_bytes, safe_stem
+from toolkit.core.fsutil import atomic_write_bytes, atomic_writer, safe_stem
 from toolkit.core.model import Recipient
 from toolkit.letters.emails import build_email
 from toolkit.letters.pack import templates_for
@@ -105,14 +105,23 @@ def test_full_disk_and_read_only_folder_give_clear_messages(tmp_path, monkeypatc
 
         return fdopen
 
+    def failing_write(code):
+        def write(fd, data):
+            raise OSError(code, os.strerror(code))
+
+        return write
+
     target = tmp_path / "ut" / "brev.docx"
     atomic_write_bytes(target, b"gammel")
-    monkeypatch.setattr(os, "fdopen", failing(errno.ENOSPC))
-    with pytest.raises(OutputError, match="Disken er full"):
-        atomic_write_bytes(target, b"ny")
-    monkeypatch.setattr(os, "fdopen", failing(errno.EROFS))
-    with pytest.raises(OutputError, match="Har ikke lov til å skrive"):
-        atomic_write_bytes(target, b"ny")
+    # atomic_write_bytes writes with os.write, atomic_writer through a file object (os.fdopen): both fail.
+    for code, message in ((errno.ENOSPC, "Disken er full"), (errno.EROFS, "Har ikke lov til å skrive")):
+        monkeypatch.setattr(os, "fdopen", failing(code))
+        monkeypatch.setattr(os, "write", failing_write(code))
+        with pytest.raises(OutputError, match=message):
+            atomic_write_bytes(target, b"ny")
+        with pytest.raises(OutputError, match=message):
+            with atomic_writer(target) as handle:
+                handle.write(b"ny")
     monkeypatch.undo()
     assert target.read_bytes() == b"gammel"
     assert [p.name for p in target.parent.iterdir()] == ["brev.docx"]
