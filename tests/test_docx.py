@@ -390,3 +390,30 @@ def test_libreoffice_converts_to_pdf(tmp_path):
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     assert (tmp_path / "brev.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_reused_paragraphs_give_the_same_files_as_new_ones():
+    """Letters share paragraphs (markup.parse reuses a block's paragraphs, the print file repeats each
+    letter's): the XML written once for a paragraph's runs serves again, and the files are the same as
+    those built with nothing remembered, whatever the other paragraphs need escaped or cleaned."""
+    from toolkit.core import docx as writer
+    from toolkit.core import markup
+
+    texts = [
+        "::Address\nKari & Co <AS>\nGata 1\n\n# Brev\n\nHei **du**, _her_ er \"teksten\".\n\n- punkt\n- punkt to",
+        "::Address\nOla\n\n# Brev\n\nHei **du**, _her_ er \"teksten\".\n\nRen tekst uten noe å rense.",
+        "# Brev\n\nMed styretegn \x01 og \r\nlinjeskift.\n\nRen tekst uten noe å rense.",
+    ]
+    paragraphs = [markup.parse(text) for text in texts]
+    assert paragraphs[0][2] is paragraphs[1][2]  # the same block, the same paragraph
+    printed = [p for each in paragraphs for p in each]
+    warm = [build_docx(each, title="Brev") for each in (*paragraphs, printed)]
+    writer._RUNS_XML.clear()
+    markup._BLOCKS.clear()
+    cold = []
+    for each in (*[markup.parse(text) for text in texts], printed):
+        writer._RUNS_XML.clear()
+        cold.append(build_docx(each, title="Brev"))
+    assert warm == cold
+    body = zipfile.ZipFile(io.BytesIO(warm[3])).read("word/document.xml").decode()
+    assert "Kari &amp; Co &lt;AS&gt;" in body and "&quot;teksten&quot;" in body and "\x01" not in body
