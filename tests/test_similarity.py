@@ -230,6 +230,15 @@ def test_large_batches_spill_to_disk_and_compare_in_partitions(monkeypatch, tmp_
     result = compare(store, threshold=0.5, exact_up_to=0)
     assert result.best == expected.best and result.pairs == expected.pairs
     assert compare(store).best == compare(items).best  # the all-pairs count reads the spilled hashes too
+    # Partitions read in blocks of 50 rows: a hash shared by many letters (the template's) fills one
+    # partition with many blocks, which are counted and joined block by block with the same result.
+    monkeypatch.setattr(similarity, "SMALLEST_PART", 50)
+    calls = []
+    blocks = similarity._Partition.blocks
+    monkeypatch.setattr(similarity._Partition, "blocks", lambda piece: calls.append(piece.rows > piece.limit) or blocks(piece))
+    result = compare(store, threshold=0.5, exact_up_to=0)
+    assert result.best == expected.best and result.pairs == expected.pairs
+    assert sum(calls) > 10  # many partitions were too large for one block
     store.close()
     assert list(tmp_path.iterdir()) == []  # nothing left behind
 
