@@ -120,13 +120,16 @@ class Fingerprints:
         self._group_numbers: dict[str, int] | None = None if contiguous_groups else {}
         self._names: list[str] = []
         self._name_numbers: dict[str, int] = {}
-        self.groups = array("I")  # per letter: its group's index in group_names
-        self.names = array("H")  # per letter: its name's index (widened to "I" past 65,535 names)
-        self.in_group = array("B")  # per letter: 1 when its key is "group/name", 0 when it is the name alone
-        self.sizes = array("H")  # per letter: how many hashes it has (widened past 65,535)
-        self._hashes = array("I")  # the hashes not yet in the file, one letter after the other
         self.budget = MEMORY_BUDGET if budget is None else budget
         self.spill_dir = spill_dir
+        # The columns per letter, each to its own temporary file past a quarter of the budget, so that
+        # they do not grow the memory of a long run either (read back whole, once, when compared).
+        column = self.budget // 4
+        self._groups = _Spillable("I", column, spill_dir)  # per letter: its group's index in group_names
+        self._names_of = _Spillable("H", column, spill_dir)  # per letter: its name's index (widened to "I" past 65,535 names)
+        self._in_group = _Spillable("B", column, spill_dir)  # per letter: 1 when its key is "group/name", 0 when it is the name alone
+        self._sizes = _Spillable("H", column, spill_dir)  # per letter: how many hashes it has (widened past 65,535)
+        self._hashes = array("I")  # the hashes not yet in the file, one letter after the other
         self._file: BinaryIO | None = None  # the temporary file with the first hashes, once they pass the budget
         self._spilled = 0  # how many hashes are in it
         for item in items:
@@ -152,14 +155,14 @@ class Fingerprints:
         if name_number is None:
             name_number = self._name_numbers[name] = len(self._names)
             self._names.append(name)
-        self.groups.append(number)
-        if name_number > 0xFFFF and self.names.typecode == "H":
-            self.names = array("I", self.names)
-        self.names.append(name_number)
-        self.in_group.append(inside)
-        if len(item.hashes) > 0xFFFF and self.sizes.typecode == "H":
-            self.sizes = array("I", self.sizes)
-        self.sizes.append(len(item.hashes))
+        self._groups.append(number)
+        if name_number > 0xFFFF:
+            self._names_of.widen("I")
+        self._names_of.append(name_number)
+        self._in_group.append(inside)
+        if len(item.hashes) > 0xFFFF:
+            self._sizes.widen("I")
+        self._sizes.append(len(item.hashes))
         self._hashes.extend(item.hashes)
         if len(self._hashes) * 4 > self.budget:
             self._spill()
@@ -174,6 +177,26 @@ class Fingerprints:
         self._hashes.tofile(spill)
         self._spilled += len(self._hashes)
         self._hashes = array("I")
+
+    @property
+    def groups(self) -> array:
+        """Per letter: its group's index in ``group_names`` (read back from the file once, if spilled)."""
+        return self._groups.whole()
+
+    @property
+    def names(self) -> array:
+        """Per letter: its name's index ("H", or "I" past 65,535 names)."""
+        return self._names_of.whole()
+
+    @property
+    def in_group(self) -> array:
+        """Per letter: 1 when its key is "group/name", 0 when it is the name alone."""
+        return self._in_group.whole()
+
+    @property
+    def sizes(self) -> array:
+        """Per letter: how many hashes it has ("H", or "I" past 65,535)."""
+        return self._sizes.whole()
 
     def key(self, stored: int) -> str:
         name = self._names[self.names[stored]]
@@ -213,9 +236,62 @@ class Fingerprints:
         if self._file is not None:
             self._file.close()
             self._file = None
+        for column in (self._groups, self._names_of, self._in_group, self._sizes):
+            column.close()
 
     def __len__(self) -> int:
-        return len(self.groups)
+        return len(self._groups)
+
+
+class _Spillable:
+    """An array that is only appended to, whose values go to an unnamed temporary file past ``budget``
+    bytes; ``whole()`` reads them back once, into one array of the right size."""
+
+    def __init__(self, typecode: str, budget: int, spill_dir: Path | None):
+        self._tail = array(typecode)
+        self._budget, self._spill_dir = max(budget, 1), spill_dir
+        self._file: BinaryIO | None = None
+        self._spilled = 0
+        self._whole: array | None = None
+
+    def append(self, value: int) -> None:
+        self._whole = None
+        self._tail.append(value)
+        if len(self._tail) * self._tail.itemsize > self._budget:
+            import tempfile
+
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="likhet-", dir=self._spill_dir)
+            self._file.seek(0, 2)
+            self._tail.tofile(self._file)
+            self._spilled += len(self._tail)
+            self._tail = array(self._tail.typecode)
+
+    def widen(self, typecode: str) -> None:
+        """Hold larger values from now on ("H" to "I"): the values so far are taken back into memory."""
+        if self._tail.typecode != typecode:
+            values = array(typecode, self.whole())
+            self.close()
+            self._tail, self._whole = values, None
+
+    def whole(self) -> array:
+        if self._file is None:
+            return self._tail
+        if self._whole is None:
+            values = array(self._tail.typecode)
+            self._file.seek(0)
+            values.fromfile(self._file, self._spilled)
+            values.extend(self._tail)
+            self._whole = values
+        return self._whole
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file, self._spilled, self._whole = None, 0, None
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._tail)
 
 
 class _Strings:
@@ -394,7 +470,7 @@ SMALL_BATCH = 100
 # Up to this many letters, every letter's highest similarity is counted exactly (a few seconds at most);
 # over it, with a threshold, only the pairs that can reach the threshold are (see ``_best_over``).
 EXACT_UP_TO = 20_000
-CHUNK_ROWS = 1 << 18  # rows of candidate pairs or tokens handled at once: memory stays bounded
+CHUNK_ROWS = 1 << 16  # rows of candidate pairs or tokens handled at once: memory stays bounded
 SMALLEST_PART = 1 << 16  # rows of a partition read at once, at the least (tests make it small)
 
 
@@ -424,7 +500,12 @@ def compare(items: Fingerprints | list[Item], worst: int = 20, threshold: float 
     scores: Sequence[float]
     partners: Sequence[int]
     if threshold is not None and count > limit:
-        scores, partners = _best_over(store, added, threshold)
+        # The check needs the other direction (each stored letter's number); both are not kept at once.
+        number_of = _inverse(added)
+        del added
+        scores, partners = _best_over(store, number_of, threshold)
+        added = array("i", _inverse(number_of).tobytes())
+        del number_of
         exact_from = threshold
     else:
         found = _best_small if count < SMALL_BATCH else _best_numpy
@@ -532,7 +613,18 @@ def _best_numpy(store: Fingerprints, added) -> tuple[array, array]:
     return scores, partners
 
 
-def _best_over(store: Fingerprints, added, threshold: float) -> tuple[_Sparse, _Sparse]:
+def _inverse(order):
+    """The inverse of a permutation of 0..n-1 (an array or a numpy array), as numpy int32."""
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+    if isinstance(order, array):
+        order = numpy.frombuffer(order, dtype=numpy.int64 if order.itemsize == 8 else numpy.int32)
+    inverse = numpy.empty(len(order), dtype=numpy.int32)
+    inverse[order] = numpy.arange(len(order), dtype=numpy.int32)
+    return inverse
+
+
+def _best_over(store: Fingerprints, number_of, threshold: float) -> tuple[_Sparse, _Sparse]:
     """Each letter's highest score and partner, for the letters whose highest score is at least
     ``threshold``; 0.0 and -1 for the others. Exact for those letters, in near-linear time.
 
@@ -551,12 +643,9 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[_Sparse, _
     import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     count = len(store)
-    added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
-    number_of = numpy.empty(count, dtype=numpy.int32)  # each stored letter's number in key order
-    number_of[added] = numpy.arange(count, dtype=numpy.int32)
-    # Per letter, what lives through the whole check: the store's own arrays (views, not copies), the
-    # key order and its inverse, each letter's start; 12 bytes a letter. The best pairs are kept only
-    # for the letters that have one at or over the threshold (``_BestPairs``).
+    # Per letter, what lives through the whole check: the store's own arrays (views, not copies), each
+    # stored letter's number in key order (``number_of``) and its start; 8 bytes a letter. The best
+    # pairs are kept only for the letters that have one at or over the threshold (``_BestPairs``).
     sizes = numpy.frombuffer(store.sizes, dtype=_dtype(store.sizes))
     group = numpy.frombuffer(store.groups, dtype=numpy.uint32)
     best = _BestPairs(number_of)
@@ -637,27 +726,49 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[_Sparse, _
         prefixes.remove()
         # 5. Per batch of candidate pairs: the exact count of shared hashes, and each letter's best pair.
         for (found,) in pairs.read(1, limit=part // 4):
-            found = numpy.unique(found)
-            larger = (found >> numpy.uint64(32)).astype(numpy.int64)
-            smaller = (found & numpy.uint64(0xFFFFFFFF)).astype(numpy.int64)
-            del found
-            table = _hash_table(store, starts, numpy.unique(larger))
-            many = sizes[smaller].astype(numpy.int64)
-            shared = numpy.zeros(len(larger), dtype=numpy.int64)
-            for first, last in _chunks(many):
-                row = numpy.repeat(numpy.arange(first, last, dtype=numpy.int64), many[first:last])
-                counts = many[first:last]
-                within = numpy.arange(len(row), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(counts) - counts, counts)
-                wanted = larger[row].astype(numpy.uint64) << numpy.uint64(32)
-                wanted |= _gather(store, starts, smaller[row], within)
-                at = numpy.minimum(numpy.searchsorted(table, wanted), len(table) - 1)
-                shared[first:last] += numpy.bincount(row[table[at] == wanted] - first, minlength=last - first)
-            scores = 2 * shared.astype(numpy.float64) / numpy.maximum(sizes[larger].astype(numpy.int64) + sizes[smaller], 1)
-            good = scores >= threshold * (1 - 1e-12)
-            best.add(numpy.concatenate([larger[good], smaller[good]]), numpy.concatenate([smaller[good], larger[good]]),
-                     numpy.concatenate([scores[good], scores[good]]))
+            for larger, smaller in _by_table_size(numpy.unique(found), sizes, part // 2):
+                _score_pairs(store, starts, sizes, larger, smaller, threshold, best)
     del starts, sizes
     return best.result(count)
+
+
+def _by_table_size(found, sizes, limit: int):
+    """Sorted pairs (larger << 32 | smaller) as (larger, smaller) arrays, in runs whose larger letters have
+    about ``limit`` hashes in all (at least one letter), so the table of their hashes stays bounded."""
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+    larger = (found >> numpy.uint64(32)).astype(numpy.int64)
+    smaller = (found & numpy.uint64(0xFFFFFFFF)).astype(numpy.int64)
+    firsts = numpy.flatnonzero(numpy.concatenate([[True], larger[1:] != larger[:-1]]))
+    weight = numpy.cumsum(sizes[larger[firsts]], dtype=numpy.int64)
+    start = 0
+    while start < len(firsts):
+        base = int(weight[start - 1]) if start else 0
+        end = max(int(numpy.searchsorted(weight, base + limit, "right")), start + 1)
+        low, high = int(firsts[start]), int(firsts[end]) if end < len(firsts) else len(larger)
+        yield larger[low:high], smaller[low:high]
+        start = end
+
+
+def _score_pairs(store: Fingerprints, starts, sizes, larger, smaller, threshold: float, best: _BestPairs) -> None:
+    """The exact count of shared hashes of each candidate pair, kept in ``best`` when at the threshold."""
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+    table = _hash_table(store, starts, numpy.unique(larger))
+    many = sizes[smaller].astype(numpy.int64)
+    shared = numpy.zeros(len(larger), dtype=numpy.int64)
+    for first, last in _chunks(many):
+        row = numpy.repeat(numpy.arange(first, last, dtype=numpy.int64), many[first:last])
+        counts = many[first:last]
+        within = numpy.arange(len(row), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(counts) - counts, counts)
+        wanted = larger[row].astype(numpy.uint64) << numpy.uint64(32)
+        wanted |= _gather(store, starts, smaller[row], within)
+        at = numpy.minimum(numpy.searchsorted(table, wanted), len(table) - 1)
+        shared[first:last] += numpy.bincount(row[table[at] == wanted] - first, minlength=last - first)
+    scores = 2 * shared.astype(numpy.float64) / numpy.maximum(sizes[larger].astype(numpy.int64) + sizes[smaller], 1)
+    good = scores >= threshold * (1 - 1e-12)
+    best.add(numpy.concatenate([larger[good], smaller[good]]), numpy.concatenate([smaller[good], larger[good]]),
+             numpy.concatenate([scores[good], scores[good]]))
 
 
 def _dtype(values: array):
