@@ -281,4 +281,5 @@ def test_a_letters_column_spills_to_a_file_and_reads_back_whole_after_widening(t
     whole = column.whole()
     assert whole.typecode == "I" and list(whole) == values and len(column) == len(values)
     column.close()
+    assert list(column.whole()) == values  # still readable: a result's keys are made from the columns
     assert list(tmp_path.iterdir()) == []  # unnamed temporary files: nothing left behind

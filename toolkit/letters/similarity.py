@@ -271,7 +271,7 @@ class _Spillable:
         """Hold larger values from now on ("H" to "I"): the values so far are taken back into memory."""
         if self._tail.typecode != typecode:
             values = array(typecode, self.whole())
-            self.close()
+            self._drop_file()
             self._tail, self._whole = values, None
 
     def whole(self) -> array:
@@ -286,6 +286,13 @@ class _Spillable:
         return self._whole
 
     def close(self) -> None:
+        """Remove the file; the values stay readable (in memory: a result's keys are made from them)."""
+        if self._file is not None:
+            values = self.whole()
+            self._drop_file()
+            self._tail = values
+
+    def _drop_file(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file, self._spilled, self._whole = None, 0, None
