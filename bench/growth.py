@@ -62,8 +62,30 @@ def tree_pss_kib(root: int, counted: list | None = None) -> int:
     return total
 
 
-def run_sampled(command: list[str], interval: float = 0.2) -> dict:
-    """Run ``command``; its JSON result with its wall time and the peak PSS of its process tree (MiB)."""
+def parent_detail_kib(pid: int) -> dict[str, int]:
+    """The PSS (kB) of one process by kind of mapping: its heap, other anonymous memory, files."""
+    kinds = {"heap": 0, "anon": 0, "file": 0}
+    kind = "file"
+    try:
+        with open(f"/proc/{pid}/smaps", "rb") as handle:
+            for line in handle:
+                first = line.split(maxsplit=6)
+                if first and b"-" in first[0] and not first[0].endswith(b":"):
+                    name = first[5].strip() if len(first) > 5 else b""
+                    kind = "heap" if name == b"[heap]" else "file" if name.startswith(b"/") else "anon"
+                elif line.startswith(b"Pss:"):
+                    kinds[kind] += int(line.split()[1])
+    except OSError:
+        pass
+    return kinds
+
+
+def run_sampled(command: list[str], interval: float = 0.2, detail: bool = False) -> dict:
+    """Run ``command``; its JSON result with its wall time and the peak PSS of its process tree (MiB).
+
+    With ``detail``, also each process's own peak PSS and the parent's PSS by kind of mapping (heap,
+    other anonymous memory, files) at its own peak, while workers run and while it is alone.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=dict(os.environ, PYTHONPATH=str(ROOT)))
@@ -71,14 +93,23 @@ def run_sampled(command: list[str], interval: float = 0.2) -> dict:
     # Apart: while worker processes run (writing) and while the parent is alone (reading the file,
     # the similarity check and the overview), to see which step sets the peak.
     alone = with_workers = 0
+    own: dict[int, int] = {}  # with ``detail``: each process's own peak PSS
+    parent_at: dict[str, dict] = {}  # with ``detail``: the parent's mappings at its peak, per phase
     while process.poll() is None:
         counted: list[int] = []
         pss = tree_pss_kib(process.pid, counted)
         peak = max(peak, pss)
-        if len(counted) > 2:  # the parent, a resource tracker or a pool's manager thread: more means workers
+        phase = "with_workers" if len(counted) > 2 else "alone"  # the parent and a resource tracker: more means workers
+        if phase == "with_workers":
             with_workers = max(with_workers, pss)
         else:
             alone = max(alone, pss)
+        if detail:
+            for pid in counted:
+                own[pid] = max(own.get(pid, 0), _own_pss(pid))
+            kinds = parent_detail_kib(process.pid)
+            if sum(kinds.values()) > sum(parent_at.get(phase, {"": 0}).values()):
+                parent_at[phase] = kinds
         time.sleep(interval)
     out, err = process.communicate()
     if process.returncode != 0:
@@ -87,7 +118,22 @@ def run_sampled(command: list[str], interval: float = 0.2) -> dict:
     result["wall"] = time.perf_counter() - started
     result["peak_pss_mib"] = peak / 1024
     result["peak_pss_with_workers_mib"], result["peak_pss_parent_alone_mib"] = with_workers / 1024, alone / 1024
+    if detail:
+        result["own_peak_pss_mib"] = {str(pid): round(kib / 1024, 1) for pid, kib in own.items()}
+        result["parent_pss_mib_at_peak"] = {phase: {k: round(v / 1024, 1) for k, v in kinds.items()}
+                                            for phase, kinds in parent_at.items()}
     return result
+
+
+def _own_pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def prepare(folder: Path, supporters: int) -> Path:
@@ -98,7 +144,8 @@ def prepare(folder: Path, supporters: int) -> Path:
     return campaign_dir
 
 
-def measure(supporters: int, out: Path, workers: int | None = None, mode: str = "filer", results: Path | None = None) -> dict:
+def measure(supporters: int, out: Path, workers: int | None = None, mode: str = "filer", results: Path | None = None,
+            detail: bool = False) -> dict:
     import tempfile
 
     out.mkdir(parents=True, exist_ok=True)
@@ -107,7 +154,7 @@ def measure(supporters: int, out: Path, workers: int | None = None, mode: str = 
         command = [sys.executable, str(ROOT / "bench" / "run.py"), "--ours", str(campaign_dir),
                    str(workers or 0), mode]
         load_before = os.getloadavg()
-        result = run_sampled(command)
+        result = run_sampled(command, detail=detail)
         result.update(supporters=supporters, out=str(out), mode=mode, load=[load_before[0], os.getloadavg()[0]],
                       ms_per_letter=1000 * result["seconds"] / result["letters"])
         if results:  # before the (slow) removal of a million files
@@ -124,9 +171,11 @@ def main(argv=None) -> None:
     parser.add_argument("--results", type=Path, required=True)
     parser.add_argument("--workers", type=int, default=0, help="0: as the toolkit chooses (the machine's cores)")
     parser.add_argument("--mode", default="filer", choices=["filer", "zip", "eml"])
+    parser.add_argument("--detail", action="store_true",
+                        help="also each process's own peak PSS and the parent's by kind of mapping (heap, anonymous, files)")
     args = parser.parse_args(argv)
     for size in args.sizes:
-        result = measure(size, args.out.resolve(), args.workers, args.mode, args.results)
+        result = measure(size, args.out.resolve(), args.workers, args.mode, args.results, args.detail)
         print(f"{size:>7,} underskrivere, {result['letters']:>8,} brev: {result['seconds']:7.1f} s "
               f"({result['ms_per_letter']:.2f} ms/brev), likhet {result['similarity_seconds']:.1f} s, "
               f"PSS-topp {result['peak_pss_mib']:.0f} MiB (med arbeidsprosesser {result['peak_pss_with_workers_mib']:.0f}, "

@@ -230,6 +230,15 @@ def test_large_batches_spill_to_disk_and_compare_in_partitions(monkeypatch, tmp_
     result = compare(store, threshold=0.5, exact_up_to=0)
     assert result.best == expected.best and result.pairs == expected.pairs
     assert compare(store).best == compare(items).best  # the all-pairs count reads the spilled hashes too
+    # Partitions read in blocks of 50 rows: a hash shared by many letters (the template's) fills one
+    # partition with many blocks, which are counted and joined block by block with the same result.
+    monkeypatch.setattr(similarity, "SMALLEST_PART", 50)
+    calls = []
+    blocks = similarity._Partition.blocks
+    monkeypatch.setattr(similarity._Partition, "blocks", lambda piece: calls.append(piece.rows > piece.limit) or blocks(piece))
+    result = compare(store, threshold=0.5, exact_up_to=0)
+    assert result.best == expected.best and result.pairs == expected.pairs
+    assert sum(calls) > 10  # many partitions were too large for one block
     store.close()
     assert list(tmp_path.iterdir()) == []  # nothing left behind
 
@@ -252,3 +261,25 @@ def test_report_of_a_large_batch_says_under_the_threshold(tmp_path, monkeypatch)
     assert all(row["høyeste likhet"] == "under 0.50" and not row["mest lik"] for row in rows if row not in over)
     lines = report.summary_lines("test")
     assert any(line.startswith("  under 0.50:") for line in lines)
+
+
+def test_a_letters_column_spills_to_a_file_and_reads_back_whole_after_widening(tmp_path):
+    from toolkit.letters.similarity import _Spillable
+
+    column = _Spillable("H", 64, tmp_path)  # 32 values of two bytes in memory, the rest in the file
+    values = list(range(100))
+    for value in values:
+        column.append(value)
+    assert len(column) == 100 and list(column.whole()) == values
+    column.widen("I")  # a value over 65,535 comes: the earlier ones are taken back and widened
+    for value in (70_000, 5, 1 << 31):
+        column.append(value)
+        values.append(value)
+    for value in range(200):
+        column.append(value)
+        values.append(value)
+    whole = column.whole()
+    assert whole.typecode == "I" and list(whole) == values and len(column) == len(values)
+    column.close()
+    assert list(column.whole()) == values  # still readable: a result's keys are made from the columns
+    assert list(tmp_path.iterdir()) == []  # unnamed temporary files: nothing left behind

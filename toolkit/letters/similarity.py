@@ -25,8 +25,10 @@ from __future__ import annotations
 import re
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -118,13 +120,16 @@ class Fingerprints:
         self._group_numbers: dict[str, int] | None = None if contiguous_groups else {}
         self._names: list[str] = []
         self._name_numbers: dict[str, int] = {}
-        self.groups = array("I")  # per letter: its group's index in group_names
-        self.names = array("H")  # per letter: its name's index (widened to "I" past 65,535 names)
-        self.in_group = array("B")  # per letter: 1 when its key is "group/name", 0 when it is the name alone
-        self.sizes = array("H")  # per letter: how many hashes it has (widened past 65,535)
-        self._hashes = array("I")  # the hashes not yet in the file, one letter after the other
         self.budget = MEMORY_BUDGET if budget is None else budget
         self.spill_dir = spill_dir
+        # The columns per letter, each to its own temporary file past a quarter of the budget, so that
+        # they do not grow the memory of a long run either (read back whole, once, when compared).
+        column = self.budget // 4
+        self._groups = _Spillable("I", column, spill_dir)  # per letter: its group's index in group_names
+        self._names_of = _Spillable("H", column, spill_dir)  # per letter: its name's index (widened to "I" past 65,535 names)
+        self._in_group = _Spillable("B", column, spill_dir)  # per letter: 1 when its key is "group/name", 0 when it is the name alone
+        self._sizes = _Spillable("H", column, spill_dir)  # per letter: how many hashes it has (widened past 65,535)
+        self._hashes = array("I")  # the hashes not yet in the file, one letter after the other
         self._file: BinaryIO | None = None  # the temporary file with the first hashes, once they pass the budget
         self._spilled = 0  # how many hashes are in it
         for item in items:
@@ -150,14 +155,14 @@ class Fingerprints:
         if name_number is None:
             name_number = self._name_numbers[name] = len(self._names)
             self._names.append(name)
-        self.groups.append(number)
-        if name_number > 0xFFFF and self.names.typecode == "H":
-            self.names = array("I", self.names)
-        self.names.append(name_number)
-        self.in_group.append(inside)
-        if len(item.hashes) > 0xFFFF and self.sizes.typecode == "H":
-            self.sizes = array("I", self.sizes)
-        self.sizes.append(len(item.hashes))
+        self._groups.append(number)
+        if name_number > 0xFFFF:
+            self._names_of.widen("I")
+        self._names_of.append(name_number)
+        self._in_group.append(inside)
+        if len(item.hashes) > 0xFFFF:
+            self._sizes.widen("I")
+        self._sizes.append(len(item.hashes))
         self._hashes.extend(item.hashes)
         if len(self._hashes) * 4 > self.budget:
             self._spill()
@@ -172,6 +177,26 @@ class Fingerprints:
         self._hashes.tofile(spill)
         self._spilled += len(self._hashes)
         self._hashes = array("I")
+
+    @property
+    def groups(self) -> array:
+        """Per letter: its group's index in ``group_names`` (read back from the file once, if spilled)."""
+        return self._groups.whole()
+
+    @property
+    def names(self) -> array:
+        """Per letter: its name's index ("H", or "I" past 65,535 names)."""
+        return self._names_of.whole()
+
+    @property
+    def in_group(self) -> array:
+        """Per letter: 1 when its key is "group/name", 0 when it is the name alone."""
+        return self._in_group.whole()
+
+    @property
+    def sizes(self) -> array:
+        """Per letter: how many hashes it has ("H", or "I" past 65,535)."""
+        return self._sizes.whole()
 
     def key(self, stored: int) -> str:
         name = self._names[self.names[stored]]
@@ -211,9 +236,69 @@ class Fingerprints:
         if self._file is not None:
             self._file.close()
             self._file = None
+        for column in (self._groups, self._names_of, self._in_group, self._sizes):
+            column.close()
 
     def __len__(self) -> int:
-        return len(self.groups)
+        return len(self._groups)
+
+
+class _Spillable:
+    """An array that is only appended to, whose values go to an unnamed temporary file past ``budget``
+    bytes; ``whole()`` reads them back once, into one array of the right size."""
+
+    def __init__(self, typecode: str, budget: int, spill_dir: Path | None):
+        self._tail = array(typecode)
+        self._budget, self._spill_dir = max(budget, 1), spill_dir
+        self._file: BinaryIO | None = None
+        self._spilled = 0
+        self._whole: array | None = None
+
+    def append(self, value: int) -> None:
+        self._whole = None
+        self._tail.append(value)
+        if len(self._tail) * self._tail.itemsize > self._budget:
+            import tempfile
+
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="likhet-", dir=self._spill_dir)
+            self._file.seek(0, 2)
+            self._tail.tofile(self._file)
+            self._spilled += len(self._tail)
+            self._tail = array(self._tail.typecode)
+
+    def widen(self, typecode: str) -> None:
+        """Hold larger values from now on ("H" to "I"): the values so far are taken back into memory."""
+        if self._tail.typecode != typecode:
+            values = array(typecode, self.whole())
+            self._drop_file()
+            self._tail, self._whole = values, None
+
+    def whole(self) -> array:
+        if self._file is None:
+            return self._tail
+        if self._whole is None:
+            values = array(self._tail.typecode)
+            self._file.seek(0)
+            values.fromfile(self._file, self._spilled)
+            values.extend(self._tail)
+            self._whole = values
+        return self._whole
+
+    def close(self) -> None:
+        """Remove the file; the values stay readable (in memory: a result's keys are made from them)."""
+        if self._file is not None:
+            values = self.whole()
+            self._drop_file()
+            self._tail = values
+
+    def _drop_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file, self._spilled, self._whole = None, 0, None
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._tail)
 
 
 class _Strings:
@@ -265,6 +350,43 @@ class _Column(Sequence[str]):
         return list(self) == list(other)
 
 
+class _Sparse(Sequence):
+    """A column of a large batch's result that has a value for few letters (those at or over the threshold):
+    their numbers, sorted, and their values; every other letter has ``default``. Twelve bytes for each
+    letter with a value and none for the others, so the result of a million letters stays small."""
+
+    def __init__(self, length: int, numbers: array, values: array, default):
+        self._length, self.numbers, self.values, self.default = length, numbers, values, default
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        at = bisect_left(self.numbers, index)
+        return self.values[at] if at < len(self.numbers) and self.numbers[at] == index else self.default
+
+    def __iter__(self):
+        previous = 0
+        for number, value in zip(self.numbers, self.values, strict=True):
+            yield from repeat(self.default, number - previous)
+            yield value
+            previous = number + 1
+        yield from repeat(self.default, self._length - previous)
+
+    def __eq__(self, other):
+        return list(self) == list(other)
+
+    def items(self):
+        """``(number, value)`` of the letters that have a value, in order of number."""
+        return zip(self.numbers, self.values, strict=True)
+
+
 @dataclass
 class Result:
     """Each letter's highest similarity to a letter of another group, and the worst pairs.
@@ -311,6 +433,17 @@ class Result:
         """
         import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
+        if isinstance(self.scores, _Sparse):
+            # Only the letters with a score are held: sorted by score (stable: ties stay in key order),
+            # then every other letter in key order.
+            scored = [(number, score) for number, score in self.scores.items() if score]
+            yield from (number for number, _ in sorted(scored, key=lambda item: -item[1]))
+            previous = 0
+            for number, _ in scored:
+                yield from range(previous, number)
+                previous = number + 1
+            yield from range(previous, len(self.scores))
+            return
         scores = numpy.asarray(self.scores, dtype=numpy.float64)
         scored = numpy.flatnonzero(scores)
         yield from map(int, scored[numpy.argsort(-scores[scored], kind="stable")])
@@ -323,13 +456,20 @@ class Result:
         """Counts of letters by their highest similarity, in tenths (under ``exact_from``: in the bins
         below it, at 0.0, and to be read as "under")."""
         counts = [0] * (len(BINS) - 1)
-        for score in self.scores:
+        given: Iterable[float]
+        if isinstance(self.scores, _Sparse):
+            given = [score for _, score in self.scores.items()]
+            counts[0] = len(self.scores) - len(given)  # the letters without a score: 0.0
+        else:
+            given = self.scores
+        for score in given:
             index = min(int(score * 10), len(counts) - 1)
             counts[index] += 1
         return [(BINS[i], BINS[i + 1], counts[i]) for i in range(len(counts))]
 
     def over(self, threshold: float) -> list[str]:
-        return [self.keys[number] for number, score in enumerate(self.scores) if score > threshold]
+        scored = self.scores.items() if isinstance(self.scores, _Sparse) else enumerate(self.scores)
+        return [self.keys[number] for number, score in scored if score > threshold]
 
 
 # Below this many letters, counting in Python is quicker than importing numpy (a tenth of a second).
@@ -337,7 +477,8 @@ SMALL_BATCH = 100
 # Up to this many letters, every letter's highest similarity is counted exactly (a few seconds at most);
 # over it, with a threshold, only the pairs that can reach the threshold are (see ``_best_over``).
 EXACT_UP_TO = 20_000
-CHUNK_ROWS = 1 << 18  # rows of candidate pairs or tokens handled at once: memory stays bounded
+CHUNK_ROWS = 1 << 16  # rows of candidate pairs or tokens handled at once: memory stays bounded
+SMALLEST_PART = 1 << 16  # rows of a partition read at once, at the least (tests make it small)
 
 
 def compare(items: Fingerprints | list[Item], worst: int = 20, threshold: float | None = None,
@@ -363,8 +504,15 @@ def compare(items: Fingerprints | list[Item], worst: int = 20, threshold: float 
     added = _key_order(store)
     limit = EXACT_UP_TO if exact_up_to is None else exact_up_to
     exact_from = 0.0
+    scores: Sequence[float]
+    partners: Sequence[int]
     if threshold is not None and count > limit:
-        scores, partners = _best_over(store, added, threshold)
+        # The check needs the other direction (each stored letter's number); both are not kept at once.
+        number_of = _inverse(added)
+        del added
+        scores, partners = _best_over(store, number_of, threshold)
+        added = array("i", _inverse(number_of).tobytes())
+        del number_of
         exact_from = threshold
     else:
         found = _best_small if count < SMALL_BATCH else _best_numpy
@@ -472,7 +620,18 @@ def _best_numpy(store: Fingerprints, added) -> tuple[array, array]:
     return scores, partners
 
 
-def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, array]:
+def _inverse(order):
+    """The inverse of a permutation of 0..n-1 (an array or a numpy array), as numpy int32."""
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+    if isinstance(order, array):
+        order = numpy.frombuffer(order, dtype=numpy.int64 if order.itemsize == 8 else numpy.int32)
+    inverse = numpy.empty(len(order), dtype=numpy.int32)
+    inverse[order] = numpy.arange(len(order), dtype=numpy.int32)
+    return inverse
+
+
+def _best_over(store: Fingerprints, number_of, threshold: float) -> tuple[_Sparse, _Sparse]:
     """Each letter's highest score and partner, for the letters whose highest score is at least
     ``threshold``; 0.0 and -1 for the others. Exact for those letters, in near-linear time.
 
@@ -491,20 +650,17 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
     import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
     count = len(store)
-    added = numpy.frombuffer(added, dtype=numpy.int64 if added.itemsize == 8 else numpy.int32)
-    number_of = numpy.empty(count, dtype=numpy.int32)  # each stored letter's number in key order
-    number_of[added] = numpy.arange(count, dtype=numpy.int32)
-    # Per letter, what lives through the whole check: the store's own arrays (views, not copies), the
-    # key order and its inverse, each letter's start, best score and partner; 29 bytes a letter.
+    # Per letter, what lives through the whole check: the store's own arrays (views, not copies), each
+    # stored letter's number in key order (``number_of``) and its start; 8 bytes a letter. The best
+    # pairs are kept only for the letters that have one at or over the threshold (``_BestPairs``).
     sizes = numpy.frombuffer(store.sizes, dtype=_dtype(store.sizes))
     group = numpy.frombuffer(store.groups, dtype=numpy.uint32)
-    best = numpy.zeros(count, dtype=numpy.float64)  # per stored letter
-    partner = numpy.full(count, -1, dtype=numpy.int32)
+    best = _BestPairs(number_of)
     total = int(numpy.sum(sizes, dtype=numpy.int64))
     starts = numpy.zeros(count + 1, dtype=numpy.int32 if total < 1 << 30 else numpy.int64)
     numpy.cumsum(sizes, dtype=starts.dtype, out=starts[1:])
     tau = threshold / (2 - threshold)
-    part = max(1 << 16, MEMORY_BUDGET // 32)  # entries per partition (about 32 bytes each at the peak)
+    part = max(SMALLEST_PART, MEMORY_BUDGET // 32)  # entries per partition (about 32 bytes each at the peak)
     bits = max(0, (total // part).bit_length())
     import tempfile
 
@@ -520,16 +676,14 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
         ranges = list(_letter_ranges(starts, part))
         bounds = numpy.array([first for first, _ in ranges] + [count], dtype=numpy.int64)
         by_letter = _Partitions(folder / "b", len(ranges))
-        for hashes, letters in by_hash.read(2):
-            values, inverse, often = numpy.unique(hashes, return_inverse=True, return_counts=True)
-            inverse = inverse.reshape(-1)
-            groups = group[letters]
-            order = numpy.argsort(inverse, kind="stable")
-            firsts = numpy.searchsorted(inverse[order], numpy.arange(len(values)))
-            mixed = numpy.minimum.reduceat(groups[order], firsts) != numpy.maximum.reduceat(groups[order], firsts)
-            del order, groups, firsts, values
-            where = numpy.searchsorted(bounds, letters, "right") - 1
-            by_letter.add(where, letters, often[inverse].astype(numpy.uint32), hashes, mixed[inverse].astype(numpy.uint32))
+        # A partition holds every row of its hashes, so a hash shared by many letters makes it large: it
+        # is read in blocks of ``part`` rows, counted per hash first, then each row labelled.
+        for piece in by_hash.partitions(2, part):
+            values, often, mixed = _hash_counts(piece, group)
+            for hashes, letters in piece.blocks():
+                at = numpy.searchsorted(values, hashes)
+                where = numpy.searchsorted(bounds, letters, "right") - 1
+                by_letter.add(where, letters, often[at], hashes, mixed[at])
         by_hash.remove()
         # 3. Per letter range: each letter's hashes from the rarest; its prefixes' mixed hashes, to hash partitions.
         prefixes = _Partitions(folder / "c", 1 << bits)
@@ -550,53 +704,78 @@ def _best_over(store: Fingerprints, added, threshold: float) -> tuple[array, arr
         by_letter.remove()
         # 4. Per hash partition: the join of probe prefixes with index prefixes, filtered.
         pairs = _Partitions(folder / "d", 1)
-        for hashes, letters, flags in prefixes.read(3):
-            probe = (flags & 1) == 1
-            indexed = (flags & 2) == 2
-            probe_hash, probe_letter = hashes[probe], letters[probe]
-            order = numpy.argsort(hashes[indexed], kind="stable")
-            index_hash, index_letter = hashes[indexed][order], letters[indexed][order]
-            lows = numpy.searchsorted(index_hash, probe_hash, "left")
-            fanout = numpy.searchsorted(index_hash, probe_hash, "right") - lows
-            for first, last in _chunks(fanout):
-                many = fanout[first:last]
-                mine = numpy.repeat(probe_letter[first:last], many)
-                offsets = numpy.arange(int(many.sum()), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(many) - many, many)
-                other = index_letter[numpy.repeat(lows[first:last], many) + offsets]
-                # Letters are indexed from the smallest (by size, then key): a pair is found from its larger letter.
-                fits = (sizes[other] < sizes[mine]) | ((sizes[other] == sizes[mine]) & (number_of[other] < number_of[mine]))
-                fits &= group[other] != group[mine]
-                fits &= sizes[other] >= tau * sizes[mine] - 1e-9
-                found = numpy.unique(mine[fits].astype(numpy.uint64) << numpy.uint64(32) | other[fits])
-                pairs.add(numpy.zeros(len(found), dtype=numpy.int64), found)
+        for piece in prefixes.partitions(3, part):
+            # In blocks of ``part`` rows (see stage 2): each block's probes against each block's index rows.
+            for hashes, letters, flags in piece.blocks():
+                probe = (flags & 1) == 1
+                probe_hash, probe_letter = hashes[probe], letters[probe]
+                del hashes, letters, flags, probe
+                if not len(probe_hash):
+                    continue
+                for hashes, letters, flags in piece.blocks():
+                    indexed = (flags & 2) == 2
+                    order = numpy.argsort(hashes[indexed], kind="stable")
+                    index_hash, index_letter = hashes[indexed][order], letters[indexed][order]
+                    del hashes, letters, flags, indexed, order
+                    lows = numpy.searchsorted(index_hash, probe_hash, "left")
+                    fanout = numpy.searchsorted(index_hash, probe_hash, "right") - lows
+                    for first, last in _chunks(fanout):
+                        many = fanout[first:last]
+                        mine = numpy.repeat(probe_letter[first:last], many)
+                        offsets = numpy.arange(int(many.sum()), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(many) - many, many)
+                        other = index_letter[numpy.repeat(lows[first:last], many) + offsets]
+                        # Letters are indexed from the smallest (by size, then key): a pair is found from its larger letter.
+                        fits = (sizes[other] < sizes[mine]) | ((sizes[other] == sizes[mine]) & (number_of[other] < number_of[mine]))
+                        fits &= group[other] != group[mine]
+                        fits &= sizes[other] >= tau * sizes[mine] - 1e-9
+                        found = numpy.unique(mine[fits].astype(numpy.uint64) << numpy.uint64(32) | other[fits])
+                        pairs.add(numpy.zeros(len(found), dtype=numpy.int64), found)
         prefixes.remove()
         # 5. Per batch of candidate pairs: the exact count of shared hashes, and each letter's best pair.
         for (found,) in pairs.read(1, limit=part // 4):
-            found = numpy.unique(found)
-            larger = (found >> numpy.uint64(32)).astype(numpy.int64)
-            smaller = (found & numpy.uint64(0xFFFFFFFF)).astype(numpy.int64)
-            del found
-            table = _hash_table(store, starts, numpy.unique(larger))
-            many = sizes[smaller].astype(numpy.int64)
-            shared = numpy.zeros(len(larger), dtype=numpy.int64)
-            for first, last in _chunks(many):
-                row = numpy.repeat(numpy.arange(first, last, dtype=numpy.int64), many[first:last])
-                counts = many[first:last]
-                within = numpy.arange(len(row), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(counts) - counts, counts)
-                wanted = larger[row].astype(numpy.uint64) << numpy.uint64(32)
-                wanted |= _gather(store, starts, smaller[row], within)
-                at = numpy.minimum(numpy.searchsorted(table, wanted), len(table) - 1)
-                shared[first:last] += numpy.bincount(row[table[at] == wanted] - first, minlength=last - first)
-            scores = 2 * shared.astype(numpy.float64) / numpy.maximum(sizes[larger].astype(numpy.int64) + sizes[smaller], 1)
-            good = scores >= threshold * (1 - 1e-12)
-            _keep_best(best, partner, number_of, numpy.concatenate([larger[good], smaller[good]]),
-                       numpy.concatenate([smaller[good], larger[good]]), numpy.concatenate([scores[good], scores[good]]))
+            for larger, smaller in _by_table_size(numpy.unique(found), sizes, part // 2):
+                _score_pairs(store, starts, sizes, larger, smaller, threshold, best)
     del starts, sizes
-    result_scores, result_partners = array("d", bytes(8 * count)), array("i", [-1]) * count
-    for stored in numpy.flatnonzero(partner >= 0).tolist():
-        number = int(number_of[stored])
-        result_scores[number], result_partners[number] = round(float(best[stored]), 4), int(number_of[partner[stored]])
-    return result_scores, result_partners
+    return best.result(count)
+
+
+def _by_table_size(found, sizes, limit: int):
+    """Sorted pairs (larger << 32 | smaller) as (larger, smaller) arrays, in runs whose larger letters have
+    about ``limit`` hashes in all (at least one letter), so the table of their hashes stays bounded."""
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+    larger = (found >> numpy.uint64(32)).astype(numpy.int64)
+    smaller = (found & numpy.uint64(0xFFFFFFFF)).astype(numpy.int64)
+    firsts = numpy.flatnonzero(numpy.concatenate([[True], larger[1:] != larger[:-1]]))
+    weight = numpy.cumsum(sizes[larger[firsts]], dtype=numpy.int64)
+    start = 0
+    while start < len(firsts):
+        base = int(weight[start - 1]) if start else 0
+        end = max(int(numpy.searchsorted(weight, base + limit, "right")), start + 1)
+        low, high = int(firsts[start]), int(firsts[end]) if end < len(firsts) else len(larger)
+        yield larger[low:high], smaller[low:high]
+        start = end
+
+
+def _score_pairs(store: Fingerprints, starts, sizes, larger, smaller, threshold: float, best: _BestPairs) -> None:
+    """The exact count of shared hashes of each candidate pair, kept in ``best`` when at the threshold."""
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+    table = _hash_table(store, starts, numpy.unique(larger))
+    many = sizes[smaller].astype(numpy.int64)
+    shared = numpy.zeros(len(larger), dtype=numpy.int64)
+    for first, last in _chunks(many):
+        row = numpy.repeat(numpy.arange(first, last, dtype=numpy.int64), many[first:last])
+        counts = many[first:last]
+        within = numpy.arange(len(row), dtype=numpy.int64) - numpy.repeat(numpy.cumsum(counts) - counts, counts)
+        wanted = larger[row].astype(numpy.uint64) << numpy.uint64(32)
+        wanted |= _gather(store, starts, smaller[row], within)
+        at = numpy.minimum(numpy.searchsorted(table, wanted), len(table) - 1)
+        shared[first:last] += numpy.bincount(row[table[at] == wanted] - first, minlength=last - first)
+    scores = 2 * shared.astype(numpy.float64) / numpy.maximum(sizes[larger].astype(numpy.int64) + sizes[smaller], 1)
+    good = scores >= threshold * (1 - 1e-12)
+    best.add(numpy.concatenate([larger[good], smaller[good]]), numpy.concatenate([smaller[good], larger[good]]),
+             numpy.concatenate([scores[good], scores[good]]))
 
 
 def _dtype(values: array):
@@ -605,21 +784,93 @@ def _dtype(values: array):
     return {"H": numpy.uint16, "I": numpy.uint32}[values.typecode]
 
 
-def _keep_best(best, partner, number_of, letter, other, score) -> None:
-    """Keep, per letter, the higher score, and among equal scores the partner with the smaller key."""
+class _BestPairs:
+    """Each letter's best pair found so far: the higher score, and among equal scores the partner with the
+    smaller key. Kept only for the letters that have a pair (stored letter, partner, score: 16 bytes
+    each), not in one slot per letter; pairs found are merged in when they outnumber those kept."""
+
+    def __init__(self, number_of):
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+        self.number_of = number_of  # each stored letter's number in key order
+        self.letter = numpy.empty(0, dtype=numpy.uint32)
+        self.other = numpy.empty(0, dtype=numpy.uint32)
+        self.score = numpy.empty(0, dtype=numpy.float64)
+        self._waiting: list[tuple] = []
+        self._rows = 0
+
+    def add(self, letter, other, score) -> None:
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+        if len(letter):
+            self._waiting.append((letter.astype(numpy.uint32), other.astype(numpy.uint32), score))
+            self._rows += len(letter)
+        if self._rows > max(len(self.letter), CHUNK_ROWS):
+            self._merge()
+
+    def _merge(self) -> None:
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+        if not self._waiting:
+            return
+        letter = numpy.concatenate([self.letter, *(batch[0] for batch in self._waiting)])
+        other = numpy.concatenate([self.other, *(batch[1] for batch in self._waiting)])
+        score = numpy.concatenate([self.score, *(batch[2] for batch in self._waiting)])
+        self._waiting, self._rows = [], 0
+        order = numpy.lexsort((self.number_of[other], -score, letter))
+        letter, other, score = letter[order], other[order], score[order]
+        firsts = numpy.flatnonzero(numpy.concatenate([[True], letter[1:] != letter[:-1]]))
+        self.letter, self.other, self.score = letter[firsts], other[firsts], score[firsts]
+
+    def result(self, count: int) -> tuple[_Sparse, _Sparse]:
+        """The scores (rounded) and partners, by letters' numbers in key order, as sparse columns."""
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+        self._merge()
+        numbers = self.number_of[self.letter]
+        order = numpy.argsort(numbers, kind="stable")
+        held = array("i", numbers[order].astype(numpy.int32).tobytes())
+        scores = array("d", [round(score, 4) for score in self.score[order].tolist()])
+        partners = array("i", self.number_of[self.other[order]].astype(numpy.int32).tobytes())
+        return _Sparse(count, held, scores, 0.0), _Sparse(count, held, partners, -1)
+
+
+def _hash_counts(piece: _Partition, group):
+    """Per distinct hash of a partition (sorted): how many letters have it, and 1 where those letters
+    belong to more than one group (else 0), both as uint32; counted block by block."""
     import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
-    if not len(letter):
-        return
-    order = numpy.lexsort((number_of[other], -score, letter))
-    letter, other, score = letter[order], other[order], score[order]
-    firsts = numpy.flatnonzero(numpy.concatenate([[True], letter[1:] != letter[:-1]]))
-    letter, other, score = letter[firsts], other[firsts], score[firsts]
-    now = partner[letter]
-    better = (now < 0) | (score > best[letter])
-    better |= (score == best[letter]) & (now >= 0) & (number_of[other] < number_of[numpy.maximum(now, 0)])
-    best[letter[better]] = score[better]
-    partner[letter[better]] = other[better]
+    parts = []
+    for hashes, letters in piece.blocks():
+        groups = group[letters]
+        order = numpy.lexsort((groups, hashes))
+        hashes, groups = hashes[order], groups[order]
+        firsts = numpy.flatnonzero(numpy.concatenate([[True], hashes[1:] != hashes[:-1]]))
+        lasts = numpy.append(firsts[1:], len(hashes)) - 1
+        parts.append((hashes[firsts], numpy.diff(numpy.append(firsts, len(hashes))), groups[firsts], groups[lasts]))
+        del order, hashes, groups
+        if len(parts) > 1:
+            parts = [_merge_counts(parts)]
+    if not parts:
+        empty = numpy.empty(0, dtype=numpy.uint32)
+        return empty, empty, empty
+    values, often, low, high = parts[0] if len(parts) == 1 else _merge_counts(parts)
+    return values, often.astype(numpy.uint32), (low != high).astype(numpy.uint32)
+
+
+def _merge_counts(parts):
+    """Several blocks' (values, counts, lowest group, highest group) as one, per distinct value."""
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+    values = numpy.concatenate([part[0] for part in parts])
+    often = numpy.concatenate([part[1] for part in parts])
+    low = numpy.concatenate([part[2] for part in parts])
+    high = numpy.concatenate([part[3] for part in parts])
+    order = numpy.argsort(values, kind="stable")
+    values, often, low, high = values[order], often[order], low[order], high[order]
+    firsts = numpy.flatnonzero(numpy.concatenate([[True], values[1:] != values[:-1]]))
+    return (values[firsts], numpy.add.reduceat(often, firsts), numpy.minimum.reduceat(low, firsts),
+            numpy.maximum.reduceat(high, firsts))
 
 
 def _spread(hashes, bits: int):
@@ -728,9 +979,48 @@ class _Partitions:
                     if not limit:
                         break
 
+    def partitions(self, columns: int, limit: int):
+        """Yield each non-empty partition, to be read in blocks of at most ``limit`` rows (``_Partition``)."""
+        for handle in self.handles:
+            handle.close()
+        dtype = getattr(self, "_dtype", None)
+        for path in self.paths:
+            if dtype is not None and path.stat().st_size:
+                yield _Partition(path, dtype, columns, limit)
+
     def remove(self) -> None:
         for path in self.paths:
             path.unlink(missing_ok=True)
+
+
+class _Partition:
+    """One partition's file, read in blocks of at most ``limit`` rows as often as asked (one block is kept)."""
+
+    def __init__(self, path: Path, dtype, columns: int, limit: int):
+        self.path, self.dtype, self.columns, self.limit = path, dtype, columns, limit
+        self.rows = path.stat().st_size // dtype.itemsize
+        self._only = None  # the whole partition, when it fits in one block
+
+    def blocks(self):
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+        if self.rows <= self.limit:
+            if self._only is None:
+                self._only = self._columns(numpy.fromfile(self.path, dtype=self.dtype))
+            yield self._only
+            return
+        with open(self.path, "rb") as source:
+            while True:
+                rows = numpy.fromfile(source, dtype=self.dtype, count=self.limit)
+                if not len(rows):
+                    break
+                yield self._columns(rows)
+                del rows
+
+    def _columns(self, rows) -> tuple:
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+        return tuple(numpy.ascontiguousarray(rows[f"c{i}"]) for i in range(self.columns))
 
 
 def _chunks(counts):
@@ -752,7 +1042,7 @@ def _worst_pairs(keys: Sequence[str], scores, partners, worst: int) -> list[tupl
     import heapq
 
     def pairs():
-        for number, partner in enumerate(partners):
+        for number, partner in partners.items() if isinstance(partners, _Sparse) else enumerate(partners):
             # Two letters most like each other are one pair: counted from the first of them only.
             if partner >= 0 and not (partner < number and partners[partner] == number):
                 yield -scores[number], min(number, partner), max(number, partner)
