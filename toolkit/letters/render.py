@@ -294,6 +294,8 @@ def letter_context(
     ministries, committees = names
     ranked = rank_demands(campaign, recipient, names)
     lead = []
+    # ContextCache (below) shares contexts between variants with the same digits here: a new use of
+    # ``variant`` in this function must be reflected in its key.
     remaining = variant
     for r in (r for r in ranked if r.score > 0):
         digit = None
