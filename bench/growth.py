@@ -95,6 +95,7 @@ def run_sampled(command: list[str], interval: float = 0.2, detail: bool = False)
     alone = with_workers = 0
     own: dict[int, int] = {}  # with ``detail``: each process's own peak PSS
     parent_at: dict[str, dict] = {}  # with ``detail``: the parent's mappings at its peak, per phase
+    timeline: list[tuple] = []  # with ``detail``: every 2 s, (seconds, the parent's PSS, the tree's PSS, phase)
     while process.poll() is None:
         counted: list[int] = []
         pss = tree_pss_kib(process.pid, counted)
@@ -105,6 +106,8 @@ def run_sampled(command: list[str], interval: float = 0.2, detail: bool = False)
         else:
             alone = max(alone, pss)
         if detail:
+            if not timeline or time.perf_counter() - timeline[-1][0] - started >= 2:
+                timeline.append((time.perf_counter() - started, _own_pss(process.pid) / 1024, pss / 1024, phase))
             for pid in counted:
                 own[pid] = max(own.get(pid, 0), _own_pss(pid))
             kinds = parent_detail_kib(process.pid)
@@ -122,6 +125,7 @@ def run_sampled(command: list[str], interval: float = 0.2, detail: bool = False)
         result["own_peak_pss_mib"] = {str(pid): round(kib / 1024, 1) for pid, kib in own.items()}
         result["parent_pss_mib_at_peak"] = {phase: {k: round(v / 1024, 1) for k, v in kinds.items()}
                                             for phase, kinds in parent_at.items()}
+        result["timeline"] = [(round(t, 1), round(own, 1), round(tree, 1), phase) for t, own, tree, phase in timeline]
     return result
 
 

@@ -23,6 +23,7 @@ Under the threshold, a large batch's scores are not known exactly, and the resul
 from __future__ import annotations
 
 import re
+import sys
 import zlib
 from array import array
 from bisect import bisect_left
@@ -30,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from toolkit.core.markup import Paragraph
 
@@ -43,6 +44,30 @@ NOT_WORD = re.compile(r"[\W_]+")
 # bytes the comparison of a large batch works in at once (its state beyond that is in temporary files).
 MEMORY_BUDGET = 4 * 1024 * 1024
 BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def give_back_free_memory() -> None:
+    """Return the free pages inside the C heap to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    A long run allocates and frees many blocks of a few megabytes (received letters, numpy's working
+    arrays); glibc keeps the freed pages between live blocks, so the process grows although what it
+    holds does not. Called where a stage ends, it keeps the run's memory at what it holds.
+    """
+    global _TRIM
+    if _TRIM is None:
+        _TRIM = False
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            try:
+                _TRIM = ctypes.CDLL(None).malloc_trim
+            except (AttributeError, OSError):  # not glibc (musl, …): nothing to call
+                _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None  # glibc's malloc_trim once looked up, or False where there is none
 
 
 def body_text(paragraphs: list[Paragraph]) -> str:
@@ -177,6 +202,7 @@ class Fingerprints:
         self._hashes.tofile(spill)
         self._spilled += len(self._hashes)
         self._hashes = array("I")
+        give_back_free_memory()
 
     @property
     def groups(self) -> array:
@@ -685,6 +711,7 @@ def _best_over(store: Fingerprints, number_of, threshold: float) -> tuple[_Spars
                 where = numpy.searchsorted(bounds, letters, "right") - 1
                 by_letter.add(where, letters, often[at], hashes, mixed[at])
         by_hash.remove()
+        give_back_free_memory()
         # 3. Per letter range: each letter's hashes from the rarest; its prefixes' mixed hashes, to hash partitions.
         prefixes = _Partitions(folder / "c", 1 << bits)
         for letters, often, hashes, mixed in by_letter.read(4):
@@ -702,6 +729,7 @@ def _best_over(store: Fingerprints, number_of, threshold: float) -> tuple[_Spars
             flags = probe[keep].astype(numpy.uint32) | (indexed[keep].astype(numpy.uint32) << 1)
             prefixes.add(_spread(hashes, bits), hashes, letters, flags)
         by_letter.remove()
+        give_back_free_memory()
         # 4. Per hash partition: the join of probe prefixes with index prefixes, filtered.
         pairs = _Partitions(folder / "d", 1)
         for piece in prefixes.partitions(3, part):
@@ -731,10 +759,13 @@ def _best_over(store: Fingerprints, number_of, threshold: float) -> tuple[_Spars
                         found = numpy.unique(mine[fits].astype(numpy.uint64) << numpy.uint64(32) | other[fits])
                         pairs.add(numpy.zeros(len(found), dtype=numpy.int64), found)
         prefixes.remove()
+        give_back_free_memory()
         # 5. Per batch of candidate pairs: the exact count of shared hashes, and each letter's best pair.
         for (found,) in pairs.read(1, limit=part // 4):
             for larger, smaller in _by_table_size(numpy.unique(found), sizes, part // 2):
                 _score_pairs(store, starts, sizes, larger, smaller, threshold, best)
+            del found
+            give_back_free_memory()
     del starts, sizes
     return best.result(count)
 

@@ -46,7 +46,7 @@ from toolkit.letters.render import (
     ContextCache,
     lookup_names,
 )
-from toolkit.letters.similarity import Fingerprints, Result
+from toolkit.letters.similarity import Fingerprints, Result, give_back_free_memory
 
 if TYPE_CHECKING:
     from toolkit.letters.check import SimilarityReport
@@ -836,6 +836,7 @@ def write_supporter_letters(
         flags.append((1 if result.needs_paragraph else 0) | (0 if result.letters else 2))
     _remove_old_folders(out, written)
     del written
+    give_back_free_memory()  # what the run freed while the workers wrote, before the check's arrays come
     import time
 
     started = time.perf_counter()
