@@ -57,7 +57,7 @@ def give_back_free_memory() -> None:
     if _TRIM is None:
         _TRIM = False
         if sys.platform.startswith("linux"):
-            import ctypes
+            import ctypes  # only here: the one place the toolkit calls into the C library
 
             try:
                 _TRIM = ctypes.CDLL(None).malloc_trim
