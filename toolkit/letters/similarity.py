@@ -258,6 +258,29 @@ class Fingerprints:
         self._file.seek(4 * first)
         return numpy.fromfile(self._file, dtype=numpy.uint32, count=count)
 
+    def gather(self, positions):
+        """The hashes at ``positions`` (numpy integers, in any order), as a numpy uint32 array.
+
+        Once spilled, the file is mapped for this call only and unmapped before it returns: reading
+        blocks around scattered positions read the whole file for every call, which made the check
+        grow with the square of the batch; the mapping touches only the pages wanted, and they do not
+        stay counted in the run's memory.
+        """
+        import mmap  # only when a spilled batch is compared
+
+        import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+        if self._file is not None and len(self._hashes):
+            self._spill()  # everything in the file before it is mapped
+        if self._file is None or not self._spilled:
+            return numpy.frombuffer(self._hashes, dtype=numpy.uint32)[positions]
+        self._file.flush()
+        with mmap.mmap(self._file.fileno(), 4 * self._spilled, access=mmap.ACCESS_READ) as mapped:
+            hashes = numpy.frombuffer(mapped, dtype=numpy.uint32, count=self._spilled)
+            result = hashes[positions]  # a copy: nothing points into the mapping once it is closed
+            del hashes
+        return result
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
@@ -941,25 +964,9 @@ def _hash_table(store: Fingerprints, starts, letters):
 
 
 def _gather(store: Fingerprints, starts, letters, within):
-    """The ``within``-th hash of each of ``letters``: read in runs of the store, never all at once."""
-    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
-
-    positions = starts[letters] + within
-    if not store.spilled:
-        return store.read(0, int(starts[-1]))[positions]
-    result = numpy.empty(len(positions), dtype=numpy.uint32)
-    order = numpy.argsort(positions, kind="stable")
-    sorted_positions = positions[order]
-    span = max(1 << 16, MEMORY_BUDGET // 8)
-    first = 0
-    while first < len(sorted_positions):
-        low = int(sorted_positions[first])
-        last = int(numpy.searchsorted(sorted_positions, low + span, "left"))
-        top = int(sorted_positions[last - 1])
-        block = store.read(low, top - low + 1)
-        result[order[first:last]] = block[sorted_positions[first:last] - low]
-        first = last
-    return result
+    """The ``within``-th hash of each of ``letters``: from the spilled file through a mapping that
+    lives only for this call, so only the pages these letters' hashes are on are read."""
+    return store.gather(starts[letters] + within)
 
 
 class _Partitions:
