@@ -779,13 +779,13 @@ def _best_over(store: Fingerprints, number_of, threshold: float) -> tuple[_Spars
                         fits = (sizes[other] < sizes[mine]) | ((sizes[other] == sizes[mine]) & (number_of[other] < number_of[mine]))
                         fits &= group[other] != group[mine]
                         fits &= sizes[other] >= tau * sizes[mine] - 1e-9
-                        found = numpy.unique(mine[fits].astype(numpy.uint64) << numpy.uint64(32) | other[fits])
+                        found = _distinct(mine[fits].astype(numpy.uint64) << numpy.uint64(32) | other[fits])
                         pairs.add(numpy.zeros(len(found), dtype=numpy.int64), found)
         prefixes.remove()
         give_back_free_memory()
         # 5. Per batch of candidate pairs: the exact count of shared hashes, and each letter's best pair.
         for (found,) in pairs.read(1, limit=part // 4):
-            for larger, smaller in _by_table_size(numpy.unique(found), sizes, part // 2):
+            for larger, smaller in _by_table_size(_distinct(found), sizes, part // 2):
                 _score_pairs(store, starts, sizes, larger, smaller, threshold, best)
             del found
             give_back_free_memory()
@@ -815,7 +815,7 @@ def _score_pairs(store: Fingerprints, starts, sizes, larger, smaller, threshold:
     """The exact count of shared hashes of each candidate pair, kept in ``best`` when at the threshold."""
     import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
 
-    table = _hash_table(store, starts, numpy.unique(larger))
+    table = _hash_table(store, starts, _distinct(larger))
     many = sizes[smaller].astype(numpy.int64)
     shared = numpy.zeros(len(larger), dtype=numpy.int64)
     for first, last in _chunks(many):
@@ -830,6 +830,20 @@ def _score_pairs(store: Fingerprints, starts, sizes, larger, smaller, threshold:
     good = scores >= threshold * (1 - 1e-12)
     best.add(numpy.concatenate([larger[good], smaller[good]]), numpy.concatenate([smaller[good], larger[good]]),
              numpy.concatenate([scores[good], scores[good]]))
+
+
+def _distinct(values):
+    """The distinct values, sorted: ``numpy.unique`` without its options, by sorting (several times
+    quicker than numpy 2's hashing for these 64-bit integers, measured on 20,000–300,000 values)."""
+    import numpy  # numpy takes about 90 ms to import: only when letters are compared, never at start-up
+
+    ordered = numpy.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = numpy.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    numpy.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _dtype(values: array):
