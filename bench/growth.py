@@ -62,29 +62,10 @@ def tree_pss_kib(root: int, counted: list | None = None) -> int:
     return total
 
 
-def parent_detail_kib(pid: int) -> dict[str, int]:
-    """The PSS (kB) of one process by kind of mapping: its heap, other anonymous memory, files."""
-    kinds = {"heap": 0, "anon": 0, "file": 0}
-    kind = "file"
-    try:
-        with open(f"/proc/{pid}/smaps", "rb") as handle:
-            for line in handle:
-                first = line.split(maxsplit=6)
-                if first and b"-" in first[0] and not first[0].endswith(b":"):
-                    name = first[5].strip() if len(first) > 5 else b""
-                    kind = "heap" if name == b"[heap]" else "file" if name.startswith(b"/") else "anon"
-                elif line.startswith(b"Pss:"):
-                    kinds[kind] += int(line.split()[1])
-    except OSError:
-        pass
-    return kinds
-
-
 def run_sampled(command: list[str], interval: float = 0.2, detail: bool = False) -> dict:
     """Run ``command``; its JSON result with its wall time and the peak PSS of its process tree (MiB).
 
-    With ``detail``, also each process's own peak PSS and the parent's PSS by kind of mapping (heap,
-    other anonymous memory, files) at its own peak, while workers run and while it is alone.
+    With ``detail``, also each process's own peak PSS and, every 2 s, the parent's and the tree's PSS.
     """
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -94,7 +75,6 @@ def run_sampled(command: list[str], interval: float = 0.2, detail: bool = False)
     # the similarity check and the overview), to see which step sets the peak.
     alone = with_workers = 0
     own: dict[int, int] = {}  # with ``detail``: each process's own peak PSS
-    parent_at: dict[str, dict] = {}  # with ``detail``: the parent's mappings at its peak, per phase
     timeline: list[tuple] = []  # with ``detail``: every 2 s, (seconds, the parent's PSS, the tree's PSS, phase)
     while process.poll() is None:
         counted: list[int] = []
@@ -110,9 +90,6 @@ def run_sampled(command: list[str], interval: float = 0.2, detail: bool = False)
                 timeline.append((time.perf_counter() - started, _own_pss(process.pid) / 1024, pss / 1024, phase))
             for pid in counted:
                 own[pid] = max(own.get(pid, 0), _own_pss(pid))
-            kinds = parent_detail_kib(process.pid)
-            if sum(kinds.values()) > sum(parent_at.get(phase, {"": 0}).values()):
-                parent_at[phase] = kinds
         time.sleep(interval)
     out, err = process.communicate()
     if process.returncode != 0:
@@ -123,8 +100,6 @@ def run_sampled(command: list[str], interval: float = 0.2, detail: bool = False)
     result["peak_pss_with_workers_mib"], result["peak_pss_parent_alone_mib"] = with_workers / 1024, alone / 1024
     if detail:
         result["own_peak_pss_mib"] = {str(pid): round(kib / 1024, 1) for pid, kib in own.items()}
-        result["parent_pss_mib_at_peak"] = {phase: {k: round(v / 1024, 1) for k, v in kinds.items()}
-                                            for phase, kinds in parent_at.items()}
         result["timeline"] = [(round(t, 1), round(own, 1), round(tree, 1), phase) for t, own, tree, phase in timeline]
     return result
 
@@ -176,7 +151,7 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=0, help="0: as the toolkit chooses (the machine's cores)")
     parser.add_argument("--mode", default="filer", choices=["filer", "zip", "eml"])
     parser.add_argument("--detail", action="store_true",
-                        help="also each process's own peak PSS and the parent's by kind of mapping (heap, anonymous, files)")
+                        help="also each process's own peak PSS and a timeline of the parent's and the tree's PSS")
     args = parser.parse_args(argv)
     for size in args.sizes:
         result = measure(size, args.out.resolve(), args.workers, args.mode, args.results, args.detail)

@@ -131,9 +131,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool 
     As ``atomic_writer`` does, with plain file descriptors and strings: a supporters' run writes tens
     of thousands of files, and the file objects and paths would cost more than the writing.
     """
-    target = os.fspath(path)
-    fd, tmp = _open_temporary(target)
-    try:
+    with _replacing(path) as fd:
         try:
             view = memoryview(data)
             while view:
@@ -142,13 +140,6 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool 
                 os.fsync(fd)
         finally:
             os.close(fd)
-        _replace(tmp, target)
-    except OSError as exc:
-        _remove_quietly(tmp)
-        raise _output_error(Path(target), exc) from None
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
 
 
 @contextmanager
@@ -157,14 +148,21 @@ def atomic_writer(path: Path, durable: bool = True):
 
     For outputs too large to hold in memory at once; see ``atomic_write_bytes`` for ``durable``.
     """
+    with _replacing(path) as fd, os.fdopen(fd, "wb") as handle:
+        yield handle
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+@contextmanager
+def _replacing(path: str | os.PathLike[str]):
+    """A temporary file's descriptor beside ``path``, which the block writes and closes; it then replaces
+    ``path``. On any error the temporary file is removed, and an OSError becomes a clear OutputError."""
     target = os.fspath(path)
     fd, tmp = _open_temporary(target)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
+        yield fd
         _replace(tmp, target)
     except OSError as exc:
         _remove_quietly(tmp)

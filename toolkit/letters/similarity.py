@@ -922,7 +922,7 @@ def _hash_counts(piece: _Partition, group):
     if not parts:
         empty = numpy.empty(0, dtype=numpy.uint32)
         return empty, empty, empty
-    values, often, low, high = parts[0] if len(parts) == 1 else _merge_counts(parts)
+    values, often, low, high = parts[0]  # merged block by block: one is left
     return values, often.astype(numpy.uint32), (low != high).astype(numpy.uint32)
 
 
