@@ -10,7 +10,8 @@ the whole process, milliseconds per letter, the similarity check's seconds, and 
 process tree (the process and all its workers, from /proc/<pid>/smaps_rollup, sampled every 0.2 s:
 PSS counts pages shared between the parent and forked workers once, not once per process). Each size's
 result is appended to ``--results`` as one JSON line as soon as it is measured, so a run cut short
-keeps what it measured. The output folder is removed after each size.
+keeps what it measured. The output folders are removed after the last size: deleting a
+million files just before the next size is timed would make that size pay for it (see run.set_aside).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -125,10 +125,11 @@ def prepare(folder: Path, supporters: int) -> Path:
 
 def measure(supporters: int, out: Path, workers: int | None = None, mode: str = "filer", results: Path | None = None,
             detail: bool = False) -> dict:
-    import tempfile
+    """One size in a fresh process; its folder is left for ``remove_left`` (see run.set_aside for why)."""
+    from run import _kept_until_the_end
 
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"growth-{supporters}-", dir=out) as tmp:
+    with _kept_until_the_end(prefix=f"growth-{supporters}-", dir=out) as tmp:
         campaign_dir = prepare(Path(tmp), supporters)
         command = [sys.executable, str(ROOT / "bench" / "run.py"), "--ours", str(campaign_dir),
                    str(workers or 0), mode]
@@ -139,7 +140,6 @@ def measure(supporters: int, out: Path, workers: int | None = None, mode: str = 
         if results:  # before the (slow) removal of a million files
             with open(results, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(result) + "\n")
-        shutil.rmtree(campaign_dir / "ut", ignore_errors=True)
     return result
 
 
@@ -153,12 +153,21 @@ def main(argv=None) -> None:
     parser.add_argument("--detail", action="store_true",
                         help="also each process's own peak PSS and a timeline of the parent's and the tree's PSS")
     args = parser.parse_args(argv)
-    for size in args.sizes:
-        result = measure(size, args.out.resolve(), args.workers, args.mode, args.results, args.detail)
-        print(f"{size:>7,} underskrivere, {result['letters']:>8,} brev: {result['seconds']:7.1f} s "
-              f"({result['ms_per_letter']:.2f} ms/brev), likhet {result['similarity_seconds']:.1f} s, "
-              f"PSS-topp {result['peak_pss_mib']:.0f} MiB (med arbeidsprosesser {result['peak_pss_with_workers_mib']:.0f}, "
-              f"uten {result['peak_pss_parent_alone_mib']:.0f}), last {result['load'][0]:.1f}→{result['load'][1]:.1f}", flush=True)
+    from run import remove_left
+
+    try:
+        for size in args.sizes:
+            _one_size(size, args)
+    finally:
+        remove_left()
+
+
+def _one_size(size: int, args: argparse.Namespace) -> None:
+    result = measure(size, args.out.resolve(), args.workers, args.mode, args.results, args.detail)
+    print(f"{size:>7,} underskrivere, {result['letters']:>8,} brev: {result['seconds']:7.1f} s "
+          f"({result['ms_per_letter']:.2f} ms/brev), likhet {result['similarity_seconds']:.1f} s, "
+          f"PSS-topp {result['peak_pss_mib']:.0f} MiB (med arbeidsprosesser {result['peak_pss_with_workers_mib']:.0f}, "
+          f"uten {result['peak_pss_parent_alone_mib']:.0f}), last {result['load'][0]:.1f}→{result['load'][1]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ too. The toolkit's own measurements run the code in this repository.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -46,6 +47,37 @@ BENCH_OUT = BENCH / "out"  # git-ignored; the letters are written here, on the s
 SECTION_START = "<!-- run:start -->"
 SECTION_END = "<!-- run:end -->"
 WHEN = date(2026, 11, 25)
+
+
+def set_aside(path: Path, trash: Path) -> None:
+    """Move an earlier run's output into ``trash`` (removed after the timed runs) instead of deleting it now.
+
+    On an ext4 file system without a journal, as this machine's disk is, creating a file makes the kernel
+    step over every inode of the block group freed in the last 60 to 300 seconds (``find_inode_bit`` →
+    ``recently_deleted``; ``perf record`` put half of the benchmark's time there). Deleting the previous
+    run's 30,000 files just before a run made each file creation cost 0.12–0.37 ms instead of 0.035 ms, more
+    with every repeat, and the tool writing the most files paid the most: the benchmark measured its own
+    clean-up. Runs set aside, every tool's run starts on the same disk; the trash goes with the temporary folder.
+    """
+    if path.exists():
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / str(len(os.listdir(trash))))
+
+
+_LEFT: list[Path] = []  # temporary folders removed when every benchmark has run
+
+
+@contextlib.contextmanager
+def _kept_until_the_end(prefix: str, dir: Path):
+    """A temporary folder like ``tempfile.TemporaryDirectory``, removed only after the last timed run (see set_aside)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=dir))
+    _LEFT.append(folder)
+    yield str(folder)
+
+
+def remove_left() -> None:
+    while _LEFT:
+        shutil.rmtree(_LEFT.pop(), ignore_errors=True)
 PEERS = ("docxtpl>=0.16", "mailmerge>=2.2")
 
 sys.path[:0] = [str(ROOT), str(BENCH), str(ROOT / "tests")]
@@ -183,7 +215,7 @@ def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit:
 
     rows = []
     BENCH_OUT.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="letters-", dir=BENCH_OUT) as tmp:
+    with _kept_until_the_end(prefix="letters-", dir=BENCH_OUT) as tmp:
         base = Path(tmp) / "base.docx"
         base.write_bytes(build_docx(()))
         for size in sizes:
@@ -205,11 +237,15 @@ def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit:
             for tool in ("docxtpl", "python-docx"):
                 peer = [str(BENCH_PYTHON), str(BENCH / "peers.py"), tool, str(base), str(source), str(folder / "peer"), *limit]
                 commands[tool] = (peer, peer_repeats)
-            for tool, (command, times) in commands.items():
-                runs = []
-                for _ in range(times):
-                    shutil.rmtree(out, ignore_errors=True)
-                    shutil.rmtree(folder / "peer", ignore_errors=True)
+            # Interleaved: the first run of every tool, then the second, and so on, so that a change in the
+            # machine's load falls on all of them alike.
+            runs: dict[str, list[dict]] = {tool: [] for tool in commands}
+            for repeat in range(max(times for _, times in commands.values())):
+                for tool, (command, times) in commands.items():
+                    if repeat >= times:
+                        continue
+                    set_aside(out, Path(tmp) / "trash")
+                    set_aside(folder / "peer", Path(tmp) / "trash")
                     result = peak_rss(command)
                     expected = int(limit[0]) if limit and not tool.startswith("toolkit") else count
                     if result["letters"] != expected:
@@ -217,11 +253,11 @@ def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit:
                     # Seconds for all ``count`` letters; extrapolated from the sample when there is one.
                     result["sample"] = result["letters"] if expected != count else None
                     result["seconds"] *= count / result["letters"]
-                    runs.append(result)
+                    runs[tool].append(result)
                     print(f"  brev {tool} N={count}: {result['seconds']:.1f} s, {result['max_rss_mib']:.0f} MiB", flush=True)
-                rows.append({"tool": tool, "letters": count, "runs": runs, "where": str(BENCH_OUT), "file_ms": file_cost(BENCH_OUT)})
-            shutil.rmtree(out, ignore_errors=True)
-            shutil.rmtree(folder / "peer", ignore_errors=True)
+            file_ms = file_cost(BENCH_OUT)
+            rows += [{"tool": tool, "letters": count, "runs": done, "where": str(BENCH_OUT), "file_ms": file_ms}
+                     for tool, done in runs.items()]
     return rows
 
 
@@ -276,16 +312,16 @@ def bench_startup(runs: int) -> dict:
 
 
 def bench_build(runs: int) -> list[float]:
-    """``toolkit build`` on a copy of the shipped campaign, the output folder removed before each run."""
+    """``toolkit build`` on a copy of the shipped campaign, the output folder set aside before each run."""
     from conftest import copy_campaign
 
     BENCH_OUT.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="build-", dir=BENCH_OUT) as tmp:
+    with _kept_until_the_end(prefix="build-", dir=BENCH_OUT) as tmp:
         campaign_dir = copy_campaign(Path(tmp) / "kampanje")
         command = [sys.executable, "-m", "toolkit", "build", "--campaign", str(campaign_dir), "--date", WHEN.isoformat()]
         result = []
         for _ in range(runs):
-            shutil.rmtree(campaign_dir / "ut", ignore_errors=True)
+            set_aside(campaign_dir / "ut", Path(tmp) / "trash")
             result += _times(command, 1, cwd=ROOT)
             if not (campaign_dir / "ut" / "calendar").is_dir():
                 raise RuntimeError("toolkit build wrote no calendar")
@@ -560,7 +596,10 @@ def main(argv: list[str] | None = None) -> None:
             results["growth_file"] = args.growth
             results["growth"] = [json.loads(line) for line in Path(args.growth).read_text(encoding="utf-8").splitlines() if line.strip()]
     else:
-        results = _measure(args, places)
+        try:
+            results = _measure(args, places)
+        finally:
+            remove_left()
     section, summary = report(results)
     print(section)
     print("\n".join(summary))
