@@ -518,7 +518,7 @@ def report(results: dict) -> tuple[str, list[str]]:
         line = f"toolkit build, den utleverte kampanjen, tom utdatamappe: median {statistics.median(values):.2f} s (mål: godt under 2 s)"
         summary.append(line)
         lines += ["### Whole build", "",
-                  f"- `toolkit build --date 2026-11-25` on a copy of the shipped campaign, output folder removed before "
+                  f"- `toolkit build --date 2026-11-25` on a copy of the shipped campaign, output folder set aside before "
                   f"each of {len(values)} runs, whole process: median {statistics.median(values):.2f} s, "
                   f"min–max {_spread(values, digits=2)} s.", ""]
     lines.append(SECTION_END)
