@@ -14,11 +14,11 @@ from toolkit.core import markup
 from toolkit.core.docx import build_docx
 from toolkit.core.errors import ToolkitError
 from toolkit.core.excel_out import write_table, xlsx_path
-from toolkit.core.fsutil import atomic_write_bytes, atomic_write_text, safe_stem
+from toolkit.core.fsutil import atomic_write_bytes, atomic_write_text, safe_stem, state_dir
 from toolkit.core.letterhead import load as load_letterhead
 from toolkit.core.model import LANGUAGES, Campaign, Recipient
 from toolkit.core.templates import Templates
-from toolkit.letters.case import case_filename, convert_to_pdf, render_case
+from toolkit.letters.case import PDF_CACHE, case_filename, convert_to_pdf, render_case
 from toolkit.letters.emails import build_email
 from toolkit.letters.references import letter_reference, with_reference
 from toolkit.letters.render import (
@@ -266,7 +266,8 @@ def write_letter_pack(
                                                         letterhead=load_letterhead(campaign.folder)), durable=False)
     if cases:
         try:
-            report.files.extend(convert_to_pdf([out / name for name, _, _ in cases.values()], out))
+            report.files.extend(convert_to_pdf([out / name for name, _, _ in cases.values()], out,
+                                               cache=state_dir(campaign.folder) / PDF_CACHE))
         except ToolkitError as exc:
             report.notes.append(f"{exc} DOCX-filen er skrevet; PDF-en mangler.")
 
