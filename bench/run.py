@@ -311,20 +311,27 @@ def bench_startup(runs: int) -> dict:
     return times
 
 
-def bench_build(runs: int) -> list[float]:
-    """``toolkit build`` on a copy of the shipped campaign, the output folder set aside before each run."""
+def bench_build(runs: int) -> dict[str, list[float]]:
+    """``toolkit build`` on a copy of the shipped campaign, the output folder set aside before each run.
+
+    Interleaved, ``runs`` times each: a first build (no PDF of the case attachment kept in the campaign's
+    .toolkit/pdf, so LibreOffice is started where it is installed) and a rebuild (the PDF reused).
+    """
     from conftest import copy_campaign
 
     BENCH_OUT.mkdir(exist_ok=True)
+    result: dict[str, list[float]] = {"first": [], "again": []}
     with _kept_until_the_end(prefix="build-", dir=BENCH_OUT) as tmp:
         campaign_dir = copy_campaign(Path(tmp) / "kampanje")
         command = [sys.executable, "-m", "toolkit", "build", "--campaign", str(campaign_dir), "--date", WHEN.isoformat()]
-        result = []
         for _ in range(runs):
-            set_aside(campaign_dir / "ut", Path(tmp) / "trash")
-            result += _times(command, 1, cwd=ROOT)
-            if not (campaign_dir / "ut" / "calendar").is_dir():
-                raise RuntimeError("toolkit build wrote no calendar")
+            for kind in ("first", "again"):
+                if kind == "first":
+                    set_aside(campaign_dir / ".toolkit" / "pdf", Path(tmp) / "trash")
+                set_aside(campaign_dir / "ut", Path(tmp) / "trash")
+                result[kind] += _times(command, 1, cwd=ROOT)
+                if not (campaign_dir / "ut" / "calendar").is_dir():
+                    raise RuntimeError("toolkit build wrote no calendar")
     return result
 
 
@@ -514,13 +521,21 @@ def report(results: dict) -> tuple[str, list[str]]:
         summary.append(line)
         lines += ["", f"- {line}", ""]
     if results.get("build"):
-        values = results["build"]
-        line = f"toolkit build, den utleverte kampanjen, tom utdatamappe: median {statistics.median(values):.2f} s (mål: godt under 2 s)"
-        summary.append(line)
+        # Saved runs before the PDF cache hold one list of builds, each one starting LibreOffice.
+        builds = results["build"] if isinstance(results["build"], dict) else {"first": results["build"], "again": []}
+        first, again = builds["first"], builds["again"]
+        line = f"toolkit build, den utleverte kampanjen, tom utdatamappe: median {statistics.median(first):.2f} s første gang"
+        if again:
+            line += f", {statistics.median(again):.2f} s når PDF-en av vedlegget gjenbrukes"
+        summary.append(line + " (mål: godt under 2 s)")
         lines += ["### Whole build", "",
                   f"- `toolkit build --date 2026-11-25` on a copy of the shipped campaign, output folder set aside before "
-                  f"each of {len(values)} runs, whole process: median {statistics.median(values):.2f} s, "
-                  f"min–max {_spread(values, digits=2)} s.", ""]
+                  f"each run, whole process. First build (no PDF of the case attachment kept, so LibreOffice converts it), "
+                  f"{len(first)} runs: median {statistics.median(first):.2f} s, min–max {_spread(first, digits=2)} s."]
+        if again:
+            lines.append(f"- Rebuild (the PDF in .toolkit/pdf reused), {len(again)} runs interleaved with those: "
+                         f"median {statistics.median(again):.2f} s, min–max {_spread(again, digits=2)} s.")
+        lines.append("")
     lines.append(SECTION_END)
     return "\n".join(lines) + "\n", summary
 
