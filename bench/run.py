@@ -566,6 +566,7 @@ def _measure(args, places: list[Path]) -> dict:
             results["letters"] += bench_letters(sizes, repeats=args.repeats or (1 if args.quick else 3), peer_repeats=1,
                                                 peer_limit=args.peer_limit)
         BENCH_OUT = places[0]
+        _save(args, results)  # a later benchmark that fails does not lose these
     if args.growth:
         results["growth"] = [json.loads(line) for line in Path(args.growth).read_text(encoding="utf-8").splitlines() if line.strip()]
     if "send" in only:
@@ -574,14 +575,19 @@ def _measure(args, places: list[Path]) -> dict:
             import send_bench
 
             send_bench.write_results(results["send"])
+        _save(args, results)
     if "startup" in only:
         results["startup"] = bench_startup(3 if args.quick else 15)
     if "build" in only:
         results["build"] = bench_build(2 if args.quick else 5)
     results["load"].append(os.getloadavg()[0])
+    _save(args, results)
+    return results
+
+
+def _save(args, results: dict) -> None:
     if args.save:
         args.save.write_text(json.dumps(results, default=str, ensure_ascii=False), encoding="utf-8")
-    return results
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -125,6 +125,8 @@ def run_benchmark(count: int = 10_000, repeats: int = 3) -> dict:
     """Send ``count`` messages ``repeats`` times with each tool, alternating, and return the rates."""
     from smtp_server import SmtpServer
 
+    from toolkit.send.journal import journal_path
+
     mailmerge = mailmerge_command()
     load_before = _load()
     rates: dict[str, list[float]] = {"toolkit": [], "mailmerge": []}
@@ -132,7 +134,7 @@ def run_benchmark(count: int = 10_000, repeats: int = 3) -> dict:
         folder = Path(tmp)
         letter = prepare(folder, count, server.port)
         campaign_dir = folder / "kampanje"
-        journal = campaign_dir / "ut" / "send-journal.sqlite"
+        journal = journal_path(campaign_dir)  # the campaign's own journal (.toolkit/send-journal.sqlite)
         toolkit = [sys.executable, "-m", "toolkit", "send", "--campaign", str(campaign_dir), "--send", "--yes", "--rate", "0"]
         merge = [str(mailmerge), "--no-dry-run", "--no-limit", "--output-format", "raw"]
         for _ in range(repeats):
