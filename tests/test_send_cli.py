@@ -346,3 +346,22 @@ def test_stale_recipient_data_is_warned_about_before_sending(pack, server):
     assert "ADVARSEL: 1 mottaker har opplysninger som ble sjekket for mer enn 180 dager siden" in result.output
     assert "  Justis- og beredskapsdepartementet (sist sjekket 15.01.2025)" in result.output
     assert not server.received
+
+
+def test_sending_uses_the_built_letters_and_does_not_render_them_again(pack, server, monkeypatch):
+    # toolkit build rendered and checked every letter; send checks the e-mails against the outbox
+    # (manifest, hashes, addresses) instead, so a campaign of 10,000 recipients does not render 10,000
+    # letters again before the first message.
+    import toolkit.validate
+
+    rendered = []
+    render_every_letter = toolkit.validate.render_every_letter
+    monkeypatch.setattr("toolkit.validate.render_every_letter", lambda *args: rendered.append(args) or render_every_letter(*args))
+    result = send(pack, "--send", "--yes")
+    assert result.exit_code == 0, result.output
+    assert server.handler.by_recipient() == {recipient: 1 for recipient in PACK}
+    assert rendered == []
+    # validate (and every command that writes letters) still renders every one of them.
+    checked = CliRunner().invoke(cli, ["validate", "--campaign", str(pack)], catch_exceptions=False)
+    assert checked.exit_code == 0, checked.output
+    assert len(rendered) == 1

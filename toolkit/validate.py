@@ -134,15 +134,19 @@ def render_supporters_sample(campaign: Campaign, problems: Problems, today: date
                 problems.error(file, f"{message} (brevet fra underskriveren {supporter.id})", line=line)
 
 
-def check_campaign(folder: Path, today: date | None = None) -> tuple[Campaign | None, Problems]:
-    """Load and check the whole campaign folder; the caller decides what to do with the problems."""
+def check_campaign(folder: Path, today: date | None = None, *, render_letters: bool = True) -> tuple[Campaign | None, Problems]:
+    """Load and check the whole campaign folder; the caller decides what to do with the problems.
+
+    ``render_letters=False`` leaves out rendering every letter (``render_every_letter``), for commands
+    that use letters already built and checked (``toolkit send``) and not the templates.
+    """
     problems = Problems()
     campaign = load_campaign(Path(folder), problems)
     if campaign is None:
         return None, problems
     check_staleness(campaign, problems, today or date.today())
     check_letter_templates(campaign, problems)
-    if not problems.errors:
+    if render_letters and not problems.errors:
         # Only when the templates parse: a syntax error is reported once above, not once per letter.
         render_every_letter(campaign, problems, today or date.today())
     for check in FEATURE_CHECKS:

@@ -206,12 +206,12 @@ def parse_letter_date(value: str | None) -> date:
         raise click.BadParameter(f"«{value}» er ikke en dato; skriv den som 2026-11-25.", param_hint="--date") from None
 
 
-def load_valid(campaign_dir: Path, today: date | None = None) -> Campaign:
+def load_valid(campaign_dir: Path, today: date | None = None, *, render_letters: bool = True) -> Campaign:
     """Validate the campaign; stop with every problem listed if anything is wrong, else warn and go on."""
     from toolkit.validate import check_campaign
 
     require_campaign(campaign_dir)
-    campaign, problems = check_campaign(campaign_dir, today)
+    campaign, problems = check_campaign(campaign_dir, today, render_letters=render_letters)
     problems.raise_if_errors()
     assert campaign is not None  # no campaign only when campaign.yaml is unusable, an error raised above
     if problems.warnings:

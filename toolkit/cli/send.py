@@ -56,7 +56,10 @@ def send(campaign_dir: Path, really_send: bool, yes: bool, include_unverified: b
     from toolkit.send.journal import journal_path as journal_of
     from toolkit.send.outbox import load_outbox, plan_sending
 
-    campaign = load_valid(campaign_dir)
+    # The e-mails were made, and their letters rendered and checked, by toolkit build; what sending relies
+    # on is checked against them (the outbox: manifest, hashes, addresses), so the letters are not rendered
+    # again here (for 10,000 recipients that was an eighth of the time of sending them).
+    campaign = load_valid(campaign_dir, render_letters=False)
     adopt_old_journals(campaign.folder, campaign.output_dir, lambda text: click.secho(text, fg="yellow", err=True))
     journal_path = journal_of(campaign.folder)
     if status:
