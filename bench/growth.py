@@ -51,14 +51,7 @@ def tree_pss_kib(root: int, counted: list | None = None) -> int:
         if counted is not None:
             counted.append(pid)
         todo.extend(children.get(pid, ()))
-        try:
-            with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
-                for line in handle:
-                    if line.startswith(b"Pss:"):
-                        total += int(line.split()[1])
-                        break
-        except OSError:
-            pass
+        total += _own_pss(pid)
     return total
 
 
@@ -126,20 +119,20 @@ def prepare(folder: Path, supporters: int) -> Path:
 def measure(supporters: int, out: Path, workers: int | None = None, mode: str = "filer", results: Path | None = None,
             detail: bool = False) -> dict:
     """One size in a fresh process; its folder is left for ``remove_left`` (see run.set_aside for why)."""
-    from run import _kept_until_the_end
+    from run import kept_until_the_end
 
     out.mkdir(parents=True, exist_ok=True)
-    with _kept_until_the_end(prefix=f"growth-{supporters}-", dir=out) as tmp:
-        campaign_dir = prepare(Path(tmp), supporters)
-        command = [sys.executable, str(ROOT / "bench" / "run.py"), "--ours", str(campaign_dir),
-                   str(workers or 0), mode]
-        load_before = os.getloadavg()
-        result = run_sampled(command, detail=detail)
-        result.update(supporters=supporters, out=str(out), mode=mode, load=[load_before[0], os.getloadavg()[0]],
-                      ms_per_letter=1000 * result["seconds"] / result["letters"])
-        if results:  # before the (slow) removal of a million files
-            with open(results, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(result) + "\n")
+    tmp = kept_until_the_end(prefix=f"growth-{supporters}-", dir=out)
+    campaign_dir = prepare(Path(tmp), supporters)
+    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--ours", str(campaign_dir),
+               str(workers or 0), mode]
+    load_before = os.getloadavg()
+    result = run_sampled(command, detail=detail)
+    result.update(supporters=supporters, out=str(out), mode=mode, load=[load_before[0], os.getloadavg()[0]],
+                  ms_per_letter=1000 * result["seconds"] / result["letters"])
+    if results:  # before the (slow) removal of a million files
+        with open(results, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(result) + "\n")
     return result
 
 

@@ -24,7 +24,6 @@ too. The toolkit's own measurements run the code in this repository.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -67,12 +66,11 @@ def set_aside(path: Path, trash: Path) -> None:
 _LEFT: list[Path] = []  # temporary folders removed when every benchmark has run
 
 
-@contextlib.contextmanager
-def _kept_until_the_end(prefix: str, dir: Path):
-    """A temporary folder like ``tempfile.TemporaryDirectory``, removed only after the last timed run (see set_aside)."""
+def kept_until_the_end(prefix: str, dir: Path) -> str:
+    """A new temporary folder, removed by ``remove_left`` only after the last timed run (see set_aside)."""
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=dir))
     _LEFT.append(folder)
-    yield str(folder)
+    return str(folder)
 
 
 def remove_left() -> None:
@@ -215,49 +213,49 @@ def bench_letters(sizes: list[int], repeats: int, peer_repeats: int, peer_limit:
 
     rows = []
     BENCH_OUT.mkdir(exist_ok=True)
-    with _kept_until_the_end(prefix="letters-", dir=BENCH_OUT) as tmp:
-        base = Path(tmp) / "base.docx"
-        base.write_bytes(build_docx(()))
-        for size in sizes:
-            folder = Path(tmp) / str(size)
-            folder.mkdir()
-            campaign_dir, source, count = prepare_letters(folder, size)
-            out = campaign_dir / "ut"
-            commands = {
-                # All the machine's cores (the toolkit's default) and one worker process: the per-core figure.
-                "toolkit": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir)], repeats),
-                "toolkit-1": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1"], repeats),
-                # One worker, each supporter's pack as one ZIP (with the e-mails beside it): fewer files.
-                "toolkit-1-zip": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1", "zip"], 1),
-                # One worker, `--only docx`: the DOCX letters (and the print file, the manifest, the similarity
-                # check and the overview), no text copy and no e-mail: the like-for-like row against docxtpl.
-                "toolkit-1-docx": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1", "docx"], repeats),
-            }
-            limit = [str(peer_limit)] if peer_limit and peer_limit < count else []
-            for tool in ("docxtpl", "python-docx"):
-                peer = [str(BENCH_PYTHON), str(BENCH / "peers.py"), tool, str(base), str(source), str(folder / "peer"), *limit]
-                commands[tool] = (peer, peer_repeats)
-            # Interleaved: the first run of every tool, then the second, and so on, so that a change in the
-            # machine's load falls on all of them alike.
-            runs: dict[str, list[dict]] = {tool: [] for tool in commands}
-            for repeat in range(max(times for _, times in commands.values())):
-                for tool, (command, times) in commands.items():
-                    if repeat >= times:
-                        continue
-                    set_aside(out, Path(tmp) / "trash")
-                    set_aside(folder / "peer", Path(tmp) / "trash")
-                    result = peak_rss(command)
-                    expected = int(limit[0]) if limit and not tool.startswith("toolkit") else count
-                    if result["letters"] != expected:
-                        raise RuntimeError(f"{tool} wrote {result['letters']} of {expected} letters")
-                    # Seconds for all ``count`` letters; extrapolated from the sample when there is one.
-                    result["sample"] = result["letters"] if expected != count else None
-                    result["seconds"] *= count / result["letters"]
-                    runs[tool].append(result)
-                    print(f"  brev {tool} N={count}: {result['seconds']:.1f} s, {result['max_rss_mib']:.0f} MiB", flush=True)
-            file_ms = file_cost(BENCH_OUT)
-            rows += [{"tool": tool, "letters": count, "runs": done, "where": str(BENCH_OUT), "file_ms": file_ms}
-                     for tool, done in runs.items()]
+    tmp = kept_until_the_end(prefix="letters-", dir=BENCH_OUT)
+    base = Path(tmp) / "base.docx"
+    base.write_bytes(build_docx(()))
+    for size in sizes:
+        folder = Path(tmp) / str(size)
+        folder.mkdir()
+        campaign_dir, source, count = prepare_letters(folder, size)
+        out = campaign_dir / "ut"
+        commands = {
+            # All the machine's cores (the toolkit's default) and one worker process: the per-core figure.
+            "toolkit": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir)], repeats),
+            "toolkit-1": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1"], repeats),
+            # One worker, each supporter's pack as one ZIP (with the e-mails beside it): fewer files.
+            "toolkit-1-zip": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1", "zip"], 1),
+            # One worker, `--only docx`: the DOCX letters (and the print file, the manifest, the similarity
+            # check and the overview), no text copy and no e-mail: the like-for-like row against docxtpl.
+            "toolkit-1-docx": ([sys.executable, str(Path(__file__)), "--ours", str(campaign_dir), "1", "docx"], repeats),
+        }
+        limit = [str(peer_limit)] if peer_limit and peer_limit < count else []
+        for tool in ("docxtpl", "python-docx"):
+            peer = [str(BENCH_PYTHON), str(BENCH / "peers.py"), tool, str(base), str(source), str(folder / "peer"), *limit]
+            commands[tool] = (peer, peer_repeats)
+        # Interleaved: the first run of every tool, then the second, and so on, so that a change in the
+        # machine's load falls on all of them alike.
+        runs: dict[str, list[dict]] = {tool: [] for tool in commands}
+        for repeat in range(max(times for _, times in commands.values())):
+            for tool, (command, times) in commands.items():
+                if repeat >= times:
+                    continue
+                set_aside(out, Path(tmp) / "trash")
+                set_aside(folder / "peer", Path(tmp) / "trash")
+                result = peak_rss(command)
+                expected = int(limit[0]) if limit and not tool.startswith("toolkit") else count
+                if result["letters"] != expected:
+                    raise RuntimeError(f"{tool} wrote {result['letters']} of {expected} letters")
+                # Seconds for all ``count`` letters; extrapolated from the sample when there is one.
+                result["sample"] = result["letters"] if expected != count else None
+                result["seconds"] *= count / result["letters"]
+                runs[tool].append(result)
+                print(f"  brev {tool} N={count}: {result['seconds']:.1f} s, {result['max_rss_mib']:.0f} MiB", flush=True)
+        file_ms = file_cost(BENCH_OUT)
+        rows += [{"tool": tool, "letters": count, "runs": done, "where": str(BENCH_OUT), "file_ms": file_ms}
+                 for tool, done in runs.items()]
     return rows
 
 
@@ -321,17 +319,17 @@ def bench_build(runs: int) -> dict[str, list[float]]:
 
     BENCH_OUT.mkdir(exist_ok=True)
     result: dict[str, list[float]] = {"first": [], "again": []}
-    with _kept_until_the_end(prefix="build-", dir=BENCH_OUT) as tmp:
-        campaign_dir = copy_campaign(Path(tmp) / "kampanje")
-        command = [sys.executable, "-m", "toolkit", "build", "--campaign", str(campaign_dir), "--date", WHEN.isoformat()]
-        for _ in range(runs):
-            for kind in ("first", "again"):
-                if kind == "first":
-                    set_aside(campaign_dir / ".toolkit" / "pdf", Path(tmp) / "trash")
-                set_aside(campaign_dir / "ut", Path(tmp) / "trash")
-                result[kind] += _times(command, 1, cwd=ROOT)
-                if not (campaign_dir / "ut" / "calendar").is_dir():
-                    raise RuntimeError("toolkit build wrote no calendar")
+    tmp = kept_until_the_end(prefix="build-", dir=BENCH_OUT)
+    campaign_dir = copy_campaign(Path(tmp) / "kampanje")
+    command = [sys.executable, "-m", "toolkit", "build", "--campaign", str(campaign_dir), "--date", WHEN.isoformat()]
+    for _ in range(runs):
+        for kind in ("first", "again"):
+            if kind == "first":
+                set_aside(campaign_dir / ".toolkit" / "pdf", Path(tmp) / "trash")
+            set_aside(campaign_dir / "ut", Path(tmp) / "trash")
+            result[kind] += _times(command, 1, cwd=ROOT)
+            if not (campaign_dir / "ut" / "calendar").is_dir():
+                raise RuntimeError("toolkit build wrote no calendar")
     return result
 
 
